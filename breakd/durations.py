@@ -1,0 +1,56 @@
+"""Durations the way people write them: "30m", "2m", "45s", "1h30m"."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"h": 3600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms])")
+_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[hms]\s*)+$")
+
+
+class DurationError(ValueError):
+    """A duration string that does not read as hours, minutes and seconds."""
+
+
+def parse_duration(text: str) -> float:
+    """Return the number of seconds in ``text`` such as "1h30m" or "45s".
+
+    A bare number is refused on purpose: "30" could mean seconds or minutes.
+    """
+    cleaned = text.strip().lower()
+    if not _WHOLE.match(cleaned):
+        raise DurationError(
+            f"{text!r} is not a duration; write it like \"30m\", \"45s\", \"2h\" or \"1h30m\""
+        )
+    seen: set[str] = set()
+    total = 0.0
+    for number, unit in _PART.findall(cleaned):
+        if unit in seen:
+            raise DurationError(f"{text!r} gives {unit!r} twice")
+        seen.add(unit)
+        total += float(number) * _UNITS[unit]
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Write ``seconds`` back in the same notation, e.g. 5400 -> "1h30m"."""
+    whole = round(seconds)
+    if whole <= 0:
+        return "0s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    return "".join(parts)
+
+
+def humanize(seconds: float) -> str:
+    """Words for people: "34 min", "1 h 5 min", "45 s"."""
+    whole = round(max(seconds, 0))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
