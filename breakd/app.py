@@ -1,0 +1,89 @@
+"""The composition root: build every part for this machine and run the daemon.
+
+Each optional part is chosen here, and each one that cannot work switches off only
+itself, with one log line saying why; the rest of breakd keeps going.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from breakd.clock import SystemClock
+from breakd.config import LoadedConfig, Settings, user_config_dir
+from breakd.content import load_exercises
+from breakd.daemon import AlwaysPresent, Daemon, PlannedBreak
+from breakd.logsetup import configure_logging
+from breakd.notify.log_only import LogOnlyNotifier
+from breakd.planner import plan_break
+from breakd.store import HistoryStore, HistoryUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class ContentPlanner:
+    """Plans breaks from the shipped exercises plus the user's own."""
+
+    def __init__(self, rng: random.Random) -> None:
+        result = load_exercises([user_config_dir() / "exercises"])
+        for problem in result.problems:
+            log.warning("exercises: %s", problem)
+        self._exercises = result.exercises
+        self._rng = rng
+
+    def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak:
+        plan = plan_break(
+            self._exercises, settings.break_length, settings.exercise_mix, list(recent), self._rng
+        )
+        ids = tuple(step.exercise_id for step in plan.steps)
+        first = next(e for e in self._exercises if e.id == ids[0])
+        return PlannedBreak(exercise_ids=ids, cue=first.cue)
+
+
+def open_store() -> HistoryStore | None:
+    try:
+        return HistoryStore()
+    except (HistoryUnavailable, OSError) as error:
+        log.error("history is off: %s", error)
+        return None
+
+
+def describe_environment() -> list[str]:
+    """The facts that decide which features can work, for the start-up log."""
+    notes = []
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        notes.append("no display: the tray icon and the break window are off")
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not os.environ.get("XDG_RUNTIME_DIR"):
+        notes.append("no D-Bus session bus: desktop notifications are off")
+    return notes
+
+
+def run_daemon(config: LoadedConfig, *, foreground: bool) -> int:
+    log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
+    for note in describe_environment():
+        log.info(note)
+    rng = random.Random()
+    daemon = Daemon(
+        config,
+        clock=SystemClock(),
+        store=open_store(),
+        idle=AlwaysPresent(),
+        notifier=LogOnlyNotifier(),
+        planner=ContentPlanner(rng),
+        rng=rng,
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        daemon.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if sys.stderr is not None and sys.stderr.isatty() and not foreground:
+        print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
+    daemon.run()
+    return 0

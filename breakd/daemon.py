@@ -1,0 +1,415 @@
+"""The daemon's owner thread: the only code that touches the engine, the plan and history.
+
+Other threads (the control socket, notification callbacks, the tray, lock and sleep
+watchers) never change state themselves: they :meth:`Daemon.submit` a command and, if
+they need an answer, wait on the returned future. The loop sleeps until the earlier of
+the next ``schedule`` job and the engine's next deadline, and wakes at once when a
+command arrives, so an idle daemon costs next to nothing and a reminder fires on time.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol, TypeVar
+
+import schedule
+
+from breakd.clock import Clock
+from breakd.config import LoadedConfig, Settings
+from breakd.durations import humanize
+from breakd.engine import (
+    BeginBreak,
+    BreakOver,
+    Effect,
+    Engine,
+    Phase,
+    ReminderShown,
+    ShowReminder,
+    WithdrawReminder,
+    Write,
+)
+from breakd.notify.base import Notifier, Reminder
+from breakd.store import HistoryStore
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Upper bound on one sleep, so a stuck clock can never hang the loop for good.
+MAX_SLEEP = 3600.0
+#: How often an open stretch's "last seen" time is saved while the user sits.
+TOUCH_EVERY = 60.0
+#: How often idle time is read when nothing else asks for it.
+DEFAULT_SAMPLE_EVERY = 30.0
+#: How many recent breaks' exercises a new plan avoids.
+RECENT_BREAKS = 3
+
+
+class IdleSource(Protocol):
+    name: str
+
+    def idle_seconds(self) -> float: ...
+
+
+class AlwaysPresent:
+    """No idle counter: the user is taken to be at the computer the whole time."""
+
+    name = "always-present"
+
+    def idle_seconds(self) -> float:
+        return 0.0
+
+
+class Planner(Protocol):
+    """Chooses the exercises of the next break (see breakd.planner)."""
+
+    def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak: ...
+
+
+@dataclass(frozen=True)
+class PlannedBreak:
+    exercise_ids: tuple[str, ...]
+    cue: str
+
+
+@dataclass
+class _Command:
+    run: Callable[[], Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+class Daemon:
+    """Owns the engine; runs the schedule; carries out the engine's effects."""
+
+    def __init__(
+        self,
+        config: LoadedConfig,
+        *,
+        clock: Clock,
+        store: HistoryStore | None,
+        idle: IdleSource,
+        notifier: Notifier,
+        planner: Planner,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self.idle = idle
+        self.notifier = notifier
+        self.planner = planner
+        self.rng = rng or random.Random()
+        self.engine = Engine(config.settings, clock)
+        self._scheduler = schedule.Scheduler()
+        self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
+        self._stopping = False
+        self._last_touch = float("-inf")
+        self._plan: PlannedBreak | None = None
+        self._recent: list[str] = []
+        self._sample_every = DEFAULT_SAMPLE_EVERY
+        self.ready = threading.Event()
+        self.stopped = threading.Event()
+        self.on_change: list[Callable[[], None]] = []
+
+    # --- threads talk to the loop only through these ---------------------------------
+
+    def submit(self, function: Callable[[], T]) -> Future[T]:
+        """Run ``function`` on the owner thread; the future carries its result or error."""
+        command = _Command(function)
+        self._queue.put(command)
+        return command.future
+
+    def call(self, function: Callable[[], T], timeout: float = 5.0) -> T:
+        """Submit and wait (for threads that need the answer, like the control socket)."""
+        return self.submit(function).result(timeout)
+
+    def request_stop(self) -> None:
+        """Safe from any thread and from signal handlers."""
+        self.submit(self._stop)
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run until stopped; call from the thread that is to own the state."""
+        try:
+            self._start()
+            self.ready.set()
+            while not self._stopping:
+                self._scheduler.run_pending()
+                self._apply(self.engine.tick())
+                try:
+                    command = self._queue.get(timeout=self._sleep_time())
+                except queue.Empty:
+                    continue
+                self._run(command)
+                while not self._stopping:
+                    try:
+                        self._run(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+        finally:
+            self._finish()
+            self.stopped.set()
+
+    def _sleep_time(self) -> float:
+        waits = [MAX_SLEEP]
+        job_wait = self._scheduler.idle_seconds
+        if job_wait is not None:
+            waits.append(job_wait)
+        deadline = self.engine.next_deadline()
+        if deadline is not None:
+            waits.append(deadline - self.clock.monotonic())
+        return max(0.0, min(waits))
+
+    def _run(self, command: _Command) -> None:
+        if not command.future.set_running_or_notify_cancel():
+            return
+        try:
+            result = command.run()
+        except Exception as error:
+            command.future.set_exception(error)
+        else:
+            command.future.set_result(result)
+        self._changed()
+
+    def _start(self) -> None:
+        s = self.engine.settings
+        log.info(
+            "breakd started: remind after %s of sitting, breaks of %s, idle source %s,"
+            " notifications via %s",
+            humanize(s.interval),
+            humanize(s.break_length),
+            self.idle.name,
+            self.notifier.name,
+        )
+        for problem in self.config.problems:
+            log.warning("config: %s", problem)
+        if self.store is not None:
+            self._recover_stretch()
+            stored = self.store.get_state("recent_exercises")
+            self._recent = stored.split(",") if stored else []
+        self._scheduler.every(self._sample_every).seconds.do(self._sample).tag("sample")
+        self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
+        self._schedule_working_hours()
+        self._sample()
+
+    def _finish(self) -> None:
+        try:
+            self._apply(self.engine.shutdown())
+        finally:
+            self.notifier.close()
+            if self.store is not None:
+                self.store.close()
+            log.info("breakd stopped")
+
+    def _stop(self) -> None:
+        self._stopping = True
+
+    # --- scheduled jobs ------------------------------------------------------------------
+
+    def _sample(self) -> None:
+        try:
+            idle = self.idle.idle_seconds()
+        except Exception as error:
+            log.warning(
+                "idle time from %s stopped working (%s); treating you as present",
+                self.idle.name,
+                error,
+            )
+            self.idle = AlwaysPresent()
+            idle = 0.0
+        self._apply(self.engine.sample(idle))
+        if self.engine.phase is Phase.SITTING and self.store is not None:
+            now = self.clock.monotonic()
+            if now - self._last_touch >= TOUCH_EVERY:
+                self._last_touch = now
+                self.store.touch(self.clock.now())
+
+    def _rollover(self) -> None:
+        self._apply(self.engine.tick())
+        if self.store is not None:
+            keep = timedelta(days=self.engine.settings.keep_days)
+            self.store.trim(self.clock.now() - keep)
+
+    def _schedule_working_hours(self) -> None:
+        self._scheduler.clear("hours")
+        s = self.engine.settings
+        if s.working_hours_enabled:
+            for moment in (s.work_start, s.work_end):
+                self._scheduler.every().day.at(f"{moment:%H:%M}").do(self._hours_edge).tag("hours")
+
+    def _hours_edge(self) -> None:
+        self._apply(self.engine.tick())
+
+    def _recover_stretch(self) -> None:
+        """Resume a stretch a killed daemon left open, if the user never got up."""
+        assert self.store is not None
+        open_stretch = self.store.open_stretch()
+        if open_stretch is None:
+            return
+        now = self.clock.now().timestamp()
+        if 0 <= now - open_stretch.last_seen < self.engine.settings.natural_break:
+            log.info("resuming the sitting stretch begun before the last restart")
+            self._apply(self.engine.restore_stretch(now - open_stretch.started_at))
+        else:
+            self.store.close_interrupted_stretches()
+
+    # --- effects -------------------------------------------------------------------------
+
+    def _apply(self, effects: Sequence[Effect]) -> None:
+        for effect in effects:
+            match effect:
+                case Write(record=ReminderShown() as shown):
+                    plan = self._current_plan()
+                    if self.store is not None:
+                        self.store.write(shown, exercise_id=plan.exercise_ids[0])
+                case Write(record=record):
+                    if self.store is not None:
+                        self.store.write(record)
+                case ShowReminder():
+                    self._show_reminder(effect)
+                case WithdrawReminder(reason=reason):
+                    log.debug("withdrawing the reminder: %s", reason)
+                    self.notifier.withdraw_reminder()
+                case BeginBreak():
+                    self._begin_break(effect)
+                case BreakOver():
+                    self._break_over(effect)
+        if effects:
+            self._changed()
+
+    def _current_plan(self) -> PlannedBreak:
+        if self._plan is None:
+            self._plan = self.planner.next_plan(self.engine.settings, self._recent)
+        return self._plan
+
+    def _show_reminder(self, effect: ShowReminder) -> None:
+        plan = self._current_plan()
+        minutes = max(1, round(effect.sitting_seconds / 60))
+        title = f"You've been sitting for {minutes} minute{'s' if minutes != 1 else ''}"
+        self.notifier.show_reminder(
+            Reminder(title=title, body=plan.cue, exercise_id=plan.exercise_ids[0], number=effect.number)
+        )
+
+    def _begin_break(self, effect: BeginBreak) -> None:
+        log.info(
+            "break started (%s, %s): %s",
+            effect.trigger,
+            humanize(effect.length_seconds),
+            ", ".join(effect.exercises) or "free movement",
+        )
+
+    def _break_over(self, effect: BreakOver) -> None:
+        self._plan = None
+        log.info(
+            "break %s after %s; next reminder in %s",
+            effect.kind,
+            humanize(effect.seconds),
+            humanize(effect.next_reminder_in),
+        )
+        if effect.kind == "completed":
+            self.notifier.tell(
+                "Break done",
+                f"Well done. Next reminder in {humanize(effect.next_reminder_in)}.",
+            )
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            try:
+                listener()
+            except Exception:
+                log.exception("a state listener failed")
+
+    # --- commands (run on the owner thread through submit/call) ---------------------------
+
+    def start_break(self, trigger: str) -> None:
+        plan = self._current_plan()
+        effects = self.engine.start_break(trigger, plan.exercise_ids)
+        self._recent = [*self._recent, *plan.exercise_ids][-RECENT_BREAKS * 4 :]
+        if self.store is not None:
+            self.store.set_state("recent_exercises", ",".join(self._recent))
+        self._apply(effects)
+
+    def end_break(self, exercises_done: tuple[str, ...] | None = None) -> None:
+        self._apply(self.engine.end_break_early(exercises_done))
+
+    def snooze(self, seconds: float | None = None) -> None:
+        self._apply(self.engine.snooze(seconds))
+
+    def skip(self) -> None:
+        self._apply(self.engine.skip())
+
+    def pause(self, seconds: float | None | Literal["tomorrow"]) -> None:
+        self._apply(self.engine.pause(seconds))
+
+    def resume(self) -> None:
+        self._apply(self.engine.resume())
+
+    def away(self, reason: str) -> None:
+        self._apply(self.engine.away(reason))
+
+    def back(self, reason: str) -> None:
+        self._apply(self.engine.back(reason))
+
+    def apply_settings(self, config: LoadedConfig, *, source: str) -> None:
+        old = self.engine.settings
+        self.config = config
+        if config.settings == old:
+            return
+        if self.store is not None:
+            when = self.clock.now()
+            for name in type(old).__dataclass_fields__:
+                before, after = getattr(old, name), getattr(config.settings, name)
+                if before != after:
+                    self.store.record_setting_change(when, name, str(before), str(after), source)
+        if config.settings.exercise_mix != old.exercise_mix:
+            self._plan = None
+        self._apply(self.engine.apply_settings(config.settings))
+        self._schedule_working_hours()
+
+    def status(self) -> dict[str, Any]:
+        """Everything ``breakd status`` shows, as JSON-friendly values."""
+        st = self.engine.status()
+        now = self.clock.now()
+        return {
+            "state": _state_word(st.phase, st.paused, st.snoozed_until, st.reminder_due),
+            "phase": st.phase.value,
+            "sitting_seconds": round(st.sitting_seconds, 1),
+            "reminder_due": st.reminder_due,
+            "reminders_shown": st.reminders_shown,
+            "next_reminder_in": None if st.next_reminder_in is None else round(st.next_reminder_in, 1),
+            "next_reminder_at": (
+                None
+                if st.next_reminder_in is None
+                else _iso(now + timedelta(seconds=st.next_reminder_in))
+            ),
+            "snoozed_until": _iso(st.snoozed_until),
+            "paused": st.paused,
+            "paused_until": _iso(st.paused_until),
+            "break_remaining": None if st.break_remaining is None else round(st.break_remaining, 1),
+            "away_reason": st.away_reason,
+            "idle_source": self.idle.name,
+            "notifier": self.notifier.name,
+            "interval_seconds": self.engine.settings.interval,
+        }
+
+
+def _state_word(phase: Phase, paused: bool, snoozed: datetime | None, due: bool) -> str:
+    if paused:
+        return "paused"
+    if phase is Phase.SITTING:
+        if snoozed is not None:
+            return "snoozed"
+        return "due" if due else "counting"
+    return phase.value
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")

@@ -1,0 +1,1 @@
+"""Telling the user: reminders and break summaries, with one backend per platform."""

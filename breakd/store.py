@@ -1,0 +1,350 @@
+"""History in SQLite: every event committed the moment it happens.
+
+The file lives in the user's data folder. It runs in WAL mode, so each small commit is
+cheap and a ``kill -9`` loses nothing that was committed. The schema is versioned with
+``PRAGMA user_version`` and migrated forward. A file SQLite cannot read is renamed aside
+(never deleted) and a fresh one started. When the disk refuses a write (full, read-only)
+the event is kept in memory and retried with the next one, and the log says so once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import platformdirs
+
+from breakd import APP_NAME
+from breakd.engine import (
+    BreakRecorded,
+    Record,
+    ReminderShown,
+    StretchEnded,
+    StretchStarted,
+    UserAction,
+)
+
+log = logging.getLogger(__name__)
+
+HISTORY_FILE = "history.sqlite3"
+_MAX_PENDING = 10_000
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema. Times are Unix seconds; the local day is worked out when read.
+    """
+    CREATE TABLE stretches (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        end_reason TEXT,
+        last_seen REAL NOT NULL
+    );
+    CREATE INDEX stretches_started ON stretches(started_at);
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        shown_at REAL NOT NULL,
+        sitting_seconds REAL NOT NULL,
+        number INTEGER NOT NULL,
+        exercise_id TEXT,
+        outcome TEXT CHECK (outcome IN ('break', 'natural', 'snoozed', 'skipped'))
+    );
+    CREATE INDEX reminders_shown ON reminders(shown_at);
+    CREATE TABLE breaks (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('completed', 'partial', 'natural')),
+        started_at REAL NOT NULL,
+        ended_at REAL NOT NULL,
+        planned_seconds REAL NOT NULL,
+        trigger TEXT NOT NULL,
+        exercises TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX breaks_started ON breaks(started_at);
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        action TEXT NOT NULL,
+        until REAL
+    );
+    CREATE TABLE setting_changes (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        key TEXT NOT NULL,
+        old TEXT,
+        new TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryUnavailable(Exception):
+    """The history file cannot be used at all (e.g. written by a newer breakd)."""
+
+
+@dataclass(frozen=True)
+class OpenStretch:
+    """A stretch a previous run left open (the daemon was killed while the user sat)."""
+
+    started_at: float
+    last_seen: float
+
+
+def default_history_path() -> Path:
+    return platformdirs.user_data_path(APP_NAME) / HISTORY_FILE
+
+
+class HistoryStore:
+    """The history file. Used from the daemon's owner thread only."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_history_path()
+        self.set_aside: Path | None = None
+        self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=_MAX_PENDING)
+        self._write_failing = False
+        self._db = self._open()
+
+    # --- opening -------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect_and_migrate()
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and not _looks_corrupt(error):
+                raise
+            self.set_aside = self._set_aside(error)
+            return self._connect_and_migrate()
+
+    def _connect_and_migrate(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout = 2000")
+            check = db.execute("PRAGMA quick_check(1)").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise HistoryUnavailable(
+                    f"{self.path} was written by a newer breakd (schema {version}, this one"
+                    f" knows {SCHEMA_VERSION}); history is off until breakd is upgraded"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                with _transaction(db):
+                    for statement in _statements(MIGRATIONS[number]):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, error: Exception) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                source.rename(Path(f"{aside}{suffix}"))
+        log.error(
+            "history file %s could not be read (%s); it was moved to %s and a new one started",
+            self.path,
+            error,
+            aside,
+        )
+        return aside
+
+    def close(self) -> None:
+        self._flush_pending()
+        self._db.close()
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
+        """Commit one statement; on a disk error keep it for the next try."""
+        self._pending.append((sql, params))
+        self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        while self._pending:
+            sql, params = self._pending[0]
+            try:
+                self._db.execute(sql, params)
+            except sqlite3.OperationalError as error:
+                if not _is_disk_trouble(error):
+                    self._pending.popleft()
+                    log.exception("history write failed and was dropped: %s", sql)
+                    continue
+                if not self._write_failing:
+                    log.error(
+                        "cannot write history to %s (%s); events are kept in memory and"
+                        " written when it works again",
+                        self.path,
+                        error,
+                    )
+                    self._write_failing = True
+                return
+            self._pending.popleft()
+        if self._write_failing:
+            log.warning("history writes to %s work again", self.path)
+            self._write_failing = False
+
+    def write(self, record: Record, *, exercise_id: str | None = None) -> None:
+        """Commit one engine record."""
+        match record:
+            case StretchStarted(at=at):
+                self._execute(
+                    "INSERT INTO stretches (started_at, last_seen) VALUES (?, ?)",
+                    (at.timestamp(), at.timestamp()),
+                )
+            case StretchEnded(started=started, ended=ended, reason=reason):
+                self._close_stretch(started.timestamp(), ended.timestamp(), reason)
+            case ReminderShown(at=at, sitting_seconds=sitting, number=number):
+                self._execute(
+                    "INSERT INTO reminders (shown_at, sitting_seconds, number, exercise_id)"
+                    " VALUES (?, ?, ?, ?)",
+                    (at.timestamp(), sitting, number, exercise_id),
+                )
+            case BreakRecorded():
+                self._execute(
+                    "INSERT INTO breaks (kind, started_at, ended_at, planned_seconds, trigger,"
+                    " exercises) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        record.kind,
+                        record.started.timestamp(),
+                        record.ended.timestamp(),
+                        record.planned_seconds,
+                        record.trigger,
+                        json.dumps(list(record.exercises)),
+                    ),
+                )
+                self._answer_reminders("natural" if record.kind == "natural" else "break")
+            case UserAction(at=at, action=action, until=until):
+                self._execute(
+                    "INSERT INTO actions (at, action, until) VALUES (?, ?, ?)",
+                    (at.timestamp(), action, None if until is None else until.timestamp()),
+                )
+                if action in ("snooze", "skip"):
+                    self._answer_reminders("snoozed" if action == "snooze" else "skipped")
+
+    def _close_stretch(self, started: float, ended: float, reason: str) -> None:
+        if self.open_stretch() is not None:
+            self._execute(
+                "UPDATE stretches SET ended_at = ?, end_reason = ?, last_seen = ?"
+                " WHERE id = (SELECT MAX(id) FROM stretches WHERE ended_at IS NULL)",
+                (ended, reason, ended),
+            )
+        else:
+            self._execute(
+                "INSERT INTO stretches (started_at, ended_at, end_reason, last_seen)"
+                " VALUES (?, ?, ?, ?)",
+                (started, ended, reason, ended),
+            )
+
+    def _answer_reminders(self, outcome: str) -> None:
+        self._execute("UPDATE reminders SET outcome = ? WHERE outcome IS NULL", (outcome,))
+
+    def touch(self, when: datetime) -> None:
+        """Note that the user was still sitting at ``when`` (so a crash loses little)."""
+        self._execute(
+            "UPDATE stretches SET last_seen = ? WHERE ended_at IS NULL", (when.timestamp(),)
+        )
+
+    def record_setting_change(
+        self, when: datetime, key: str, old: str | None, new: str, source: str
+    ) -> None:
+        self._execute(
+            "INSERT INTO setting_changes (at, key, old, new, source) VALUES (?, ?, ?, ?, ?)",
+            (when.timestamp(), key, old, new, source),
+        )
+
+    # --- crash recovery ----------------------------------------------------------------
+
+    def open_stretch(self) -> OpenStretch | None:
+        row = self._db.execute(
+            "SELECT started_at, last_seen FROM stretches WHERE ended_at IS NULL"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else OpenStretch(float(row[0]), float(row[1]))
+
+    def close_interrupted_stretches(self) -> int:
+        """Close stretches a killed daemon left open, at the last moment they were seen."""
+        before = self._db.total_changes
+        self._execute(
+            "UPDATE stretches SET ended_at = last_seen, end_reason = 'interrupted'"
+            " WHERE ended_at IS NULL",
+            (),
+        )
+        return self._db.total_changes - before
+
+    # --- state and upkeep ----------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        self._execute(
+            "INSERT INTO state (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def trim(self, before: datetime) -> None:
+        """Forget history older than ``before`` (the ``history.keep_days`` setting)."""
+        cutoff = before.timestamp()
+        for sql in (
+            "DELETE FROM stretches WHERE ended_at IS NOT NULL AND ended_at < ?",
+            "DELETE FROM reminders WHERE shown_at < ?",
+            "DELETE FROM breaks WHERE ended_at < ?",
+            "DELETE FROM actions WHERE at < ?",
+            "DELETE FROM setting_changes WHERE at < ?",
+        ):
+            self._execute(sql, (cutoff,))
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For read-only queries (statistics, tests)."""
+        return self._db
+
+
+def _is_disk_trouble(error: sqlite3.OperationalError) -> bool:
+    """Errors that may go away on their own: a full, read-only or busy disk or file."""
+    text = str(error).lower()
+    return any(
+        word in text for word in ("disk", "full", "readonly", "read-only", "locked", "unable to open")
+    )
+
+
+def _looks_corrupt(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def _statements(script: str) -> Iterator[str]:
+    for part in script.split(";"):
+        if part.strip():
+            yield part.strip()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connections)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
