@@ -25,9 +25,19 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real clocks of the machine."""
+    """The real clocks of the machine.
+
+    On Linux the monotonic reading is ``CLOCK_BOOTTIME``, which, unlike
+    ``CLOCK_MONOTONIC``, keeps counting while the machine is suspended: time asleep is
+    time away from the chair, and must show up as elapsed.
+    """
+
+    def __init__(self) -> None:
+        self._clock_id = getattr(time, "CLOCK_BOOTTIME", None)
 
     def monotonic(self) -> float:
+        if self._clock_id is not None:
+            return time.clock_gettime(self._clock_id)
         return time.monotonic()
 
     def now(self) -> datetime:

@@ -47,7 +47,7 @@ MAX_SLEEP = 3600.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
 #: How often idle time is read when nothing else asks for it.
-DEFAULT_SAMPLE_EVERY = 30.0
+DEFAULT_SAMPLE_EVERY = 30
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
 
@@ -295,7 +295,9 @@ class Daemon:
         minutes = max(1, round(effect.sitting_seconds / 60))
         title = f"You've been sitting for {minutes} minute{'s' if minutes != 1 else ''}"
         self.notifier.show_reminder(
-            Reminder(title=title, body=plan.cue, exercise_id=plan.exercise_ids[0], number=effect.number)
+            Reminder(
+                title=title, body=plan.cue, exercise_id=plan.exercise_ids[0], number=effect.number
+            )
         )
 
     def _begin_break(self, effect: BeginBreak) -> None:
@@ -346,7 +348,7 @@ class Daemon:
     def skip(self) -> None:
         self._apply(self.engine.skip())
 
-    def pause(self, seconds: float | None | Literal["tomorrow"]) -> None:
+    def pause(self, seconds: float | Literal["tomorrow"] | None) -> None:
         self._apply(self.engine.pause(seconds))
 
     def resume(self) -> None:
@@ -384,7 +386,9 @@ class Daemon:
             "sitting_seconds": round(st.sitting_seconds, 1),
             "reminder_due": st.reminder_due,
             "reminders_shown": st.reminders_shown,
-            "next_reminder_in": None if st.next_reminder_in is None else round(st.next_reminder_in, 1),
+            "next_reminder_in": None
+            if st.next_reminder_in is None
+            else round(st.next_reminder_in, 1),
             "next_reminder_at": (
                 None
                 if st.next_reminder_in is None
@@ -412,4 +416,4 @@ def _state_word(phase: Phase, paused: bool, snoozed: datetime | None, due: bool)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
+    return None if moment is None else str(moment.isoformat(timespec="seconds"))

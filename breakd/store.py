@@ -130,15 +130,14 @@ class HistoryStore:
             check = db.execute("PRAGMA quick_check(1)").fetchone()
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA foreign_keys = ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise HistoryUnavailable(
                     f"{self.path} was written by a newer breakd (schema {version}, this one"
                     f" knows {SCHEMA_VERSION}); history is off until breakd is upgraded"
                 )
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
             for number in range(version, SCHEMA_VERSION):
                 with _transaction(db):
                     for statement in _statements(MIGRATIONS[number]):
@@ -321,9 +320,8 @@ class HistoryStore:
 def _is_disk_trouble(error: sqlite3.OperationalError) -> bool:
     """Errors that may go away on their own: a full, read-only or busy disk or file."""
     text = str(error).lower()
-    return any(
-        word in text for word in ("disk", "full", "readonly", "read-only", "locked", "unable to open")
-    )
+    words = ("disk", "full", "readonly", "read-only", "locked", "unable to open")
+    return any(word in text for word in words)
 
 
 def _looks_corrupt(error: sqlite3.OperationalError) -> bool:

@@ -49,9 +49,7 @@ def test_every_schema_key_is_documented_with_a_comment() -> None:
     lines = text.splitlines()
     for spec in SCHEMA:
         assert spec.name in document[spec.section], f"{spec.key} missing from default.toml"
-        index = next(
-            i for i, line in enumerate(lines) if line.strip().startswith(f"{spec.name} =")
-        )
+        index = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{spec.name} ="))
         assert lines[index - 1].lstrip().startswith("#"), f"{spec.key} has no comment above it"
 
 
@@ -116,12 +114,12 @@ def test_bad_value_names_file_line_key_and_what_is_allowed() -> None:
     ("text", "expected"),
     [
         ("[reminders]\ninterval = 30\n", "got a number"),
-        ("[reminders]\nintervall = \"30m\"\n", "did you mean interval"),
-        ("[remind]\ninterval = \"30m\"\n", "did you mean [reminders]"),
-        ("[breaks]\nexercises = \"lying\"\n", 'one of "alternate", "seated", "standing"'),
-        ("[working_hours]\ndays = [\"monday\"]\n", "not a day name"),
-        ("[working_hours]\nstart = \"9am\"\n", "HH:MM"),
-        ("[working_hours]\nstart = \"19:00\"\n", "start before they end"),
+        ('[reminders]\nintervall = "30m"\n', "did you mean interval"),
+        ('[remind]\ninterval = "30m"\n', "did you mean [reminders]"),
+        ('[breaks]\nexercises = "lying"\n', 'one of "alternate", "seated", "standing"'),
+        ('[working_hours]\ndays = ["monday"]\n', "not a day name"),
+        ('[working_hours]\nstart = "9am"\n', "HH:MM"),
+        ('[working_hours]\nstart = "19:00"\n', "start before they end"),
         ("[reminders]\nmax_reminders = 0\n", "from 1 to 20"),
     ],
 )
@@ -187,7 +185,7 @@ def test_write_leaves_no_temporary_files() -> None:
 
 
 toml_scalars = st.one_of(
-    st.text(max_size=12), st.integers(-10**6, 10**6), st.booleans(), st.floats(allow_nan=False)
+    st.text(max_size=12), st.integers(-(10**6), 10**6), st.booleans(), st.floats(allow_nan=False)
 )
 toml_values = st.one_of(toml_scalars, st.lists(toml_scalars, max_size=4))
 

@@ -233,7 +233,9 @@ def test_completed_break_resets_sitting() -> None:
     [over] = [e for e in h.effects if isinstance(e, BreakOver)]
     assert over.next_reminder_in == 30 * MIN
     ended = records(h.effects, StretchEnded)
-    assert ended[-1].reason == "break" and ended[-1].ended == datetime(2026, 3, 2, 9, 30).astimezone()
+    assert (
+        ended[-1].reason == "break" and ended[-1].ended == datetime(2026, 3, 2, 9, 30).astimezone()
+    )
     assert h.engine.phase is Phase.SITTING and h.engine.sitting_seconds() == 0
     h.run(30 * MIN)
     assert len(shows(h.effects)) == 2
@@ -310,9 +312,7 @@ def test_suspend_noticed_afterwards_is_a_natural_break() -> None:
 
 
 def test_working_hours_stop_counting_and_reminding() -> None:
-    s = defaults(
-        working_hours_enabled=True, working_days=frozenset(range(5)), work_end=time(18, 0)
-    )
+    s = defaults(working_hours_enabled=True, working_days=frozenset(range(5)), work_end=time(18, 0))
     h = Harness(s, start=datetime(2026, 3, 2, 17, 50).astimezone())
     h.run(10 * MIN)
     assert h.engine.phase is Phase.OFF_HOURS

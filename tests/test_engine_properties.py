@@ -53,7 +53,9 @@ operation = st.one_of(
     ops=st.lists(operation, min_size=1, max_size=60),
     working_hours=st.booleans(),
 )
-def test_invariants_hold_for_any_sequence(ops: list[tuple[str, object]], working_hours: bool) -> None:
+def test_invariants_hold_for_any_sequence(
+    ops: list[tuple[str, object]], working_hours: bool
+) -> None:
     settings_in_force = replace(
         BASE, working_hours_enabled=working_hours, work_start=time(9, 5), work_end=time(11, 0)
     )

@@ -1,0 +1,96 @@
+"""Run the real ``breakd`` daemon as a subprocess and wait on what it writes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def history_path() -> Path:
+    return Path(os.environ["XDG_DATA_HOME"]) / "breakd" / "history.sqlite3"
+
+
+def log_path() -> Path:
+    return Path(os.environ["XDG_STATE_HOME"]) / "breakd" / "log" / "breakd.log"
+
+
+def query(sql: str) -> list[tuple]:
+    """Read the daemon's history through a separate connection, as another process would."""
+    path = history_path()
+    if not path.exists():
+        return []
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return db.execute(sql).fetchall()
+    except sqlite3.OperationalError:
+        return []  # the schema is not there yet
+    finally:
+        db.close()
+
+
+def wait_for(check: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+class DaemonProcess:
+    """One ``python -m breakd`` process with the test's private XDG folders."""
+
+    def __init__(self, args: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
+        self.args = [sys.executable, "-m", "breakd", *args]
+        self.env = {**os.environ, **(env or {})}
+        self.process = subprocess.Popen(
+            self.args,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_log(self, text: str, timeout: float = 20.0) -> str:
+        def found() -> str:
+            if not self.alive():
+                raise AssertionError(f"breakd exited early:\n{self.output()}")
+            content = log_path().read_text() if log_path().exists() else ""
+            return content if text in content else ""
+
+        return wait_for(found, timeout, f"{text!r} in the log")
+
+    def kill(self) -> None:
+        """kill -9: no chance to clean up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self, timeout: float = 10.0) -> int:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def output(self) -> str:
+        if self.alive():
+            return "(still running)"
+        out, err = self.process.communicate(timeout=5)
+        return out.decode(errors="replace") + err.decode(errors="replace")

@@ -1,0 +1,158 @@
+"""History in a real SQLite file: records, crash recovery, corrupt files set aside."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from breakd.engine import (
+    BreakRecorded,
+    ReminderShown,
+    StretchEnded,
+    StretchStarted,
+    UserAction,
+)
+from breakd.store import SCHEMA_VERSION, HistoryStore, default_history_path
+
+T0 = datetime(2026, 3, 2, 9, 0).astimezone()
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def rows(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_lives_in_the_user_data_dir_and_uses_wal() -> None:
+    store = HistoryStore()
+    assert store.path == default_history_path()
+    assert "breakd" in str(store.path.parent)
+    mode = store.connection.execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert store.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.close()
+
+
+def test_each_record_is_visible_to_another_connection_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.write(StretchStarted(at(0)))
+    assert rows(path, "SELECT started_at, ended_at FROM stretches") == [(at(0).timestamp(), None)]
+    store.write(ReminderShown(at(30), 1800.0, 1), exercise_id="knee-press")
+    store.write(UserAction(at(31), "snooze", at(41)))
+    assert rows(path, "SELECT number, exercise_id, outcome FROM reminders") == [
+        (1, "knee-press", "snoozed")
+    ]
+    store.write(StretchEnded(at(0), at(42), "break"))
+    store.write(BreakRecorded("completed", at(42), at(44), 120.0, "reminder", ("a", "b")))
+    assert rows(path, "SELECT ended_at, end_reason FROM stretches") == [
+        (at(42).timestamp(), "break")
+    ]
+    [(kind, exercises)] = rows(path, "SELECT kind, exercises FROM breaks")
+    assert kind == "completed" and json.loads(exercises) == ["a", "b"]
+    store.close()
+
+
+def test_reminder_outcomes_follow_what_the_user_did(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.write(ReminderShown(at(30), 1800.0, 1))
+    store.write(BreakRecorded("natural", at(35), at(45), 0.0, "idle"))
+    store.write(ReminderShown(at(75), 1800.0, 1))
+    store.write(UserAction(at(76), "skip"))
+    store.write(ReminderShown(at(106), 1800.0, 1))
+    store.write(BreakRecorded("partial", at(107), at(108), 120.0, "tray"))
+    outcomes = [r[0] for r in rows(store.path, "SELECT outcome FROM reminders ORDER BY id")]
+    assert outcomes == ["natural", "skipped", "break"]
+    store.close()
+
+
+def test_open_stretch_survives_for_recovery(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.write(StretchStarted(at(0)))
+    store.touch(at(12))
+    # No close: as if the process were killed here.
+    reopened = HistoryStore(path)
+    found = reopened.open_stretch()
+    assert found is not None
+    assert (found.started_at, found.last_seen) == (at(0).timestamp(), at(12).timestamp())
+    assert reopened.close_interrupted_stretches() == 1
+    assert rows(path, "SELECT ended_at, end_reason FROM stretches") == [
+        (at(12).timestamp(), "interrupted")
+    ]
+    assert reopened.open_stretch() is None
+    store.close()
+    reopened.close()
+
+
+def test_corrupt_file_is_set_aside_not_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    garbage = b"this is not a database at all\x00" * 200
+    path.write_bytes(garbage)
+    store = HistoryStore(path)
+    assert store.set_aside is not None and store.set_aside.read_bytes() == garbage
+    assert store.set_aside.name.startswith("h.sqlite3.corrupt-")
+    store.write(StretchStarted(at(0)))
+    assert len(rows(path, "SELECT * FROM stretches")) == 1
+    store.close()
+
+
+def test_damaged_pages_are_detected_and_set_aside(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    for minute in range(400):
+        store.write(
+            ReminderShown(
+                at(minute),
+                60.0,
+                1,
+            ),
+            exercise_id="x" * 200,
+        )
+    store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 3 : page * 6] = b"\xff" * (page * 3)
+    path.write_bytes(bytes(data))
+    recovered = HistoryStore(path)
+    assert recovered.set_aside is not None
+    assert recovered.set_aside.stat().st_size == len(data)
+    recovered.close()
+
+
+def test_newer_schema_is_refused_without_touching_the_file(tmp_path: Path) -> None:
+    import pytest
+
+    from breakd.store import HistoryUnavailable
+
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    with pytest.raises(HistoryUnavailable, match="newer breakd"):
+        HistoryStore(path)
+    assert path.read_bytes() == before
+
+
+def test_trim_forgets_old_rows_only(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.write(StretchEnded(at(0), at(20), "natural-break"))
+    store.write(StretchEnded(at(60 * 24 * 10), at(60 * 24 * 10 + 5), "natural-break"))
+    store.trim(at(60 * 24 * 5))
+    assert len(rows(store.path, "SELECT * FROM stretches")) == 1
+    store.close()
+
+
+def test_state_round_trip(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    assert store.get_state("recent") is None
+    store.set_state("recent", "a,b")
+    store.set_state("recent", "c")
+    assert store.get_state("recent") == "c"
+    store.close()

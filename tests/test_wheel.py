@@ -1,0 +1,61 @@
+"""The built wheel works on its own: installed in a fresh venv, run from another folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(REPO)],
+        check=True,
+    )
+    [wheel] = dist.glob("breakd-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "breakd/data/config/default.toml" in names
+    assert any(n.startswith("breakd/data/content/") for n in names)
+    assert any(n.startswith("breakd/data/icons/") for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    breakd = str(env_dir / "bin" / "breakd")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [breakd, *args], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    helped = run("--help")
+    assert helped.returncode == 0 and "break reminder" in helped.stdout
+    checked = run("config", "check")
+    assert checked.returncode == 0, checked.stderr
+    shown = run("config", "show")
+    assert shown.returncode == 0 and "reminders.interval" in shown.stdout
+    listed = run("exercises")
+    assert listed.returncode == 0 and "seat-edge-lean" in listed.stdout
+    # The installed copy, not the checkout, is what ran.
+    where = subprocess.run(
+        [str(python), "-c", "import breakd.resources as r; print(r.data_dir('config'))"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert where.startswith(str(env_dir)), where
