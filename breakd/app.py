@@ -19,8 +19,9 @@ from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
 from breakd.daemon import AlwaysPresent, Daemon, PlannedBreak
 from breakd.logsetup import configure_logging
-from breakd.notify.log_only import LogOnlyNotifier
+from breakd.notify.select import choose_notifier
 from breakd.planner import plan_break
+from breakd.resources import data_dir
 from breakd.store import HistoryStore, HistoryUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,6 @@ def describe_environment() -> list[str]:
     notes = []
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         notes.append("no display: the tray icon and the break window are off")
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not os.environ.get("XDG_RUNTIME_DIR"):
-        notes.append("no D-Bus session bus: desktop notifications are off")
     return notes
 
 
@@ -68,15 +67,29 @@ def run_daemon(config: LoadedConfig, *, foreground: bool) -> int:
     for note in describe_environment():
         log.info(note)
     rng = random.Random()
+    owner: list[Daemon] = []
+
+    def on_notification_action(key: str) -> None:
+        daemon = owner[0]
+        daemon.submit(lambda: daemon.notification_action(key))
+
+    notifier, passed_over = choose_notifier(
+        config.settings.notifier, data_dir("icons") / "breakd.png", on_notification_action
+    )
+    for note in passed_over:
+        log.info("notifications: %s", note)
+    if notifier.name == "log":
+        log.warning("no notification service: reminders are written to the log only")
     daemon = Daemon(
         config,
         clock=SystemClock(),
         store=open_store(),
         idle=AlwaysPresent(),
-        notifier=LogOnlyNotifier(),
+        notifier=notifier,
         planner=ContentPlanner(rng),
         rng=rng,
     )
+    owner.append(daemon)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         daemon.request_stop()

@@ -33,6 +33,7 @@ from breakd.resources import data_dir
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+NOTIFIER_BACKENDS = ("auto", "desktop-notifier", "plyer", "log")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Settings:
     work_end: time
     keep_days: int
     log_level: str
+    notifier: str
 
 
 # --- value kinds -------------------------------------------------------------------
@@ -229,6 +231,7 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("working_hours.end", "work_end", ClockTimeKind()),
     Spec("history.keep_days", "keep_days", IntKind(1, 36500)),
     Spec("logging.level", "log_level", ChoiceKind(LOG_LEVELS)),
+    Spec("notifications.backend", "notifier", ChoiceKind(NOTIFIER_BACKENDS)),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))

@@ -22,7 +22,14 @@ from typing import Any, Literal, Protocol, TypeVar
 import schedule
 
 from breakd.clock import Clock
-from breakd.config import LoadedConfig, Settings
+from breakd.config import (
+    ConfigError,
+    LoadedConfig,
+    Settings,
+    find_spec,
+    load_config,
+    write_user_setting,
+)
 from breakd.durations import humanize
 from breakd.engine import (
     BeginBreak,
@@ -30,6 +37,7 @@ from breakd.engine import (
     Effect,
     Engine,
     Phase,
+    Refused,
     ReminderShown,
     ShowReminder,
     WithdrawReminder,
@@ -98,8 +106,10 @@ class Daemon:
         notifier: Notifier,
         planner: Planner,
         rng: random.Random | None = None,
+        overrides: Sequence[str] = (),
     ) -> None:
         self.config = config
+        self.overrides = list(overrides)
         self.clock = clock
         self.store = store
         self.idle = idle
@@ -339,6 +349,21 @@ class Daemon:
             self.store.set_state("recent_exercises", ",".join(self._recent))
         self._apply(effects)
 
+    def notification_action(self, key: str) -> None:
+        """A click on the reminder or one of its buttons."""
+        log.info("reminder answered: %s", key)
+        try:
+            if key == "break":
+                self.start_break("reminder")
+            elif key == "snooze":
+                self.snooze()
+            elif key == "skip":
+                self.skip()
+            else:
+                log.warning("unknown notification action %r ignored", key)
+        except Refused as refused:
+            log.info("%s ignored: %s", key, refused)
+
     def end_break(self, exercises_done: tuple[str, ...] | None = None) -> None:
         self._apply(self.engine.end_break_early(exercises_done))
 
@@ -360,6 +385,16 @@ class Daemon:
     def back(self, reason: str) -> None:
         self._apply(self.engine.back(reason))
 
+    def change_setting(self, key: str, text: str, *, source: str) -> None:
+        """Persist one setting in the user's file and put it in force at once."""
+        try:
+            spec, _ = write_user_setting(key, text)
+        except ConfigError as error:
+            raise Refused(str(error)) from None
+        # A --set flag for this key would hide the user's new choice: drop it.
+        self.overrides = [o for o in self.overrides if not _sets_key(o, spec.key)]
+        self.apply_settings(load_config(self.overrides), source=source)
+
     def apply_settings(self, config: LoadedConfig, *, source: str) -> None:
         old = self.engine.settings
         self.config = config
@@ -375,6 +410,14 @@ class Daemon:
             self._plan = None
         self._apply(self.engine.apply_settings(config.settings))
         self._schedule_working_hours()
+
+    def _today(self, now: datetime, sitting: float) -> dict[str, Any] | None:
+        if self.store is None:
+            return None
+        midnight = _local_midnight(now)
+        breaks, longest = self.store.day_summary(midnight)
+        current = min(sitting, (now - midnight).total_seconds())
+        return {"breaks": breaks, "longest_stretch": round(max(longest, current), 1)}
 
     def status(self) -> dict[str, Any]:
         """Everything ``breakd status`` shows, as JSON-friendly values."""
@@ -399,10 +442,22 @@ class Daemon:
             "paused_until": _iso(st.paused_until),
             "break_remaining": None if st.break_remaining is None else round(st.break_remaining, 1),
             "away_reason": st.away_reason,
+            "today": self._today(now, st.sitting_seconds),
             "idle_source": self.idle.name,
             "notifier": self.notifier.name,
             "interval_seconds": self.engine.settings.interval,
         }
+
+
+def _local_midnight(moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), datetime.min.time()).astimezone()
+
+
+def _sets_key(assignment: str, key: str) -> bool:
+    try:
+        return find_spec(assignment.partition("=")[0].strip()).key == key
+    except ConfigError:
+        return False
 
 
 def _state_word(phase: Phase, paused: bool, snoozed: datetime | None, due: bool) -> str:
@@ -412,7 +467,7 @@ def _state_word(phase: Phase, paused: bool, snoozed: datetime | None, due: bool)
         if snoozed is not None:
             return "snoozed"
         return "due" if due else "counting"
-    return phase.value
+    return str(phase.value)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -286,6 +286,19 @@ class HistoryStore:
         )
         return self._db.total_changes - before
 
+    def day_summary(self, day_start: datetime) -> tuple[int, float]:
+        """Breaks taken (completed or partial) and the longest closed stretch since then."""
+        since = day_start.timestamp()
+        breaks = self._db.execute(
+            "SELECT COUNT(*) FROM breaks WHERE kind != 'natural' AND started_at >= ?", (since,)
+        ).fetchone()[0]
+        longest = self._db.execute(
+            "SELECT MAX(ended_at - MAX(started_at, ?)) FROM stretches"
+            " WHERE ended_at IS NOT NULL AND ended_at >= ?",
+            (since, since),
+        ).fetchone()[0]
+        return int(breaks), float(longest or 0.0)
+
     # --- state and upkeep ----------------------------------------------------------------
 
     def get_state(self, key: str) -> str | None:

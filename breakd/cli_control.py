@@ -1,0 +1,123 @@
+"""``breakd status``, ``break``, ``snooze``, ``pause``, ``resume``, ``set``, ``quit``.
+
+Each one sends a single request to the running daemon over the control channel and
+prints what the daemon answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+from breakd.commands import SETTABLE
+from breakd.control.client import ControlError, DaemonNotRunning, request
+from breakd.durations import humanize
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = commands.add_parser("status", help="what the running daemon sees now")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(func=_sender("status"))
+
+    take = commands.add_parser("break", help="start a two-minute break now")
+    take.add_argument("--json", action="store_true", help="print the new state as JSON")
+    take.set_defaults(func=_sender("break"))
+
+    snooze = commands.add_parser("snooze", help="postpone reminders (default: the snooze setting)")
+    snooze.add_argument("duration", nargs="?", help='how long, e.g. "10m"')
+    snooze.add_argument("--json", action="store_true", help="print the new state as JSON")
+    snooze.set_defaults(func=_sender("snooze", "duration"))
+
+    skip = commands.add_parser("skip", help="dismiss the due reminder and count again")
+    skip.add_argument("--json", action="store_true", help="print the new state as JSON")
+    skip.set_defaults(func=_sender("skip"))
+
+    pause = commands.add_parser("pause", help="stop reminders for a while")
+    pause.add_argument(
+        "duration",
+        nargs="?",
+        default="forever",
+        help='how long: a duration such as "30m" or "2h", "tomorrow", or "forever" (default)',
+    )
+    pause.add_argument("--json", action="store_true", help="print the new state as JSON")
+    pause.set_defaults(func=_sender("pause", "duration"))
+
+    resume = commands.add_parser("resume", help="end a pause")
+    resume.add_argument("--json", action="store_true", help="print the new state as JSON")
+    resume.set_defaults(func=_sender("resume"))
+
+    change = commands.add_parser(
+        "set", help="change a setting now and keep it (" + ", ".join(SETTABLE) + ")"
+    )
+    change.add_argument("key", choices=SETTABLE, metavar="KEY", help=", ".join(SETTABLE))
+    change.add_argument("value", help='the new value, e.g. "45m"')
+    change.add_argument("--json", action="store_true", help="print the new state as JSON")
+    change.set_defaults(func=_sender("set", "key", "value"))
+
+    stop = commands.add_parser("quit", help="stop the daemon cleanly")
+    stop.set_defaults(func=_sender("quit"))
+
+
+def _sender(command: str, *names: str) -> Any:
+    def send(args: argparse.Namespace) -> int:
+        payload = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+        try:
+            result = request(command, payload)
+        except DaemonNotRunning as error:
+            print(f"breakd: {error}", file=sys.stderr)
+            return EXIT_NOT_RUNNING
+        except ControlError as error:
+            print(f"breakd: {error.message}", file=sys.stderr)
+            return EXIT_USAGE if error.code == "bad-arguments" else EXIT_ERROR
+        if getattr(args, "json", False):
+            print(json.dumps(result, indent=2))
+        elif command == "quit":
+            print("breakd is stopping")
+        else:
+            print(describe_status(result))
+        return EXIT_OK
+
+    return send
+
+
+def describe_status(status: dict[str, Any]) -> str:
+    """The daemon's status in a few plain lines."""
+    state = status["state"]
+    lines = []
+    if state in ("counting", "due", "snoozed"):
+        lines.append(f"Sitting for {humanize(status['sitting_seconds'])}.")
+    headline = {
+        "counting": None,
+        "due": "A break is due.",
+        "snoozed": f"Snoozed until {_clock(status['snoozed_until'])}.",
+        "paused": (
+            f"Paused until {_clock(status['paused_until'])}."
+            if status["paused_until"]
+            else "Paused until you resume (`breakd resume`)."
+        ),
+        "break": f"On a break: {humanize(status['break_remaining'] or 0)} to go.",
+        "away": "Away from the computer.",
+        "off-hours": "Outside working hours.",
+    }.get(state)
+    if headline:
+        lines.append(headline)
+    if status["next_reminder_in"] is not None:
+        lines.append(
+            f"Next reminder in {humanize(status['next_reminder_in'])}"
+            f" (at {_clock(status['next_reminder_at'])})."
+        )
+    today = status.get("today")
+    if today:
+        longest = humanize(today["longest_stretch"])
+        lines.append(f"Today: {today['breaks']} break(s), longest stretch {longest}.")
+    lines.append(f"Activity from: {status['idle_source']}; notifications: {status['notifier']}.")
+    return "\n".join(lines)
+
+
+def _clock(iso: str | None) -> str:
+    return "?" if iso is None else datetime.fromisoformat(iso).strftime("%H:%M")

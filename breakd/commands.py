@@ -1,0 +1,124 @@
+"""What the control channel may ask of the running daemon, and what it answers.
+
+Each request is checked here (names, durations) on the server's thread, then carried out
+on the daemon's owner thread; the reply is a small JSON-friendly dict. The same table
+drives the CLI, so ``breakd snooze 10m`` and a script sending ``{"cmd": "snooze", "args":
+{"duration": "10m"}}`` do exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from breakd.config import ConfigError, find_spec
+from breakd.daemon import Daemon
+from breakd.durations import DurationError, parse_duration
+
+#: Settings the menu and ``breakd set`` may change, by their short names.
+SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
+
+
+class BadArguments(Exception):
+    """The request's arguments are wrong; the message names the argument and what is allowed."""
+
+
+def _duration(args: Mapping[str, Any], name: str, *, required: bool = False) -> float | None:
+    raw = args.get(name)
+    if raw is None:
+        if required:
+            raise BadArguments(f"{name} is required, e.g. \"10m\"")
+        return None
+    if not isinstance(raw, str):
+        raise BadArguments(f"{name} must be a duration string such as \"10m\"")
+    try:
+        seconds = parse_duration(raw)
+    except DurationError as error:
+        raise BadArguments(f"{name}: {error}") from None
+    if seconds <= 0:
+        raise BadArguments(f"{name} must be longer than zero")
+    return seconds
+
+
+def _pause_length(args: Mapping[str, Any]) -> float | Literal["tomorrow"] | None:
+    raw = args.get("duration", "forever")
+    if raw in ("forever", "indefinitely"):
+        return None
+    if raw == "tomorrow":
+        return "tomorrow"
+    return _duration(args, "duration")
+
+
+class CommandHandler:
+    """Turns one decoded request into work on the owner thread and a reply."""
+
+    def __init__(self, daemon: Daemon, *, timeout: float = 5.0) -> None:
+        self.daemon = daemon
+        self.timeout = timeout
+        self._table: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+            "status": self._status,
+            "break": self._break,
+            "snooze": self._snooze,
+            "skip": self._skip,
+            "pause": self._pause,
+            "resume": self._resume,
+            "set": self._set,
+            "quit": self._quit,
+        }
+
+    @property
+    def commands(self) -> tuple[str, ...]:
+        return tuple(self._table)
+
+    def handle(self, command: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Raises BadArguments or Refused with a message meant for the user."""
+        return self._table[command](args)
+
+    def _on_owner(self, work: Callable[[], Any]) -> dict[str, Any]:
+        daemon = self.daemon
+
+        def run() -> dict[str, Any]:
+            work()
+            return daemon.status()
+
+        return daemon.call(run, self.timeout)
+
+    def _status(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return self.daemon.call(self.daemon.status, self.timeout)
+
+    def _break(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return self._on_owner(lambda: self.daemon.start_break("cli"))
+
+    def _snooze(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        seconds = _duration(args, "duration")
+        return self._on_owner(lambda: self.daemon.snooze(seconds))
+
+    def _skip(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return self._on_owner(self.daemon.skip)
+
+    def _pause(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        length = _pause_length(args)
+        return self._on_owner(lambda: self.daemon.pause(length))
+
+    def _resume(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return self._on_owner(self.daemon.resume)
+
+    def _set(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        key, value = args.get("key"), args.get("value")
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise BadArguments("set needs a key and a value, e.g. interval 45m")
+        try:
+            spec = find_spec(key)
+        except ConfigError as error:
+            raise BadArguments(str(error)) from None
+        if spec.name not in SETTABLE:
+            raise BadArguments(
+                f"{key} cannot be changed while breakd runs; settable: {', '.join(SETTABLE)}"
+                " (edit the config file for the rest)"
+            )
+        daemon = self.daemon
+        return self._on_owner(lambda: daemon.change_setting(spec.key, value, source="cli"))
+
+    def _quit(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        self.daemon.request_stop()
+        return {"stopping": True}

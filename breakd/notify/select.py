@@ -1,0 +1,61 @@
+"""Pick the best notifier that works here: desktop-notifier, then plyer, then the log."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from breakd.config import NOTIFIER_BACKENDS as BACKENDS
+from breakd.notify.base import Notifier
+from breakd.notify.desktop import DesktopNotifierBackend, NotifierUnavailable
+from breakd.notify.log_only import LogOnlyNotifier
+from breakd.notify.plyer_backend import PlyerNotifier
+
+
+def session_bus_available(environ: Mapping[str, str]) -> bool:
+    """A session bus is announced, or sits at its standard place in the runtime dir."""
+    if environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    return runtime is not None and Path(runtime, "bus").is_socket()
+
+
+def plyer_can_deliver(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why plyer cannot show anything here, or None if it can."""
+    if platform.startswith("linux") and not (
+        session_bus_available(environ) or shutil.which("notify-send")
+    ):
+        return "no D-Bus session bus and no notify-send"
+    return None
+
+
+def choose_notifier(
+    preference: str,
+    app_icon: Path,
+    on_action: Callable[[str], None],
+    *,
+    environ: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+) -> tuple[Notifier, list[str]]:
+    """The notifier to use and notes on every backend that was passed over and why."""
+    if preference not in BACKENDS:
+        raise ValueError(f"unknown notification backend {preference!r}; use one of {BACKENDS}")
+    order = ["desktop-notifier", "plyer", "log"] if preference == "auto" else [preference, "log"]
+    notes: list[str] = []
+    for name in order:
+        try:
+            if name == "desktop-notifier":
+                if platform.startswith("linux") and not session_bus_available(environ):
+                    raise NotifierUnavailable("no D-Bus session bus")
+                return DesktopNotifierBackend(app_icon, on_action), notes
+            if name == "plyer":
+                if (reason := plyer_can_deliver(environ, platform)) is not None:
+                    raise NotifierUnavailable(reason)
+                return PlyerNotifier(app_icon), notes
+        except NotifierUnavailable as error:
+            notes.append(f"{name}: {error}")
+            continue
+    return LogOnlyNotifier(), notes
