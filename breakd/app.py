@@ -14,10 +14,13 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from breakd.activity.logind import LogindSleepWatcher
+from breakd.activity.select import choose_idle_monitor, start_away_watchers
+from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import SystemClock
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
-from breakd.daemon import AlwaysPresent, Daemon, PlannedBreak
+from breakd.daemon import Daemon, PlannedBreak
 from breakd.logsetup import configure_logging
 from breakd.notify.select import choose_notifier
 from breakd.planner import plan_break
@@ -62,7 +65,7 @@ def describe_environment() -> list[str]:
     return notes
 
 
-def run_daemon(config: LoadedConfig, *, foreground: bool) -> int:
+def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[str] = ()) -> int:
     log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
     for note in describe_environment():
         log.info(note)
@@ -80,14 +83,37 @@ def run_daemon(config: LoadedConfig, *, foreground: bool) -> int:
         log.info("notifications: %s", note)
     if notifier.name == "log":
         log.warning("no notification service: reminders are written to the log only")
+    idle, tried = choose_idle_monitor(config.settings.idle_source)
+    for note in tried:
+        log.info("activity: %s", note)
+    if idle.name == "always-present":
+        log.warning(
+            "no idle counter works here: sitting is counted as wall time since your last break"
+        )
+
+    def on_away(reason: str) -> None:
+        daemon = owner[0]
+        daemon.submit(lambda: daemon.away(reason))
+
+    def on_back(reason: str) -> None:
+        daemon = owner[0]
+        daemon.submit(lambda: daemon.back(reason))
+
+    # Each watcher that cannot start says why in the log itself.
+    watchers, _ = start_away_watchers(on_away, on_back)
+    clock = SystemClock()
+    # logind announces a suspend; without it, a jump between two clocks gives it away.
+    announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
     daemon = Daemon(
         config,
-        clock=SystemClock(),
+        clock=clock,
         store=open_store(),
-        idle=AlwaysPresent(),
+        idle=idle,
+        sleep_detector=None if announced else SleepDetector(clock),
         notifier=notifier,
         planner=ContentPlanner(rng),
         rng=rng,
+        overrides=overrides,
     )
     owner.append(daemon)
 
@@ -98,5 +124,9 @@ def run_daemon(config: LoadedConfig, *, foreground: bool) -> int:
     signal.signal(signal.SIGINT, stop)
     if sys.stderr is not None and sys.stderr.isatty() and not foreground:
         print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
-    daemon.run()
+    try:
+        daemon.run()
+    finally:
+        for watcher in watchers:
+            watcher.stop()
     return 0

@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from breakd.app import run_daemon
 
     config = load_config(args.overrides)
-    return run_daemon(config, foreground=args.foreground)
+    return run_daemon(config, foreground=args.foreground, overrides=args.overrides)
 
 
 def cmd_config_path(args: argparse.Namespace) -> int:

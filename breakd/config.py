@@ -34,6 +34,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "desktop-notifier", "plyer", "log")
+IDLE_SOURCES = ("auto", "x11", "gnome", "freedesktop", "windows", "macos", "always-present")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Settings:
     keep_days: int
     log_level: str
     notifier: str
+    idle_source: str
 
 
 # --- value kinds -------------------------------------------------------------------
@@ -232,6 +234,7 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("history.keep_days", "keep_days", IntKind(1, 36500)),
     Spec("logging.level", "log_level", ChoiceKind(LOG_LEVELS)),
     Spec("notifications.backend", "notifier", ChoiceKind(NOTIFIER_BACKENDS)),
+    Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))

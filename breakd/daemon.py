@@ -21,6 +21,10 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import schedule
 
+from breakd.activity.always_present import AlwaysPresentMonitor
+from breakd.activity.base import IdleMonitor
+from breakd.activity.sampling import next_sample_delay
+from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import Clock
 from breakd.config import (
     ConfigError,
@@ -54,25 +58,8 @@ T = TypeVar("T")
 MAX_SLEEP = 3600.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
-#: How often idle time is read when nothing else asks for it.
-DEFAULT_SAMPLE_EVERY = 30
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
-
-
-class IdleSource(Protocol):
-    name: str
-
-    def idle_seconds(self) -> float: ...
-
-
-class AlwaysPresent:
-    """No idle counter: the user is taken to be at the computer the whole time."""
-
-    name = "always-present"
-
-    def idle_seconds(self) -> float:
-        return 0.0
 
 
 class Planner(Protocol):
@@ -102,7 +89,8 @@ class Daemon:
         *,
         clock: Clock,
         store: HistoryStore | None,
-        idle: IdleSource,
+        idle: IdleMonitor,
+        sleep_detector: SleepDetector | None = None,
         notifier: Notifier,
         planner: Planner,
         rng: random.Random | None = None,
@@ -113,6 +101,7 @@ class Daemon:
         self.clock = clock
         self.store = store
         self.idle = idle
+        self.sleep_detector = sleep_detector
         self.notifier = notifier
         self.planner = planner
         self.rng = rng or random.Random()
@@ -123,7 +112,6 @@ class Daemon:
         self._last_touch = float("-inf")
         self._plan: PlannedBreak | None = None
         self._recent: list[str] = []
-        self._sample_every = DEFAULT_SAMPLE_EVERY
         self.ready = threading.Event()
         self.stopped = threading.Event()
         self.on_change: list[Callable[[], None]] = []
@@ -152,6 +140,7 @@ class Daemon:
             self._start()
             self.ready.set()
             while not self._stopping:
+                self._notice_sleep()
                 self._scheduler.run_pending()
                 self._apply(self.engine.tick())
                 try:
@@ -205,7 +194,6 @@ class Daemon:
             self._recover_stretch()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
-        self._scheduler.every(self._sample_every).seconds.do(self._sample).tag("sample")
         self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
         self._schedule_working_hours()
         self._sample()
@@ -215,6 +203,7 @@ class Daemon:
             self._apply(self.engine.shutdown())
         finally:
             self.notifier.close()
+            self.idle.close()
             if self.store is not None:
                 self.store.close()
             log.info("breakd stopped")
@@ -224,18 +213,31 @@ class Daemon:
 
     # --- scheduled jobs ------------------------------------------------------------------
 
+    def _notice_sleep(self) -> None:
+        """A suspend nobody announced (no logind) shows as a jump between two clocks."""
+        if self.sleep_detector is not None and (gap := self.sleep_detector.check()):
+            log.info("the machine slept for %s", humanize(gap))
+            self._apply(self.engine.was_away(gap, "suspend"))
+
     def _sample(self) -> None:
         try:
             idle = self.idle.idle_seconds()
         except Exception as error:
             log.warning(
-                "idle time from %s stopped working (%s); treating you as present",
+                "idle time from %s stopped working (%s); from now on sitting is wall time"
+                " since your last break",
                 self.idle.name,
                 error,
             )
-            self.idle = AlwaysPresent()
+            self.idle.close()
+            self.idle = AlwaysPresentMonitor()
             idle = 0.0
         self._apply(self.engine.sample(idle))
+        deadline = self.engine.next_deadline()
+        to_deadline = None if deadline is None else deadline - self.clock.monotonic()
+        delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
+        self._scheduler.clear("sample")
+        self._scheduler.every(max(1, round(delay))).seconds.do(self._sample).tag("sample")
         if self.engine.phase is Phase.SITTING and self.store is not None:
             now = self.clock.monotonic()
             if now - self._last_touch >= TOUCH_EVERY:
@@ -302,8 +304,7 @@ class Daemon:
 
     def _show_reminder(self, effect: ShowReminder) -> None:
         plan = self._current_plan()
-        minutes = max(1, round(effect.sitting_seconds / 60))
-        title = f"You've been sitting for {minutes} minute{'s' if minutes != 1 else ''}"
+        title = sitting_title(effect.sitting_seconds)
         self.notifier.show_reminder(
             Reminder(
                 title=title, body=plan.cue, exercise_id=plan.exercise_ids[0], number=effect.number
@@ -447,6 +448,15 @@ class Daemon:
             "notifier": self.notifier.name,
             "interval_seconds": self.engine.settings.interval,
         }
+
+
+def sitting_title(seconds: float) -> str:
+    """ "You've been sitting for 34 minutes" (seconds only for test-sized intervals)."""
+    if seconds < 60:
+        count, unit = round(seconds), "second"
+    else:
+        count, unit = round(seconds / 60), "minute"
+    return f"You've been sitting for {count} {unit}{'' if count == 1 else 's'}"
 
 
 def _local_midnight(moment: datetime) -> datetime:

@@ -1,0 +1,106 @@
+"""Pick the idle source that works here, and start the away watchers that can.
+
+The order follows the session: GNOME has Mutter's IdleMonitor (the only source under
+GNOME on Wayland); KDE Plasma answers ``GetSessionIdleTime``; any other X11 session has
+the XScreenSaver extension. The X11 backend is never offered in a Wayland session:
+through Xwayland it would only see input aimed at X11 windows and report a busy user
+as idle. Each candidate is built and read once; the first that answers is used, and
+"always present" is the last resort. The notes say what was passed over and why, for
+the daemon to log once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+
+from breakd.activity.always_present import AlwaysPresentMonitor
+from breakd.activity.away import AwayCallback, AwayWatcher
+from breakd.activity.base import IdleMonitor, IdleUnavailable
+from breakd.activity.freedesktop import FreedesktopIdleMonitor
+from breakd.activity.gnome import GnomeIdleMonitor
+from breakd.activity.logind import LogindLockWatcher, LogindSleepWatcher
+from breakd.activity.macos import MacIdleMonitor
+from breakd.activity.screensaver import ScreenSaverWatcher
+from breakd.activity.windows import WindowsIdleMonitor
+from breakd.activity.x11 import X11IdleMonitor
+
+BACKENDS: dict[str, Callable[[Mapping[str, str]], IdleMonitor]] = {
+    "x11": lambda environ: X11IdleMonitor(environ=environ),
+    "gnome": lambda environ: GnomeIdleMonitor(environ),
+    "freedesktop": lambda environ: FreedesktopIdleMonitor(environ),
+    "windows": lambda environ: WindowsIdleMonitor(),
+    "macos": lambda environ: MacIdleMonitor(),
+    "always-present": lambda environ: AlwaysPresentMonitor(),
+}
+#: What ``preference`` may be.
+CHOICES = ("auto", *BACKENDS)
+
+
+def backend_order(environ: Mapping[str, str], platform: str) -> list[str]:
+    """The backends worth trying here, best first (without the always-present fallback)."""
+    if platform == "win32":
+        return ["windows"]
+    if platform == "darwin":
+        return ["macos"]
+    session = environ.get("XDG_SESSION_TYPE", "").lower()
+    wayland = session == "wayland" or (not session and bool(environ.get("WAYLAND_DISPLAY")))
+    desktops = {part.lower() for part in environ.get("XDG_CURRENT_DESKTOP", "").split(":")}
+    x11 = [] if wayland else ["x11"]
+    if "gnome" in desktops:
+        return ["gnome", *x11, "freedesktop"]
+    if "kde" in desktops:
+        return ["freedesktop", *x11]
+    return [*x11, "freedesktop"]
+
+
+def choose_idle_monitor(
+    preference: str = "auto",
+    environ: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+) -> tuple[IdleMonitor, list[str]]:
+    """The idle monitor to use, and notes on every backend that was passed over and why."""
+    if preference not in CHOICES:
+        raise ValueError(f"unknown idle backend {preference!r}; use one of: {', '.join(CHOICES)}")
+    order = backend_order(environ, platform) if preference == "auto" else [preference]
+    notes: list[str] = []
+    for name in order:
+        if name == "always-present":
+            break
+        monitor: IdleMonitor | None = None
+        try:
+            monitor = BACKENDS[name](environ)
+            monitor.idle_seconds()
+        except (IdleUnavailable, OSError) as error:
+            notes.append(f"{name}: {error}")
+            if monitor is not None:
+                monitor.close()
+            continue
+        return monitor, notes
+    return AlwaysPresentMonitor(), notes
+
+
+def start_away_watchers(
+    on_away: AwayCallback,
+    on_back: AwayCallback,
+    environ: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+) -> tuple[list[AwayWatcher], list[str]]:
+    """Start every lock and suspend watcher that can work here.
+
+    Returns the running watchers (to ``stop`` at shutdown) and notes on those that
+    could not start. Outside Linux and the BSDs there is no D-Bus to ask; the daemon's
+    ``SleepDetector`` still notices a suspend afterwards.
+    """
+    if platform in ("win32", "darwin"):
+        return [], ["lock and suspend watchers: no D-Bus on this platform"]
+    running: list[AwayWatcher] = []
+    notes: list[str] = []
+    for kind in (LogindSleepWatcher, LogindLockWatcher, ScreenSaverWatcher):
+        watcher = kind(on_away, on_back, environ=environ)
+        if watcher.start():
+            running.append(watcher)
+        else:
+            notes.append(f"{watcher.name}: {watcher.reason}")
+    return running, notes

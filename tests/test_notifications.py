@@ -1,0 +1,158 @@
+"""Reminders over a real session bus: the exact Notify call, and clicks that act.
+
+A private dbus-daemon runs python-dbusmock with our notification template (it declares
+its signals, unlike the stock one), and the real daemon runs as a subprocess on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pytest
+from support.daemon import DaemonProcess, log_path, query, wait_for
+from support.sessionbus import Bus, MockService, private_bus, spawn_mock
+
+from breakd.content import load_exercises
+
+TEMPLATE = str(Path(__file__).parent / "support" / "notification_template.py")
+NAME = "org.freedesktop.Notifications"
+PATH = "/org/freedesktop/Notifications"
+FAST = ["--set", "interval=3s", "--set", "remind_again=3s", "--set", "natural_break=10m"]
+
+
+@pytest.fixture
+def bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bus]:
+    with private_bus(monkeypatch, "DBUS_SESSION_BUS_ADDRESS") as running:
+        yield running
+
+
+def notification_server(bus: Bus, **parameters: Any) -> MockService:
+    return spawn_mock(
+        bus, NAME, PATH, NAME, template=TEMPLATE, parameters=json.dumps(parameters)
+    )
+
+
+def calls(server: MockService, method: str) -> list[list[Any]]:
+    return [list(args) for _, args in server.mock().GetMethodCalls(method)]
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    started: list[DaemonProcess] = []
+    yield started
+    for daemon in started:
+        if daemon.alive():
+            daemon.kill()
+
+
+def start(daemons: list[DaemonProcess], *extra: str) -> DaemonProcess:
+    daemon = DaemonProcess([*FAST, *extra])
+    daemons.append(daemon)
+    daemon.wait_log("breakd started")
+    return daemon
+
+
+def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons)
+    assert "notifications via desktop-notifier" in log_path().read_text()
+    [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    app_name, replaces_id, icon, title, body, actions, hints, timeout = notify
+    assert app_name == "breakd"
+    assert replaces_id == 0
+    icon_path = Path(unquote(urlparse(str(icon)).path))
+    assert icon_path.name == "breakd.png" and icon_path.exists()
+    assert title == "You've been sitting for 3 seconds"
+    [(exercise_id,)] = query("SELECT exercise_id FROM reminders")
+    cue = load_exercises().get(exercise_id)
+    assert cue is not None and body == cue.cue
+    pairs = dict(zip(actions[::2], actions[1::2], strict=True))
+    assert pairs == {
+        "default": "",
+        "break": "Start 2-min break",
+        "snooze": "Snooze 10 min",
+        "skip": "Skip",
+    }
+    assert int(hints["urgency"]) == 1
+    # The repeat replaces the first reminder instead of stacking under it.
+    wait_for(lambda: len(calls(server, "Notify")) >= 2, what="the repeated reminder")
+    closed = calls(server, "CloseNotification")
+    assert closed and closed[0][0] == 1
+    assert daemon.stop() == 0
+
+
+def test_click_starts_the_break_and_it_is_recorded(
+    bus: Bus, daemons: list[DaemonProcess]
+) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons, "--set", "breaks.length=10s")
+    wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    server.emit(NAME, "ActionInvoked", "us", [1, "default"])
+    daemon.wait_log("break started (reminder")
+    [(kind, trigger, exercises)] = wait_for(
+        lambda: query("SELECT kind, trigger, exercises FROM breaks"),
+        timeout=30,
+        what="the completed break",
+    )
+    assert (kind, trigger) == ("completed", "reminder") and json.loads(exercises)
+    assert query("SELECT outcome FROM reminders WHERE id = 1") == [("break",)]
+    assert daemon.stop() == 0
+
+
+def test_snooze_button_snoozes(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons)
+    wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    server.emit(NAME, "ActionInvoked", "us", [1, "snooze"])
+    [(action, until, at)] = wait_for(
+        lambda: query("SELECT action, until, at FROM actions"), what="the snooze"
+    )
+    assert action == "snooze" and until - at == pytest.approx(600, abs=1)
+    assert daemon.stop() == 0
+
+
+def test_closing_the_notification_changes_nothing(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons, "--set", "remind_again=2s")
+    wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    server.emit(NAME, "NotificationClosed", "uu", [1, 2])
+    wait_for(lambda: len(calls(server, "Notify")) >= 2, what="the repeat, as if nothing happened")
+    assert query("SELECT * FROM actions") == [] and query("SELECT * FROM breaks") == []
+    assert daemon.stop() == 0
+
+
+def test_server_without_actions_gets_no_buttons(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus, capabilities="body icon-static")
+    daemon = start(daemons)
+    [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    body, actions = notify[4], notify[5]
+    assert not {"break", "snooze", "skip"} & set(actions[::2])
+    assert "breakd break" in body and "tray" in body
+    assert daemon.stop() == 0
+
+
+def test_no_bus_falls_back_to_the_log(
+    daemons: list[DaemonProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    daemon = start(daemons)
+    text = daemon.wait_log("reminder 1:")
+    assert text.count("no notification service") == 1
+    assert daemon.alive()
+    assert daemon.stop() == 0
+
+
+def test_server_restart_between_reminders(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons, "--set", "remind_again=4s")
+    wait_for(lambda: calls(server, "Notify"), what="the first reminder")
+    server.stop()
+    again = notification_server(bus)
+    wait_for(lambda: calls(again, "Notify"), timeout=15, what="the reminder after a restart")
+    assert daemon.alive()
+    assert daemon.stop() == 0
