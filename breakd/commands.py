@@ -23,14 +23,12 @@ class BadArguments(Exception):
     """The request's arguments are wrong; the message names the argument and what is allowed."""
 
 
-def _duration(args: Mapping[str, Any], name: str, *, required: bool = False) -> float | None:
+def _duration(args: Mapping[str, Any], name: str) -> float | None:
     raw = args.get(name)
     if raw is None:
-        if required:
-            raise BadArguments(f"{name} is required, e.g. \"10m\"")
         return None
     if not isinstance(raw, str):
-        raise BadArguments(f"{name} must be a duration string such as \"10m\"")
+        raise BadArguments(f'{name} must be a duration string such as "10m"')
     try:
         seconds = parse_duration(raw)
     except DurationError as error:

@@ -21,7 +21,7 @@ def parse_duration(text: str) -> float:
     cleaned = text.strip().lower()
     if not _WHOLE.match(cleaned):
         raise DurationError(
-            f"{text!r} is not a duration; write it like \"30m\", \"45s\", \"2h\" or \"1h30m\""
+            f'{text!r} is not a duration; write it like "30m", "45s", "2h" or "1h30m"'
         )
     seen: set[str] = set()
     total = 0.0
