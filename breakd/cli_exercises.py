@@ -1,0 +1,156 @@
+"""``breakd exercises``: list the exercises, show one step by step, draw their pictures.
+
+The list and the pictures include the user's own exercises (from the ``exercises``
+folder next to the settings file), so this is also how people check a file they wrote:
+any problem in it is printed, naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+import textwrap
+from pathlib import Path
+
+from breakd.config import user_config_dir
+from breakd.content import POSITIONS, Exercise, LoadResult, load_exercises, load_safety
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+DEFAULT_SHEET_SIZE = 160
+MIN_SHEET_SIZE = 32
+MAX_SHEET_SIZE = 1024
+WIDTH = 88
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``exercises`` command and its actions to breakd's command line."""
+    exercises = subparsers.add_parser(
+        "exercises",
+        help="list the exercises, show one, or draw their pictures",
+        description=(
+            "With no action, list the exercises: id, position, duration and title."
+            " Your own exercises in "
+            f"{user_config_dir() / 'exercises'} are included."
+        ),
+    )
+    exercises.add_argument(
+        "--position", choices=POSITIONS, help="only the seated or only the standing ones"
+    )
+    exercises.set_defaults(func=cmd_list)
+    actions = exercises.add_subparsers(dest="exercises_command", metavar="ACTION")
+
+    show = actions.add_parser("show", help="print one exercise step by step")
+    show.add_argument("id", help="the exercise's id, as listed by `breakd exercises`")
+    show.set_defaults(func=cmd_show)
+
+    sheet = actions.add_parser(
+        "sheet", help="draw every exercise's pictures on one PNG contact sheet"
+    )
+    sheet.add_argument("out", type=Path, metavar="OUT.png", help="the PNG file to write")
+    sheet.add_argument(
+        "--size",
+        type=int,
+        default=DEFAULT_SHEET_SIZE,
+        metavar="N",
+        help=f"width of each picture in pixels ({MIN_SHEET_SIZE} to {MAX_SHEET_SIZE},"
+        f" default {DEFAULT_SHEET_SIZE})",
+    )
+    sheet.set_defaults(func=cmd_sheet)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    loaded = _load()
+    chosen = _filtered(loaded, args.position)
+    width = max((len(e.id) for e in chosen), default=2)
+    for exercise in chosen:
+        print(
+            f"{exercise.id:<{width}}  {exercise.position:<8}  {exercise.duration:>3} s"
+            f"  {exercise.title}"
+        )
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    loaded = _load()
+    exercise = loaded.get(args.id)
+    if exercise is None:
+        ids = [e.id for e in loaded.exercises]
+        close = difflib.get_close_matches(args.id, ids, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        print(
+            f"breakd: there is no exercise called {args.id!r}{hint};"
+            " run `breakd exercises` to list the ids",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(describe(exercise))
+    return EXIT_OK
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    size: int = args.size
+    if not MIN_SHEET_SIZE <= size <= MAX_SHEET_SIZE:
+        print(
+            f"breakd: --size must be {MIN_SHEET_SIZE} to {MAX_SHEET_SIZE} pixels, not {size}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from breakd.pictures import contact_sheet  # Pillow is only needed here
+
+    loaded = _load()
+    chosen = _filtered(loaded, args.position)
+    if not chosen:
+        print("breakd: no exercises to draw", file=sys.stderr)
+        return EXIT_ERROR
+    out: Path = args.out
+    image = contact_sheet(chosen, size)
+    try:
+        image.save(out, format="PNG")
+    except OSError as error:
+        print(f"breakd: cannot write {out}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{out}: {len(chosen)} exercises, {image.width}x{image.height} px")
+    return EXIT_OK
+
+
+def describe(exercise: Exercise) -> str:
+    """The full text of one exercise, as ``breakd exercises show`` prints it."""
+    lines = [
+        f"{exercise.title} ({exercise.id})",
+        f"Position: {exercise.position}    Duration: {exercise.duration} s",
+        "",
+    ]
+    for number, step in enumerate(exercise.steps, start=1):
+        lines.append(
+            textwrap.fill(step, WIDTH, initial_indent=f"  {number}. ", subsequent_indent=" " * 5)
+        )
+    lines.append("")
+    lines.append(_field("Cue", exercise.cue))
+    lines.append(_field("Helps", exercise.helps))
+    if exercise.caution:
+        lines.append(_field("Caution", exercise.caution))
+    source = exercise.source
+    lines.append(_field("Source", f'{source.document}, section "{source.section}"'))
+    lines.append(_field("Safety", load_safety().short))
+    return "\n".join(lines)
+
+
+def _field(name: str, text: str) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=f"{name}: ", subsequent_indent="  ")
+
+
+def _load() -> LoadResult:
+    loaded = load_exercises([user_config_dir() / "exercises"])
+    for problem in loaded.problems:
+        print(f"breakd: {problem}", file=sys.stderr)
+    return loaded
+
+
+def _filtered(loaded: LoadResult, position: str | None) -> list[Exercise]:
+    """The exercises of ``position`` (or all), seated ones first, then by id."""
+    chosen = [e for e in loaded.exercises if position is None or e.position == position]
+    return sorted(chosen, key=lambda e: (POSITIONS.index(e.position), e.id))

@@ -1,0 +1,584 @@
+"""Exercises and safety text as data: the shipped content plus the user's own files.
+
+Every exercise is a TOML file (``content/exercises/<id>.toml``, or any ``*.toml`` in a
+user folder) holding the text a break shows and a stick-figure picture of the pose, so
+adding or correcting an exercise never needs a code change. Each entry is validated on
+its own: a broken one becomes a problem message naming the file, the entry and the
+field, and every other exercise still loads. A user entry whose ``id`` matches a shipped
+one replaces it. ``content/README.md`` documents the format.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from breakd.resources import data_dir
+
+POSITIONS = ("seated", "standing")
+VIEWS = ("side", "front")
+CHAIR_BACKS = ("left", "right", "behind", "none")
+
+#: Joints every frame must place (normalised 0..1 coordinates, y pointing down).
+JOINTS = (
+    "head",
+    "neck",
+    "shoulder_l",
+    "shoulder_r",
+    "elbow_l",
+    "elbow_r",
+    "hand_l",
+    "hand_r",
+    "hip_l",
+    "hip_r",
+    "knee_l",
+    "knee_r",
+    "foot_l",
+    "foot_r",
+)
+#: Joints a frame may add: a bend in the back, and the toes (to show a raised heel).
+OPTIONAL_JOINTS = ("mid_back", "toe_l", "toe_r")
+#: Body parts a frame can draw in the accent colour to show what moves.
+PARTS = ("head", "spine", "arm_l", "arm_r", "leg_l", "leg_r")
+
+#: A notification body is cut off beyond about this many characters.
+MAX_CUE = 90
+MAX_TITLE = 40
+MIN_DURATION = 5
+MAX_DURATION = 600
+
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_EXERCISE_KEYS = (
+    "id",
+    "title",
+    "position",
+    "duration",
+    "steps",
+    "cue",
+    "helps",
+    "caution",
+    "source",
+    "picture",
+)
+
+Point = tuple[float, float]
+
+
+class ContentError(Exception):
+    """Shipped content that cannot be used at all (a broken installation)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an exercise is described: a document file name and its section heading."""
+
+    document: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Joint positions of the stick figure in one frame."""
+
+    head: Point
+    neck: Point
+    shoulder_l: Point
+    shoulder_r: Point
+    elbow_l: Point
+    elbow_r: Point
+    hand_l: Point
+    hand_r: Point
+    hip_l: Point
+    hip_r: Point
+    knee_l: Point
+    knee_r: Point
+    foot_l: Point
+    foot_r: Point
+    mid_back: Point | None = None
+    toe_l: Point | None = None
+    toe_r: Point | None = None
+
+    def point(self, name: str) -> Point | None:
+        """The joint called ``name``, or None for an optional joint this pose leaves out."""
+        value: Point | None = getattr(self, name)
+        return value
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """A motion arrow from ``start`` to ``end``; ``bend`` curves it (0 is straight)."""
+
+    start: Point
+    end: Point
+    bend: float = 0.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One still of the animation: the pose, the parts that move, and motion arrows.
+
+    ``behind`` names parts that pass behind the body (hands clasped behind the back),
+    which are drawn lighter and under the torso so the picture shows where they are.
+    """
+
+    label: str
+    pose: Pose
+    accent: tuple[str, ...] = ()
+    arrows: tuple[Arrow, ...] = ()
+    behind: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chair:
+    """A chair: seat from ``x`` to ``x + width`` at height ``seat_y``, legs to the floor.
+
+    ``back`` says where the backrest is: "left" or "right" in a side view, "behind" the
+    figure in a front view, or "none" for a stool.
+    """
+
+    x: float
+    seat_y: float
+    width: float
+    back: Literal["left", "right", "behind", "none"] = "none"
+    back_height: float = 0.25
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A desk or counter top from ``x`` to ``x + width`` at height ``y``, legs to the floor."""
+
+    x: float
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class Picture:
+    """How an exercise is drawn: the view, the props and at least two frames."""
+
+    view: Literal["side", "front"]
+    frames: tuple[Frame, ...]
+    head_radius: float = 0.05
+    floor: float = 0.94
+    chair: Chair | None = None
+    desk: Desk | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One office-friendly exercise, with everything a break window needs to show it."""
+
+    id: str
+    title: str
+    position: Literal["seated", "standing"]
+    duration: int
+    steps: tuple[str, ...]
+    cue: str
+    helps: str
+    source: Source
+    picture: Picture
+    caution: str | None = None
+    origin: Path | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Safety:
+    """General safety advice: a one-liner for the break window and a full paragraph."""
+
+    short: str
+    full: str
+
+
+@dataclass
+class LoadResult:
+    """The exercises that loaded and a message for each entry that did not."""
+
+    exercises: tuple[Exercise, ...]
+    problems: list[str]
+
+    def get(self, exercise_id: str) -> Exercise | None:
+        """The exercise with this id, or None."""
+        return next((e for e in self.exercises if e.id == exercise_id), None)
+
+
+def shipped_exercise_dir() -> Path:
+    return data_dir("content") / "exercises"
+
+
+def load_exercises(extra_dirs: Sequence[Path] = ()) -> LoadResult:
+    """Read the shipped exercises, then each folder in ``extra_dirs`` on top, by ``id``.
+
+    Folders that do not exist are skipped quietly: most users never create one.
+    """
+    problems: list[str] = []
+    merged: dict[str, _Entry] = {}
+    for layer, folder in enumerate([shipped_exercise_dir(), *extra_dirs]):
+        if layer > 0 and not folder.exists():
+            continue
+        seen_here: dict[str, Path] = {}
+        for entry in _read_folder(folder, problems):
+            first = seen_here.get(entry.exercise_id)
+            if first is not None:
+                problems.append(
+                    f"{entry.path}: exercise {entry.exercise_id!r}: id: also defined in "
+                    f"{first}; keeping that one"
+                )
+                continue
+            seen_here[entry.exercise_id] = entry.path
+            merged[entry.exercise_id] = entry  # a later folder overrides an earlier one
+    exercises = []
+    for entry in merged.values():
+        exercise = _resolve_picture(entry, merged, problems)
+        if exercise is not None:
+            exercises.append(exercise)
+    return LoadResult(exercises=tuple(exercises), problems=problems)
+
+
+def load_safety() -> Safety:
+    """The shipped safety text (``content/safety.toml``)."""
+    path = data_dir("content") / "safety.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ContentError(f"{path}: cannot be read ({error})") from error
+    short, full = document.get("short"), document.get("full")
+    if not isinstance(short, str) or not short.strip():
+        raise ContentError(f"{path}: 'short' must be a non-empty string")
+    if not isinstance(full, str) or not full.strip():
+        raise ContentError(f"{path}: 'full' must be a non-empty string")
+    return Safety(short=short.strip(), full=" ".join(full.split()))
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """A validated entry whose picture may still be a reference to another exercise."""
+
+    exercise_id: str
+    path: Path
+    fields: dict[str, Any]
+    picture: Picture | str
+
+
+def _read_folder(folder: Path, problems: list[str]) -> Iterable[_Entry]:
+    try:
+        files = sorted(p for p in folder.glob("*.toml") if p.is_file())
+    except OSError as error:
+        problems.append(f"{folder}: cannot be listed ({error})")
+        return
+    for path in files:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"{path}: cannot be read ({error})")
+            continue
+        except tomllib.TOMLDecodeError as error:
+            problems.append(f"{path}: not valid TOML ({error})")
+            continue
+        raw_entries: list[Any]
+        if "exercise" in document:
+            listed = document["exercise"]
+            if not isinstance(listed, list):
+                problems.append(f"{path}: exercise: must be an array of tables ([[exercise]])")
+                continue
+            raw_entries = listed
+        else:
+            raw_entries = [document]
+        for index, raw in enumerate(raw_entries):
+            entry = _validate_entry(path, index, len(raw_entries), raw, problems)
+            if entry is not None:
+                yield entry
+
+
+def _resolve_picture(
+    entry: _Entry, merged: Mapping[str, _Entry], problems: list[str]
+) -> Exercise | None:
+    picture = entry.picture
+    if isinstance(picture, str):
+        target = merged.get(picture)
+        if target is None or isinstance(target.picture, str):
+            problems.append(
+                f"{entry.path}: exercise {entry.exercise_id!r}: picture: {picture!r} is not an "
+                "exercise with its own picture"
+            )
+            return None
+        picture = target.picture
+    return Exercise(picture=picture, origin=entry.path, **entry.fields)
+
+
+class _Checker:
+    """Collects problems for one entry, each prefixed with the file and the entry."""
+
+    def __init__(self, path: Path, label: str, problems: list[str]) -> None:
+        self.prefix = f"{path}: exercise {label}"
+        self.problems = problems
+        self.failed = False
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.prefix}: {where}: {message}")
+        self.failed = True
+
+    def text(self, table: Mapping[str, Any], key: str, where: str, limit: int = 0) -> str:
+        value = table.get(key)
+        if value is None:
+            self.fail(where, "missing")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, f"must be a non-empty string, not {value!r}")
+            return ""
+        cleaned = " ".join(value.split())
+        if limit and len(cleaned) > limit:
+            self.fail(where, f"is {len(cleaned)} characters; keep it to {limit}")
+        return cleaned
+
+    def number(
+        self, value: Any, where: str, low: float, high: float, default: float | None = None
+    ) -> float:
+        if value is None and default is not None:
+            return default
+        if value is None:
+            self.fail(where, "missing")
+            return low
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(where, f"must be a number, not {value!r}")
+            return low
+        if not low <= value <= high:
+            self.fail(where, f"must be between {low:g} and {high:g}, not {value!r}")
+        return float(value)
+
+    def point(self, value: Any, where: str) -> Point:
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)
+        ):
+            self.fail(where, f"must be [x, y] with two numbers, not {value!r}")
+            return (0.0, 0.0)
+        x, y = float(value[0]), float(value[1])
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            self.fail(where, f"coordinates must lie between 0 and 1, not {value!r}")
+        return (x, y)
+
+    def table(self, value: Any, where: str) -> Mapping[str, Any]:
+        if value is None:
+            self.fail(where, "missing")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(where, f"must be a table, not {value!r}")
+            return {}
+        return value
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+        allowed = set(allowed)
+        for key in table:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.fail(f"{where}{key}", f"unknown field (known fields: {known})")
+
+
+def _validate_entry(
+    path: Path, index: int, count: int, raw: Any, problems: list[str]
+) -> _Entry | None:
+    number = f"#{index + 1}" if count > 1 else "#1"
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: exercise {number}: must be a table")
+        return None
+    raw_id = raw.get("id")
+    label = repr(raw_id) if isinstance(raw_id, str) and _ID.match(raw_id) else number
+    check = _Checker(path, label, problems)
+    check.unknown_keys(raw, _EXERCISE_KEYS, "")
+
+    exercise_id = check.text(raw, "id", "id")
+    if exercise_id and not _ID.match(exercise_id):
+        check.fail("id", f"{exercise_id!r} must be lower-case words joined by '-'")
+    title = check.text(raw, "title", "title", MAX_TITLE)
+    position = raw.get("position")
+    if position is None:
+        check.fail("position", "missing")
+    elif position not in POSITIONS:
+        check.fail("position", f'must be "seated" or "standing", not {position!r}')
+    duration = raw.get("duration")
+    if duration is None:
+        check.fail("duration", "missing")
+    elif isinstance(duration, bool) or not isinstance(duration, int):
+        check.fail("duration", f"must be a whole number of seconds, not {duration!r}")
+    elif not MIN_DURATION <= duration <= MAX_DURATION:
+        check.fail("duration", f"must be {MIN_DURATION} to {MAX_DURATION} seconds, not {duration}")
+    steps_raw = raw.get("steps")
+    steps: list[str] = []
+    if steps_raw is None:
+        check.fail("steps", "missing")
+    elif not isinstance(steps_raw, list) or not steps_raw:
+        check.fail("steps", "must be a non-empty list of strings")
+    else:
+        for i, step in enumerate(steps_raw):
+            if not isinstance(step, str) or not step.strip():
+                check.fail(f"steps[{i + 1}]", f"must be a non-empty string, not {step!r}")
+            else:
+                steps.append(" ".join(step.split()))
+    cue = check.text(raw, "cue", "cue", MAX_CUE)
+    helps = check.text(raw, "helps", "helps")
+    caution = check.text(raw, "caution", "caution") if "caution" in raw else None
+    source = Source("", "")
+    if "source" not in raw:
+        check.fail("source", "missing (a table with document and section)")
+    elif isinstance(raw["source"], dict):
+        source_raw = raw["source"]
+        check.unknown_keys(source_raw, ("document", "section"), "source.")
+        source = Source(
+            check.text(source_raw, "document", "source.document"),
+            check.text(source_raw, "section", "source.section"),
+        )
+    else:
+        check.table(raw["source"], "source")
+    picture_raw = raw.get("picture")
+    picture: Picture | str
+    if picture_raw is None:
+        check.fail("picture", "missing")
+        picture = ""
+    elif isinstance(picture_raw, str):
+        picture = picture_raw  # reuse another exercise's picture, resolved after merging
+    else:
+        picture = _validate_picture(check, check.table(picture_raw, "picture"))
+
+    if check.failed:
+        return None
+    fields = {
+        "id": exercise_id,
+        "title": title,
+        "position": position,
+        "duration": duration,
+        "steps": tuple(steps),
+        "cue": cue,
+        "helps": helps,
+        "caution": caution,
+        "source": source,
+    }
+    return _Entry(exercise_id=exercise_id, path=path, fields=fields, picture=picture)
+
+
+def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
+    check.unknown_keys(raw, ("view", "head_radius", "floor", "chair", "desk", "frames"), "picture.")
+    view = raw.get("view")
+    if view not in VIEWS:
+        check.fail("picture.view", f'must be "side" or "front", not {view!r}')
+    head_radius = check.number(raw.get("head_radius"), "picture.head_radius", 0.01, 0.2, 0.05)
+    floor = check.number(raw.get("floor"), "picture.floor", 0.0, 1.0, 0.94)
+    chair = None
+    if "chair" in raw:
+        c = check.table(raw["chair"], "picture.chair")
+        check.unknown_keys(c, ("x", "seat_y", "width", "back", "back_height"), "picture.chair.")
+        back = c.get("back", "none")
+        if back not in CHAIR_BACKS:
+            check.fail("picture.chair.back", f"must be one of {CHAIR_BACKS}, not {back!r}")
+        chair = Chair(
+            x=check.number(c.get("x"), "picture.chair.x", 0.0, 1.0),
+            seat_y=check.number(c.get("seat_y"), "picture.chair.seat_y", 0.0, 1.0),
+            width=check.number(c.get("width"), "picture.chair.width", 0.01, 1.0),
+            back=back,
+            back_height=check.number(
+                c.get("back_height"), "picture.chair.back_height", 0.0, 1.0, 0.25
+            ),
+        )
+    desk = None
+    if "desk" in raw:
+        d = check.table(raw["desk"], "picture.desk")
+        check.unknown_keys(d, ("x", "y", "width"), "picture.desk.")
+        desk = Desk(
+            x=check.number(d.get("x"), "picture.desk.x", 0.0, 1.0),
+            y=check.number(d.get("y"), "picture.desk.y", 0.0, 1.0),
+            width=check.number(d.get("width"), "picture.desk.width", 0.01, 1.0),
+        )
+    frames_raw = raw.get("frames")
+    frames: list[Frame] = []
+    if not isinstance(frames_raw, list) or len(frames_raw) < 2:
+        check.fail("picture.frames", "needs at least two frames ([[picture.frames]])")
+    else:
+        for i, frame_raw in enumerate(frames_raw):
+            frame = _validate_frame(check, frame_raw, f"picture.frames[{i + 1}]")
+            if frame is not None:
+                frames.append(frame)
+    if check.failed:
+        return ""
+    assert view in VIEWS
+    return Picture(
+        view=view,
+        frames=tuple(frames),
+        head_radius=head_radius,
+        floor=floor,
+        chair=chair,
+        desk=desk,
+    )
+
+
+def _validate_frame(check: _Checker, raw: Any, where: str) -> Frame | None:
+    if not isinstance(raw, dict):
+        check.fail(where, "must be a table ([[picture.frames]])")
+        return None
+    table: Mapping[str, Any] = raw
+    check.unknown_keys(table, ("label", "joints", "accent", "behind", "arrows"), f"{where}.")
+    label = check.text(table, "label", f"{where}.label")
+    joints_raw = table.get("joints")
+    if not isinstance(joints_raw, dict):
+        check.table(joints_raw, f"{where}.joints")
+        return None
+    joints: dict[str, Point] = {}
+    for name in JOINTS:
+        if name not in joints_raw:
+            check.fail(f"{where}.joints.{name}", "missing")
+        else:
+            joints[name] = check.point(joints_raw[name], f"{where}.joints.{name}")
+    optional: dict[str, Point | None] = {
+        name: check.point(joints_raw[name], f"{where}.joints.{name}")
+        if name in joints_raw
+        else None
+        for name in OPTIONAL_JOINTS
+    }
+    check.unknown_keys(joints_raw, (*JOINTS, *OPTIONAL_JOINTS), f"{where}.joints.")
+    accent = _parts(check, table, "accent", where)
+    behind = _parts(check, table, "behind", where)
+    arrows: list[Arrow] = []
+    arrows_raw = table.get("arrows", [])
+    if not isinstance(arrows_raw, list):
+        check.fail(f"{where}.arrows", "must be a list of {from, to, bend} tables")
+        arrows_raw = []
+    for i, arrow_raw in enumerate(arrows_raw):
+        at = f"{where}.arrows[{i + 1}]"
+        a = check.table(arrow_raw, at)
+        check.unknown_keys(a, ("from", "to", "bend"), f"{at}.")
+        arrows.append(
+            Arrow(
+                start=check.point(a.get("from"), f"{at}.from"),
+                end=check.point(a.get("to"), f"{at}.to"),
+                bend=check.number(a.get("bend"), f"{at}.bend", -1.0, 1.0, 0.0),
+            )
+        )
+    if check.failed:
+        return None
+    pose = Pose(
+        **joints,
+        mid_back=optional["mid_back"],
+        toe_l=optional["toe_l"],
+        toe_r=optional["toe_r"],
+    )
+    return Frame(label=label, pose=pose, accent=accent, arrows=tuple(arrows), behind=behind)
+
+
+def _parts(check: _Checker, table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    raw = table.get(key, [])
+    if not isinstance(raw, list):
+        check.fail(f"{where}.{key}", f"must be a list of parts {PARTS}")
+        return ()
+    parts = []
+    for part in raw:
+        if part not in PARTS:
+            check.fail(f"{where}.{key}", f"{part!r} is not one of {PARTS}")
+        else:
+            parts.append(part)
+    return tuple(parts)

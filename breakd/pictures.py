@@ -1,0 +1,337 @@
+"""Stick-figure pictures of the exercises, drawn from the pose data at any size.
+
+Poses are stored as normalised joint positions (see :mod:`breakd.content`), so one
+description serves a 32 px tray icon and a HiDPI break window alike. Everything is
+drawn at four times the requested size and scaled down, which anti-aliases the lines;
+line ends and joints are round so the figure reads as one body even when small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+from breakd.content import Arrow, Chair, Desk, Exercise, Frame, Point
+
+#: Drawing happens at this multiple of the requested size, then is scaled down.
+SUPERSAMPLE = 4
+
+Colour = tuple[int, int, int, int]
+
+FIGURE: Colour = (47, 62, 77, 255)  # dark slate
+FIGURE_FAR: Colour = (138, 151, 165, 255)  # far-side limbs in a side view
+ACCENT: Colour = (33, 148, 134, 255)  # calm teal: the part that moves, motion arrows
+ACCENT_FAR: Colour = (132, 196, 187, 255)
+PROP: Colour = (192, 198, 206, 255)  # light grey chair and desk
+PROP_FILL: Colour = (231, 234, 238, 255)
+FLOOR: Colour = (221, 225, 230, 255)
+TRANSPARENT: Colour = (255, 255, 255, 0)
+
+SHEET_BACKGROUND = (255, 255, 255)
+SHEET_TITLE = (47, 62, 77)
+SHEET_LABEL = (120, 132, 146)
+SHEET_CELL_BORDER = (232, 235, 239)
+#: Exercises per row of the contact sheet.
+SHEET_COLUMNS = 3
+
+
+def render_frame(
+    exercise: Exercise, frame_index: int, size: int, *, background: Colour = TRANSPARENT
+) -> Image.Image:
+    """Draw one frame of ``exercise`` as a square RGBA image ``size`` pixels wide.
+
+    The background is transparent unless given, so a break window can place the
+    picture on any colour.
+    """
+    if size < 8:
+        raise ValueError(f"a picture needs at least 8 pixels, not {size}")
+    frames = exercise.picture.frames
+    if not 0 <= frame_index < len(frames):
+        raise IndexError(f"{exercise.id} has {len(frames)} frames, not {frame_index + 1}")
+    big = size * SUPERSAMPLE
+    image = Image.new("RGBA", (big, big), background)
+    _Painter(image, exercise, size).paint(frames[frame_index])
+    return image.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def render_frames(exercise: Exercise, size: int) -> list[Image.Image]:
+    """Every frame of ``exercise``, in order, for an animation."""
+    return [render_frame(exercise, i, size) for i in range(len(exercise.picture.frames))]
+
+
+def sheet_layout(exercises: Sequence[Exercise], size: int) -> tuple[int, int, int, int, int]:
+    """(width, height, gap, label height, title height) of the contact sheet in pixels."""
+    count = max(len(exercises), 1)
+    frames = max((len(e.picture.frames) for e in exercises), default=1)
+    columns = min(SHEET_COLUMNS, count)
+    rows = math.ceil(count / columns)
+    gap = max(size // 6, 6)
+    label_h = max(round(size * 0.12), 10)
+    title_h = max(round(size * 0.16), 12)
+    block_w = frames * size + (frames - 1) * (gap // 2)
+    block_h = size + label_h + title_h
+    width = columns * block_w + (columns + 1) * gap
+    height = rows * block_h + (rows + 1) * gap
+    return width, height, gap, label_h, title_h
+
+
+def contact_sheet(exercises: Sequence[Exercise], size: int) -> Image.Image:
+    """Every frame of every exercise on one white RGB image, titled, for review."""
+    width, height, gap, label_h, title_h = sheet_layout(exercises, size)
+    sheet = Image.new("RGB", (width, height), SHEET_BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    frames_max = max((len(e.picture.frames) for e in exercises), default=1)
+    columns = min(SHEET_COLUMNS, max(len(exercises), 1))
+    block_w = frames_max * size + (frames_max - 1) * (gap // 2)
+    block_h = size + label_h + title_h
+    label_font = _font(max(round(label_h * 0.72), 8))
+    title_font = _font(max(round(title_h * 0.7), 9))
+    for index, exercise in enumerate(exercises):
+        row, column = divmod(index, columns)
+        left = gap + column * (block_w + gap)
+        top = gap + row * (block_h + gap)
+        for f, frame in enumerate(exercise.picture.frames):
+            x = left + f * (size + gap // 2)
+            draw.rounded_rectangle(
+                (x, top, x + size - 1, top + size - 1),
+                radius=max(size // 16, 2),
+                outline=SHEET_CELL_BORDER,
+                width=max(size // 128, 1),
+            )
+            picture = render_frame(exercise, f, size)
+            sheet.paste(picture, (x, top), picture)
+            label = _fit_text(draw, f"{f + 1} {frame.label}", label_font, size)
+            _centred_text(
+                draw, (x + size / 2, top + size + label_h / 2), label, label_font, SHEET_LABEL
+            )
+        count = len(exercise.picture.frames)
+        own_w = count * size + (count - 1) * (gap // 2)
+        title = _fit_text(draw, f"{exercise.title} ({exercise.position})", title_font, block_w)
+        # centred under its own frames, but never spilling left out of its block
+        span = max(own_w, draw.textlength(title, font=title_font))
+        centre = (left + span / 2, top + size + label_h + title_h / 2)
+        _centred_text(draw, centre, title, title_font, SHEET_TITLE)
+    return sheet
+
+
+# --- drawing -------------------------------------------------------------------------
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _font(pixels: int) -> Font:
+    """DejaVu Sans where installed, else Pillow's own font (scalable from Pillow 10.1)."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", pixels)
+    except OSError:
+        pass
+    try:
+        return ImageFont.load_default(pixels)
+    except TypeError:
+        return ImageFont.load_default()
+
+
+def _centred_text(
+    draw: ImageDraw.ImageDraw,
+    centre: tuple[float, float],
+    text: str,
+    font: Font,
+    fill: tuple[int, int, int],
+) -> None:
+    """Text centred on ``centre``; measured by hand so bitmap fonts work as well."""
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    x = centre[0] - (left + right) / 2
+    y = centre[1] - (top + bottom) / 2
+    draw.text((x, y), text, fill=fill, font=font)
+
+
+def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> str:
+    """``text`` shortened with an ellipsis until it fits ``width`` pixels."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while len(text) > 1 and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class _Painter:
+    """Draws one frame onto a supersampled canvas."""
+
+    def __init__(self, image: Image.Image, exercise: Exercise, size: int) -> None:
+        self.draw = ImageDraw.Draw(image)
+        self.scale = image.width
+        self.picture = exercise.picture
+        # Limbs are half a head radius thick, but never thinner than ~1.6 output pixels,
+        # so a 32 px icon still shows a figure rather than a hairline.
+        thickness = max(self.picture.head_radius * 0.48, 1.6 / size)
+        self.width = thickness * self.scale
+
+    def px(self, point: Point) -> tuple[float, float]:
+        return (point[0] * self.scale, point[1] * self.scale)
+
+    def paint(self, frame: Frame) -> None:
+        picture = self.picture
+        self.floor()
+        if picture.chair is not None:
+            self.chair(picture.chair)
+        if picture.desk is not None:
+            self.desk(picture.desk)
+        pose = frame.pose
+        accent = set(frame.accent)
+        behind = set(frame.behind)
+        side = picture.view == "side"
+
+        def colour(part: str, far: bool = False) -> Colour:
+            if part in accent:
+                return ACCENT_FAR if far else ACCENT
+            return FIGURE_FAR if far else FIGURE
+
+        def arm(suffix: str, far: bool) -> None:
+            far = far or f"arm_{suffix}" in behind
+            points = [pose.point(f"{j}_{suffix}") for j in ("shoulder", "elbow", "hand")]
+            self.stroke(points, colour(f"arm_{suffix}", far))
+            hand = points[-1]
+            if hand is not None:
+                self.dot(hand, self.width * 0.62, colour(f"arm_{suffix}", far))
+
+        def leg(suffix: str, far: bool) -> None:
+            far = far or f"leg_{suffix}" in behind
+            points = [pose.point(f"{j}_{suffix}") for j in ("hip", "knee", "foot", "toe")]
+            self.stroke(points, colour(f"leg_{suffix}", far))
+
+        # Back to front: parts behind the body, then (in a side view, where the figure's
+        # left side faces the viewer) the far right limbs, the torso, the near limbs.
+        for part in ("arm_l", "arm_r"):
+            if part in behind:
+                arm(part[-1], far=True)
+        for part in ("leg_l", "leg_r"):
+            if part in behind:
+                leg(part[-1], far=True)
+        if side:
+            if "arm_r" not in behind:
+                arm("r", far=True)
+            if "leg_r" not in behind:
+                leg("r", far=True)
+        else:
+            for suffix in ("l", "r"):
+                if f"leg_{suffix}" not in behind:
+                    leg(suffix, far=False)
+        pelvis = _midpoint(pose.hip_l, pose.hip_r)
+        spine = colour("spine")
+        self.stroke([pose.hip_l, pose.hip_r], spine)
+        self.stroke(_spine_curve(pose.neck, pose.mid_back, pelvis), spine)
+        self.stroke([pose.shoulder_l, pose.neck, pose.shoulder_r], spine)
+        self.stroke([pose.neck, pose.head], colour("head"))
+        if side:
+            if "leg_l" not in behind:
+                leg("l", far=False)
+            if "arm_l" not in behind:
+                arm("l", far=False)
+        else:
+            for suffix in ("l", "r"):
+                if f"arm_{suffix}" not in behind:
+                    arm(suffix, far=False)
+        self.dot(pose.head, picture.head_radius * self.scale, colour("head"))
+        for arrow in frame.arrows:
+            self.arrow(arrow)
+
+    # primitives
+
+    def stroke(self, points: Sequence[Point | None], fill: Colour, width: float = 0.0) -> None:
+        """A polyline with round caps and joints; missing (None) points are skipped."""
+        width = width or self.width
+        xy = [self.px(p) for p in points if p is not None]
+        if len(xy) > 1:
+            self.draw.line(xy, fill=fill, width=max(round(width), 1), joint="curve")
+        for x, y in xy:
+            r = width / 2
+            self.draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
+
+    def dot(self, centre: Point, radius: float, fill: Colour) -> None:
+        x, y = self.px(centre)
+        self.draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill)
+
+    def floor(self) -> None:
+        y = self.picture.floor
+        self.stroke([(0.05, y), (0.95, y)], FLOOR, self.width * 0.55)
+
+    def chair(self, chair: Chair) -> None:
+        w = self.width
+        floor = self.picture.floor
+        x0, x1, y = chair.x, chair.x + chair.width, chair.seat_y
+        if chair.back == "behind":
+            inset = chair.width * 0.1
+            box = (
+                *self.px((x0 + inset, y - chair.back_height)),
+                *self.px((x1 - inset, y)),
+            )
+            self.draw.rounded_rectangle(
+                box, radius=w * 1.5, fill=PROP_FILL, outline=PROP, width=max(round(w * 0.7), 1)
+            )
+        leg_in = chair.width * 0.06
+        self.stroke([(x0 + leg_in, y), (x0 + leg_in, floor)], PROP, w * 0.8)
+        self.stroke([(x1 - leg_in, y), (x1 - leg_in, floor)], PROP, w * 0.8)
+        if chair.back in ("left", "right"):
+            bx = x0 if chair.back == "left" else x1
+            tilt = chair.back_height * (-0.12 if chair.back == "left" else 0.12)
+            self.stroke([(bx, y), (bx + tilt, y - chair.back_height)], PROP, w * 1.2)
+        self.stroke([(x0, y), (x1, y)], PROP, w * 1.4)
+
+    def desk(self, desk: Desk) -> None:
+        w = self.width
+        floor = self.picture.floor
+        x0, x1, y = desk.x, desk.x + desk.width, desk.y
+        for lx in (x0 + desk.width * 0.1, x1 - desk.width * 0.1):
+            self.stroke([(lx, y), (lx, floor)], PROP, w * 0.9)
+        self.stroke([(x0, y), (x1, y)], PROP, w * 1.8)
+
+    def arrow(self, arrow: Arrow) -> None:
+        """A curved motion arrow with a filled head, in the accent colour."""
+        (x0, y0), (x1, y1) = arrow.start, arrow.end
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length == 0:
+            return
+        nx, ny = -(y1 - y0) / length, (x1 - x0) / length
+        cx = (x0 + x1) / 2 + nx * arrow.bend * length
+        cy = (y0 + y1) / 2 + ny * arrow.bend * length
+        points = [_bezier((x0, y0), (cx, cy), (x1, y1), i / 24) for i in range(25)]
+        head = self.width * 2.3 / self.scale
+        # stop the shaft short of the tip so the head stays pointed
+        tx, ty = x1 - cx, y1 - cy
+        tangent = math.hypot(tx, ty) or 1.0
+        ux, uy = tx / tangent, ty / tangent
+        shaft = [p for p in points if math.hypot(x1 - p[0], y1 - p[1]) > head * 0.8]
+        self.stroke(shaft, ACCENT, self.width * 0.62)
+        base = (x1 - ux * head * 1.3, y1 - uy * head * 1.3)
+        wing = head * 0.75
+        triangle = [
+            self.px((x1, y1)),
+            self.px((base[0] - uy * wing, base[1] + ux * wing)),
+            self.px((base[0] + uy * wing, base[1] - ux * wing)),
+        ]
+        self.draw.polygon(triangle, fill=ACCENT)
+
+
+def _midpoint(a: Point, b: Point) -> Point:
+    return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+
+
+def _bezier(a: Point, c: Point, b: Point, t: float) -> Point:
+    u = 1 - t
+    return (
+        u * u * a[0] + 2 * u * t * c[0] + t * t * b[0],
+        u * u * a[1] + 2 * u * t * c[1] + t * t * b[1],
+    )
+
+
+def _spine_curve(neck: Point, mid_back: Point | None, pelvis: Point) -> list[Point]:
+    """The back as a smooth curve through ``mid_back`` (a rounded back), else straight."""
+    if mid_back is None:
+        return [neck, pelvis]
+    control = (
+        2 * mid_back[0] - (neck[0] + pelvis[0]) / 2,
+        2 * mid_back[1] - (neck[1] + pelvis[1]) / 2,
+    )
+    return [_bezier(neck, control, pelvis, i / 16) for i in range(17)]

@@ -1,0 +1,146 @@
+"""Exercise pictures: every frame draws a visible figure at icon and HiDPI sizes, and the
+contact sheet reviewers look at comes out whole (it is kept as a test artifact)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from breakd.cli_exercises import register
+from breakd.content import Exercise, load_exercises
+from breakd.pictures import (
+    FIGURE,
+    contact_sheet,
+    render_frame,
+    render_frames,
+    sheet_layout,
+)
+
+EXERCISES = load_exercises().exercises
+FRAMES = [(e, i) for e in EXERCISES for i in range(len(e.picture.frames))]
+
+
+def artifacts_dir(tmp_path: Path) -> Path:
+    """Where to keep images for people to look at: $BREAKD_TEST_ARTIFACTS, else tmp."""
+    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def is_figure(pixel: object) -> bool:
+    """An opaque, dark or coloured pixel: the figure, not the light-grey furniture."""
+    if not isinstance(pixel, tuple) or len(pixel) != 4:
+        return False
+    r, g, b, a = pixel
+    return bool(a >= 160 and max(r, g, b) < 175)
+
+
+def frame_id(value: object) -> str:
+    if isinstance(value, tuple):
+        exercise, index = value
+        assert isinstance(exercise, Exercise)
+        return f"{exercise.id}-{index + 1}"
+    return str(value)
+
+
+@pytest.mark.parametrize("size", [32, 256])
+@pytest.mark.parametrize("frame", FRAMES, ids=frame_id)
+def test_every_frame_renders_a_visible_figure(frame: tuple[Exercise, int], size: int) -> None:
+    exercise, index = frame
+    image = render_frame(exercise, index, size)
+    assert image.mode == "RGBA" and image.size == (size, size)
+    colours = image.getcolors(maxcolors=size * size)
+    assert colours is not None and len(colours) > 1, "the picture is blank"
+    figure = sum(count for count, pixel in colours if is_figure(pixel))
+    assert figure >= size * size * 0.01, f"only {figure} figure pixels"
+    # the head is drawn where the pose puts it
+    pose = exercise.picture.frames[index].pose
+    head = image.getpixel((int(pose.head[0] * size), int(pose.head[1] * size)))
+    assert is_figure(head), head
+    # and the corners stay transparent, so the picture sits on any background
+    corner = image.getpixel((0, 0))
+    assert isinstance(corner, tuple) and corner[3] == 0
+
+
+def test_the_figure_uses_the_slate_colour_and_the_furniture_stays_light() -> None:
+    image = render_frame(EXERCISES[0], 0, 256)
+    colours = image.getcolors(maxcolors=256 * 256)
+    assert colours is not None
+    assert any(pixel == FIGURE for _, pixel in colours)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
+def test_the_frames_of_an_exercise_differ(exercise: Exercise) -> None:
+    frames = render_frames(exercise, 64)
+    assert len(frames) == len(exercise.picture.frames) >= 2
+    for earlier, later in pairwise(frames):
+        assert earlier.tobytes() != later.tobytes(), "two frames of the animation are the same"
+
+
+def test_seated_pictures_show_a_chair_under_the_figure() -> None:
+    for exercise in EXERCISES:
+        chair = exercise.picture.chair
+        if chair is None:
+            continue
+        size = 128
+        image = render_frame(exercise, 0, size)
+        y = int(chair.seat_y * size)
+        row = [image.getpixel((x, y)) for x in range(size)]
+        assert any(isinstance(p, tuple) and p[3] > 200 for p in row), exercise.id
+
+
+def test_bad_requests_are_refused() -> None:
+    with pytest.raises(IndexError):
+        render_frame(EXERCISES[0], len(EXERCISES[0].picture.frames), 64)
+    with pytest.raises(ValueError):
+        render_frame(EXERCISES[0], 0, 4)
+
+
+def test_contact_sheet_shows_every_frame_and_is_kept(tmp_path: Path) -> None:
+    size = 96
+    sheet = contact_sheet(EXERCISES, size)
+    sheet.save(artifacts_dir(tmp_path) / "contact-sheet.png")
+    width, height, gap, _, _ = sheet_layout(EXERCISES, size)
+    assert sheet.mode == "RGB" and sheet.size == (width, height)
+    assert sheet.getpixel((1, 1)) == (255, 255, 255)
+    most_frames = max(len(e.picture.frames) for e in EXERCISES)
+    assert width >= 3 * most_frames * size
+    assert height >= (len(EXERCISES) // 3) * size
+    # each exercise's first frame is pasted at the top-left of its block
+    top_left = sheet.crop((gap, gap, gap + size, gap + size))
+    alone = Image.new("RGB", (size, size), (255, 255, 255))
+    picture = render_frame(EXERCISES[0], 0, size)
+    alone.paste(picture, (0, 0), picture)
+    inner = (4, 4, size - 4, size - 4)
+    assert top_left.crop(inner).tobytes() == alone.crop(inner).tobytes()
+
+
+def test_cli_sheet_writes_a_png_of_the_expected_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = artifacts_dir(tmp_path) / "cli-sheet.png"
+    parser = argparse.ArgumentParser(prog="breakd")
+    register(parser.add_subparsers(dest="command"))
+    for size in (64, 128):
+        args = parser.parse_args(["exercises", "sheet", str(out), "--size", str(size)])
+        assert args.func(args) == 0
+        with Image.open(out) as written:
+            assert written.format == "PNG"
+            assert written.size == sheet_layout(EXERCISES, size)[:2]
+        assert str(out) in capsys.readouterr().out
+    small, large = sheet_layout(EXERCISES, 64)[:2], sheet_layout(EXERCISES, 128)[:2]
+    assert large[0] > small[0] * 1.8 and large[1] > small[1] * 1.8
+
+
+def test_cli_sheet_refuses_a_silly_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser(prog="breakd")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["exercises", "sheet", str(tmp_path / "x.png"), "--size", "5"])
+    assert args.func(args) == 2
+    assert "--size" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
