@@ -22,6 +22,7 @@ from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
 from breakd.daemon import Daemon, PlannedBreak
 from breakd.logsetup import configure_logging
+from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
 from breakd.planner import plan_break
 from breakd.resources import data_dir
@@ -110,6 +111,10 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
         store=open_store(),
         idle=idle,
         sleep_detector=None if announced else SleepDetector(clock),
+        quiet=QuietRules(
+            when_inhibited=config.settings.quiet_when_inhibited,
+            when_fullscreen=config.settings.quiet_when_fullscreen,
+        ),
         notifier=notifier,
         planner=ContentPlanner(rng),
         rng=rng,

@@ -56,6 +56,8 @@ class Settings:
     keep_days: int
     log_level: str
     notifier: str
+    quiet_when_inhibited: bool
+    quiet_when_fullscreen: bool
     idle_source: str
 
 
@@ -234,6 +236,8 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("history.keep_days", "keep_days", IntKind(1, 36500)),
     Spec("logging.level", "log_level", ChoiceKind(LOG_LEVELS)),
     Spec("notifications.backend", "notifier", ChoiceKind(NOTIFIER_BACKENDS)),
+    Spec("notifications.quiet_when_inhibited", "quiet_when_inhibited", BoolKind()),
+    Spec("notifications.quiet_when_fullscreen", "quiet_when_fullscreen", BoolKind()),
     Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}

@@ -15,7 +15,7 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -48,6 +48,7 @@ from breakd.engine import (
     Write,
 )
 from breakd.notify.base import Notifier, Reminder
+from breakd.notify.quiet import QuietRules
 from breakd.store import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ T = TypeVar("T")
 MAX_SLEEP = 3600.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
+#: How often a held-back reminder asks whether the quiet is over.
+HOLD_CHECK_EVERY = 15
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
 
@@ -91,6 +94,7 @@ class Daemon:
         store: HistoryStore | None,
         idle: IdleMonitor,
         sleep_detector: SleepDetector | None = None,
+        quiet: QuietRules | None = None,
         notifier: Notifier,
         planner: Planner,
         rng: random.Random | None = None,
@@ -102,6 +106,8 @@ class Daemon:
         self.store = store
         self.idle = idle
         self.sleep_detector = sleep_detector
+        self.quiet = quiet
+        self._held: tuple[ShowReminder, ReminderShown | None] | None = None
         self.notifier = notifier
         self.planner = planner
         self.rng = rng or random.Random()
@@ -279,16 +285,18 @@ class Daemon:
         for effect in effects:
             match effect:
                 case Write(record=ReminderShown() as shown):
-                    plan = self._current_plan()
-                    if self.store is not None:
-                        self.store.write(shown, exercise_id=plan.exercise_ids[0])
+                    if self._held is not None:
+                        self._held = (self._held[0], shown)
+                    else:
+                        self._write_reminder(shown)
                 case Write(record=record):
                     if self.store is not None:
                         self.store.write(record)
                 case ShowReminder():
-                    self._show_reminder(effect)
+                    self._show_or_hold(effect)
                 case WithdrawReminder(reason=reason):
                     log.debug("withdrawing the reminder: %s", reason)
+                    self._release_hold()
                     self.notifier.withdraw_reminder()
                 case BeginBreak():
                     self._begin_break(effect)
@@ -301,6 +309,38 @@ class Daemon:
         if self._plan is None:
             self._plan = self.planner.next_plan(self.engine.settings, self._recent)
         return self._plan
+
+    def _write_reminder(self, shown: ReminderShown) -> None:
+        if self.store is not None:
+            self.store.write(shown, exercise_id=self._current_plan().exercise_ids[0])
+
+    def _show_or_hold(self, effect: ShowReminder) -> None:
+        """Show the reminder, or keep it until the user can be interrupted."""
+        reason = self.quiet.reason() if self.quiet is not None else None
+        if reason is None:
+            self._release_hold()
+            self._show_reminder(effect)
+            return
+        if self._held is None:
+            log.info("reminder held back: %s", reason)
+            # No point asking more often than a reminder would repeat.
+            every = max(1, min(HOLD_CHECK_EVERY, round(self.engine.settings.remind_again)))
+            self._scheduler.every(every).seconds.do(self._retry_held).tag("held")
+        self._held = (effect, None)
+
+    def _retry_held(self) -> None:
+        if self._held is None or self.quiet is None or self.quiet.reason() is not None:
+            return
+        effect, shown = self._held
+        self._release_hold()
+        log.info("quiet is over: showing the held reminder")
+        self._show_reminder(effect)
+        if shown is not None:
+            self._write_reminder(replace(shown, at=self.clock.now()))
+
+    def _release_hold(self) -> None:
+        self._held = None
+        self._scheduler.clear("held")
 
     def _show_reminder(self, effect: ShowReminder) -> None:
         plan = self._current_plan()

@@ -1,4 +1,4 @@
-"""The small D-Bus client the activity adapters share, on jeepney.
+"""The small D-Bus client breakd shares (idle time, lock and sleep, quiet checks), on jeepney.
 
 Why jeepney: the idle backends make one method call per sample from the daemon's owner
 thread, and jeepney's blocking I/O does exactly that with a time limit per call, in pure

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.xserver import xserver  # noqa: F401 - a fixture for every test module
 
 
 @pytest.fixture(autouse=True)

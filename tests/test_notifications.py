@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from support.daemon import DaemonProcess, log_path, query, wait_for
 from support.sessionbus import Bus, MockService, private_bus, spawn_mock
+from support.xserver import XServer
 
 from breakd.content import load_exercises
 
@@ -31,9 +32,7 @@ def bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bus]:
 
 
 def notification_server(bus: Bus, **parameters: Any) -> MockService:
-    return spawn_mock(
-        bus, NAME, PATH, NAME, template=TEMPLATE, parameters=json.dumps(parameters)
-    )
+    return spawn_mock(bus, NAME, PATH, NAME, template=TEMPLATE, parameters=json.dumps(parameters))
 
 
 def calls(server: MockService, method: str) -> list[list[Any]]:
@@ -61,7 +60,7 @@ def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess
     daemon = start(daemons)
     assert "notifications via desktop-notifier" in log_path().read_text()
     [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
-    app_name, replaces_id, icon, title, body, actions, hints, timeout = notify
+    app_name, replaces_id, icon, title, body, actions, hints, _timeout = notify
     assert app_name == "breakd"
     assert replaces_id == 0
     icon_path = Path(unquote(urlparse(str(icon)).path))
@@ -85,9 +84,7 @@ def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess
     assert daemon.stop() == 0
 
 
-def test_click_starts_the_break_and_it_is_recorded(
-    bus: Bus, daemons: list[DaemonProcess]
-) -> None:
+def test_click_starts_the_break_and_it_is_recorded(bus: Bus, daemons: list[DaemonProcess]) -> None:
     server = notification_server(bus)
     daemon = start(daemons, "--set", "breaks.length=10s")
     wait_for(lambda: calls(server, "Notify"), what="a Notify call")
@@ -156,3 +153,44 @@ def test_server_restart_between_reminders(bus: Bus, daemons: list[DaemonProcess]
     wait_for(lambda: calls(again, "Notify"), timeout=15, what="the reminder after a restart")
     assert daemon.alive()
     assert daemon.stop() == 0
+
+
+def test_do_not_disturb_holds_the_reminder_until_it_ends(
+    bus: Bus, daemons: list[DaemonProcess]
+) -> None:
+    server = notification_server(bus, inhibited=True)
+    daemon = start(daemons)
+    daemon.wait_log("reminder held back: notifications are inhibited")
+    assert query("SELECT * FROM reminders") == []
+    assert calls(server, "Notify") == []
+    server.mock().UpdateProperties(NAME, {"Inhibited": False})
+    wait_for(lambda: calls(server, "Notify"), timeout=15, what="the held reminder")
+    assert len(query("SELECT * FROM reminders")) >= 1
+    assert daemon.stop() == 0
+
+
+def test_fullscreen_window_holds_the_reminder(
+    bus: Bus, daemons: list[DaemonProcess], xserver: XServer
+) -> None:
+    from Xlib import Xatom, display
+
+    server = notification_server(bus)
+    screen = display.Display(xserver.display)
+    root = screen.screen().root
+    window = root.create_window(0, 0, 200, 100, 0, screen.screen().root_depth)
+    window.map()
+    state = screen.intern_atom("_NET_WM_STATE")
+    window.change_property(state, Xatom.ATOM, 32, [screen.intern_atom("_NET_WM_STATE_FULLSCREEN")])
+    root.change_property(screen.intern_atom("_NET_ACTIVE_WINDOW"), Xatom.WINDOW, 32, [window.id])
+    screen.sync()
+    try:
+        daemon = start(daemons, "--set", "activity.idle_source=always-present")
+        daemon.wait_log("reminder held back: a fullscreen window is in front")
+        assert calls(server, "Notify") == []
+        window.delete_property(state)
+        screen.sync()
+        wait_for(lambda: calls(server, "Notify"), timeout=15, what="the reminder after fullscreen")
+        assert daemon.stop() == 0
+    finally:
+        window.destroy()
+        screen.close()

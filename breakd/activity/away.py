@@ -24,8 +24,8 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
-from breakd.activity._dbus import BusConnection, BusKind, BusUnavailable, DBusError, Signal
 from breakd.activity.base import CALL_TIMEOUT
+from breakd.dbus_client import BusConnection, BusKind, BusUnavailable, DBusError, Signal
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from breakd.activity._dbus import BusConnection, BusUnavailable, DBusError
 from breakd.activity.base import IdleMonitor, IdleUnavailable
+from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
 
 BUS_NAME = "org.freedesktop.ScreenSaver"
 OBJECT_PATHS = ("/org/freedesktop/ScreenSaver", "/ScreenSaver")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from breakd.activity._dbus import BusConnection, BusUnavailable, DBusError
 from breakd.activity.base import IdleMonitor, IdleUnavailable
+from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
 
 BUS_NAME = "org.gnome.Mutter.IdleMonitor"
 OBJECT_PATH = "/org/gnome/Mutter/IdleMonitor/Core"

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from breakd.activity._dbus import BusConnection, DBusError, Signal
 from breakd.activity.away import AwayWatcher, WatcherUnavailable
+from breakd.dbus_client import BusConnection, DBusError, Signal
 
 BUS_NAME = "org.freedesktop.login1"
 MANAGER_PATH = "/org/freedesktop/login1"

@@ -10,8 +10,8 @@ signals for the same change is reported once.
 
 from __future__ import annotations
 
-from breakd.activity._dbus import BusConnection, Signal
 from breakd.activity.away import AwayWatcher, WatcherUnavailable
+from breakd.dbus_client import BusConnection, Signal
 
 SERVICES = ("org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver")
 

@@ -26,17 +26,17 @@ DEFAULT_CAPS = ["actions", "body", "body-markup", "icon-static", "persistence"]
 
 
 @dbus.service.signal(MAIN_IFACE, signature="us")
-def ActionInvoked(self: Any, id: int, action_key: str) -> None:  # noqa: N802, A002
+def ActionInvoked(self: Any, id: int, action_key: str) -> None:
     """Declared so that clients subscribe to it."""
 
 
 @dbus.service.signal(MAIN_IFACE, signature="uu")
-def NotificationClosed(self: Any, id: int, reason: int) -> None:  # noqa: N802, A002
+def NotificationClosed(self: Any, id: int, reason: int) -> None:
     """Declared so that clients subscribe to it."""
 
 
 @dbus.service.signal(MAIN_IFACE, signature="us")
-def ActivationToken(self: Any, id: int, token: str) -> None:  # noqa: N802, A002
+def ActivationToken(self: Any, id: int, token: str) -> None:
     """Declared so that clients subscribe to it."""
 
 
@@ -55,7 +55,8 @@ def load(mock: Any, parameters: dict[str, Any]) -> None:
                 "CloseNotification",
                 "u",
                 "",
-                "if args[0] < self.next_id: self.EmitSignal('', 'NotificationClosed', 'uu', [args[0], 3])",
+                "if args[0] < self.next_id:"
+                " self.EmitSignal('', 'NotificationClosed', 'uu', [args[0], 3])",
             ),
             (
                 "GetServerInformation",
@@ -67,7 +68,8 @@ def load(mock: Any, parameters: dict[str, Any]) -> None:
                 "Notify",
                 "susssasa{sv}i",
                 "u",
-                "if args[1]:\n    ret = args[1]\nelse:\n    ret = self.next_id\n    self.next_id += 1\n",
+                "if args[1]:\n    ret = args[1]\n"
+                "else:\n    ret = self.next_id\n    self.next_id += 1\n",
             ),
         ],
     )
