@@ -18,13 +18,14 @@ from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import SystemClock
+from breakd.coach.base import CoachStep
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
 from breakd.daemon import Daemon, PlannedBreak
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
-from breakd.planner import plan_break
+from breakd.planner import pick_reminder_exercise, plan_break
 from breakd.resources import data_dir
 from breakd.store import HistoryStore, HistoryUnavailable
 
@@ -45,9 +46,9 @@ class ContentPlanner:
         plan = plan_break(
             self._exercises, settings.break_length, settings.exercise_mix, list(recent), self._rng
         )
-        ids = tuple(step.exercise_id for step in plan.steps)
-        first = next(e for e in self._exercises if e.id == ids[0])
-        return PlannedBreak(exercise_ids=ids, cue=first.cue)
+        first = pick_reminder_exercise(plan, self._exercises)
+        steps = tuple(CoachStep(step.exercise_id, step.seconds) for step in plan.steps)
+        return PlannedBreak(steps=steps, cue=first.cue)
 
 
 def open_store() -> HistoryStore | None:

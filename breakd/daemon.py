@@ -26,6 +26,8 @@ from breakd.activity.base import IdleMonitor
 from breakd.activity.sampling import next_sample_delay
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import Clock
+from breakd.coach.base import BreakRunner, BreakSession, CoachStep
+from breakd.coach.log_only import LogOnlyRunner
 from breakd.config import (
     ConfigError,
     LoadedConfig,
@@ -73,8 +75,12 @@ class Planner(Protocol):
 
 @dataclass(frozen=True)
 class PlannedBreak:
-    exercise_ids: tuple[str, ...]
+    steps: tuple[CoachStep, ...]
     cue: str
+
+    @property
+    def exercise_ids(self) -> tuple[str, ...]:
+        return tuple(step.exercise_id for step in self.steps)
 
 
 @dataclass
@@ -95,6 +101,7 @@ class Daemon:
         idle: IdleMonitor,
         sleep_detector: SleepDetector | None = None,
         quiet: QuietRules | None = None,
+        runner: BreakRunner | None = None,
         notifier: Notifier,
         planner: Planner,
         rng: random.Random | None = None,
@@ -107,6 +114,7 @@ class Daemon:
         self.idle = idle
         self.sleep_detector = sleep_detector
         self.quiet = quiet
+        self.runner: BreakRunner = runner or LogOnlyRunner()
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
         self.notifier = notifier
         self.planner = planner
@@ -208,6 +216,7 @@ class Daemon:
         try:
             self._apply(self.engine.shutdown())
         finally:
+            self.runner.close()
             self.notifier.close()
             self.idle.close()
             if self.store is not None:
@@ -358,9 +367,14 @@ class Daemon:
             humanize(effect.length_seconds),
             ", ".join(effect.exercises) or "free movement",
         )
+        plan = self._current_plan()
+        self.runner.begin(
+            BreakSession(plan.steps, effect.length_seconds, self.engine.settings.interval)
+        )
 
     def _break_over(self, effect: BreakOver) -> None:
         self._plan = None
+        self.runner.over(effect.kind == "completed", effect.next_reminder_in)
         log.info(
             "break %s after %s; next reminder in %s",
             effect.kind,
@@ -407,6 +421,12 @@ class Daemon:
 
     def end_break(self, exercises_done: tuple[str, ...] | None = None) -> None:
         self._apply(self.engine.end_break_early(exercises_done))
+
+    def hold_break(self) -> None:
+        self._apply(self.engine.hold_break())
+
+    def release_break(self) -> None:
+        self._apply(self.engine.release_break())
 
     def snooze(self, seconds: float | None = None) -> None:
         self._apply(self.engine.snooze(seconds))

@@ -151,6 +151,12 @@ class _Break:
     length: float
     trigger: str
     exercises: tuple[str, ...]
+    held_since: float | None = None  # the break window's Pause
+    held_for: float = 0.0
+
+    def ends_at(self) -> float | None:
+        """When the break is over, or None while it is on hold."""
+        return None if self.held_since is not None else self.started + self.length + self.held_for
 
 
 class Engine:
@@ -218,7 +224,7 @@ class Engine:
         """The monotonic time at which :meth:`tick` has something to do, if any."""
         candidates = [self._due_at()]
         if self._break is not None:
-            candidates.append(self._break.started + self._break.length)
+            candidates.append(self._break.ends_at())
         if self._phase is Phase.AWAY and not self._away_confirmed:
             candidates.append(self._away_since + self._settings.natural_break)
         if self._paused and self._paused_until is not None:
@@ -243,9 +249,7 @@ class Engine:
             paused_until=(
                 self._wall_at(self._paused_until) if self._paused and self._paused_until else None
             ),
-            break_remaining=(
-                max(0.0, self._break.started + self._break.length - now) if self._break else None
-            ),
+            break_remaining=(self._break_remaining(now) if self._break else None),
             away_reason=self._away_reason if self._phase is Phase.AWAY else None,
         )
 
@@ -258,8 +262,10 @@ class Engine:
         self._check_working_hours(effects)
         if self._paused and self._paused_until is not None and now >= self._paused_until:
             self._end_pause(effects, action=False)
-        if self._break is not None and now >= self._break.started + self._break.length:
-            self._finish_break(effects, self._break.started + self._break.length, completed=True)
+        if self._break is not None:
+            ends = self._break.ends_at()
+            if ends is not None and now >= ends:
+                self._finish_break(effects, ends, completed=True)
         if (
             self._phase is Phase.AWAY
             and not self._away_confirmed
@@ -362,6 +368,29 @@ class Engine:
             effects, self._clock.monotonic(), completed=False, exercises_done=exercises_done
         )
         return [*effects, *self.tick()]
+
+    def hold_break(self) -> list[Effect]:
+        """The break window was paused: the break's clock stops."""
+        if self._break is None:
+            raise Refused("no break is running")
+        if self._break.held_since is None:
+            self._break.held_since = self._clock.monotonic()
+        return []
+
+    def release_break(self) -> list[Effect]:
+        """The break window was resumed: the break runs on, as long as it was held longer."""
+        if self._break is None:
+            raise Refused("no break is running")
+        if self._break.held_since is not None:
+            self._break.held_for += self._clock.monotonic() - self._break.held_since
+            self._break.held_since = None
+        return self.tick()
+
+    def _break_remaining(self, now: float) -> float:
+        assert self._break is not None
+        taken = self._break
+        at = taken.held_since if taken.held_since is not None else now
+        return max(0.0, taken.started + taken.length + taken.held_for - at)
 
     def snooze(self, seconds: float | None = None) -> list[Effect]:
         if self._paused:

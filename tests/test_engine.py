@@ -395,3 +395,22 @@ def test_wall_clock_jump_does_not_change_sitting_time() -> None:
     assert shows(h.effects) == []
     h.run(1)
     assert len(shows(h.effects)) == 1
+
+
+def test_holding_a_break_stops_its_clock() -> None:
+    h = Harness()
+    h.run(30 * MIN)
+    h.log(h.engine.start_break("tray"))
+    h.run(60)
+    h.log(h.engine.hold_break())
+    assert h.engine.status().break_remaining == 60
+    h.run(5 * MIN)
+    assert records(h.effects, BreakRecorded) == []
+    assert h.engine.status().break_remaining == 60
+    h.log(h.engine.release_break())
+    h.run(59)
+    assert records(h.effects, BreakRecorded) == []
+    h.run(1)
+    [taken] = records(h.effects, BreakRecorded)
+    assert taken.kind == "completed"
+    assert (taken.ended - taken.started) == timedelta(minutes=7)

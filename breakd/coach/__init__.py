@@ -1,0 +1,1 @@
+"""Guiding a break: the coach window, or notifications, or the log."""
