@@ -11,17 +11,24 @@ import os
 import random
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from types import FrameType
+from typing import Any
 
 from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import SystemClock
 from breakd.coach.base import CoachStep
+from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
+from breakd.control.paths import socket_path
+from breakd.control.protocol import Request
+from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import Daemon, PlannedBreak
+from breakd.engine import Refused
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -51,6 +58,31 @@ class ContentPlanner:
         return PlannedBreak(steps=steps, cue=first.cue)
 
 
+class BreakEventsToDaemon:
+    """What the break window reports, posted to the daemon's owner thread."""
+
+    def __init__(self, owner: list[Daemon]) -> None:
+        self._owner = owner
+
+    def _post(self, work: Callable[[Daemon], None]) -> None:
+        daemon = self._owner[0]
+        daemon.submit(lambda: work(daemon)).add_done_callback(_log_refusal)
+
+    def paused(self) -> None:
+        self._post(Daemon.hold_break)
+
+    def resumed(self) -> None:
+        self._post(Daemon.release_break)
+
+    def ended_early(self, exercises_done: tuple[str, ...]) -> None:
+        self._post(lambda daemon: daemon.end_break(exercises_done))
+
+
+def _log_refusal(future: Future[None]) -> None:
+    if (error := future.exception()) is not None:
+        log.info("break window event ignored: %s", error)
+
+
 def open_store() -> HistoryStore | None:
     try:
         return HistoryStore()
@@ -67,12 +99,44 @@ def describe_environment() -> list[str]:
     return notes
 
 
+def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
+    """The CLI's way in; None (with the message printed) when breakd already runs."""
+
+    def handle(request: Request) -> dict[str, Any]:
+        handler = CommandHandler(owner[0])
+        try:
+            return handler.handle(request.cmd, request.args)
+        except BadArguments as error:
+            raise CommandError("bad-arguments", str(error)) from None
+        except Refused as error:
+            raise CommandError("refused", str(error)) from None
+
+    server = ControlServer(socket_path(), handle, allowed_commands=COMMANDS)
+    try:
+        server.start()
+    except AlreadyRunning as running:
+        pid = f" (pid {running.pid})" if running.pid else ""
+        print(f"breakd is already running{pid}")
+        return None
+    return server
+
+
 def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[str] = ()) -> int:
+    owner: list[Daemon] = []
+    try:
+        control = open_control_channel(owner)
+    except OSError as error:
+        control = None
+        print(f"breakd: the control channel is off ({error})", file=sys.stderr)
+    else:
+        if control is None:
+            return 0
     log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
+    if control is None:
+        log.warning("control channel off: `breakd status` and friends will not reach this daemon")
     for note in describe_environment():
         log.info(note)
     rng = random.Random()
-    owner: list[Daemon] = []
 
     def on_notification_action(key: str) -> None:
         daemon = owner[0]
@@ -133,6 +197,8 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
     try:
         daemon.run()
     finally:
+        if control is not None:
+            control.stop()
         for watcher in watchers:
             watcher.stop()
     return 0

@@ -71,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_config_show)
 
+    from breakd.cli_control import register as register_control
     from breakd.cli_exercises import register as register_exercises
 
+    register_control(commands)
     register_exercises(commands)
     return parser
 

@@ -47,10 +47,14 @@ def _pause_length(args: Mapping[str, Any]) -> float | Literal["tomorrow"] | None
     return _duration(args, "duration")
 
 
+#: Every request the daemon answers (the server answers "ping" itself).
+COMMANDS = ("status", "break", "snooze", "skip", "pause", "resume", "set", "quit")
+
+
 class CommandHandler:
     """Turns one decoded request into work on the owner thread and a reply."""
 
-    def __init__(self, daemon: Daemon, *, timeout: float = 5.0) -> None:
+    def __init__(self, daemon: Daemon, *, timeout: float = 4.0) -> None:
         self.daemon = daemon
         self.timeout = timeout
         self._table: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {

@@ -1,0 +1,114 @@
+"""Where the control channel lives, and the checks that keep it private to its user.
+
+On Unix it is a socket in ``$XDG_RUNTIME_DIR/breakd`` (a per-user 0700 folder that the
+login manager empties at logout); without one, in ``/run/user/<uid>/breakd`` when that
+exists and is ours, else in ``<tmp>/breakd-<uid>``, a 0700 folder we create and check.
+Anyone who can connect can snooze or stop the user's reminders, so the folder is
+refused unless it is a real directory, owned by us, closed to everyone else.
+On Windows it is a named pipe whose name carries the user name; the pipe's own
+security descriptor, not its name, is what keeps other users out (windows_pipe.py).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+APP_DIR = "breakd"
+SOCKET_NAME = "control.sock"
+LOCK_NAME = "control.lock"
+
+# Where systemd-logind puts per-user runtime folders; a variable so tests can move it.
+_SYSTEMD_RUNTIME_ROOT = Path("/run/user")
+
+
+class UnsafeDirectory(PermissionError):
+    """The socket's folder exists but other users could reach into it (or it is not ours)."""
+
+
+def _uid() -> int:
+    if sys.platform == "win32":
+        raise OSError("Windows has no uids; use pipe_name() there")
+    return os.geteuid()
+
+
+def _is_private_dir(path: Path) -> bool:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == _uid()
+        and stat.S_IMODE(info.st_mode) & 0o077 == 0
+    )
+
+
+def runtime_dir() -> Path:
+    """The folder that holds the socket and its lock file (not created here)."""
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "")
+    if xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
+        return Path(xdg) / APP_DIR
+    systemd = _SYSTEMD_RUNTIME_ROOT / str(_uid())
+    if sys.platform.startswith("linux") and _is_private_dir(systemd):
+        return systemd / APP_DIR
+    return Path(tempfile.gettempdir()) / f"{APP_DIR}-{_uid()}"
+
+
+def socket_path() -> Path:
+    """The control socket's path; the client uses it as is, the server creates its folder."""
+    return runtime_dir() / SOCKET_NAME
+
+
+def lock_path(socket: Path) -> Path:
+    """The lock file next to ``socket`` that only the running daemon holds."""
+    return (
+        socket.with_name(LOCK_NAME) if socket.name == SOCKET_NAME else socket.with_suffix(".lock")
+    )
+
+
+def pipe_name() -> str:
+    r"""The Windows named pipe, ``\\.\pipe\breakd-<user>``."""
+    user = re.sub(r"[^A-Za-z0-9._-]", "_", getpass.getuser()) or "user"
+    return rf"\\.\pipe\{APP_DIR}-{user}"
+
+
+def control_address() -> Path | str:
+    """What the server listens on and the client connects to on this platform."""
+    return pipe_name() if sys.platform == "win32" else socket_path()
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` as a 0700 folder, or check that the existing one is exactly that.
+
+    Raises UnsafeDirectory when it is a symlink, not a folder, someone else's, or open
+    to group or others; the message says what to do. Parents are never created: they
+    are the runtime or temp folder, which must already exist.
+    """
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    else:
+        os.chmod(path, 0o700)  # mkdir's mode went through the umask
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeDirectory(f"{path} is a symbolic link; breakd wants a real folder there")
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeDirectory(f"{path} is not a folder; remove it and start breakd again")
+    if info.st_uid != _uid():
+        raise UnsafeDirectory(
+            f"{path} belongs to uid {info.st_uid}, not to you (uid {_uid()}); breakd will"
+            " not put its control socket there"
+        )
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077:
+        raise UnsafeDirectory(
+            f"{path} is open to other users (mode {mode:03o}); run `chmod 700 {path}`"
+        )
+    return path

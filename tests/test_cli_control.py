@@ -1,0 +1,178 @@
+"""Every control command against the real daemon, through the real socket."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from typing import cast
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support.daemon import DaemonProcess, query, wait_for
+
+from breakd.commands import COMMANDS, CommandHandler
+from breakd.config import user_config_file
+from breakd.control.paths import socket_path
+from breakd.daemon import Daemon
+
+FAST = ["--set", "interval=1h", "--set", "breaks.length=10s", "--set", "natural_break=10m"]
+
+
+def breakd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def status() -> dict:
+    result = breakd("status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def daemon() -> Iterator[DaemonProcess]:
+    running = DaemonProcess(FAST)
+    running.wait_log("breakd started")
+    wait_for(lambda: breakd("status").returncode == 0, what="the control socket")
+    yield running
+    if running.alive():
+        running.kill()
+
+
+def test_every_command_is_handled() -> None:
+    handler = CommandHandler(cast(Daemon, None))
+    assert handler.commands == COMMANDS
+
+
+def test_status_when_nothing_runs_exits_3() -> None:
+    result = breakd("status")
+    assert result.returncode == 3
+    assert "breakd is not running; start it with `breakd`" in result.stderr
+
+
+def test_second_daemon_refuses_politely(daemon: DaemonProcess) -> None:
+    breakd("snooze", "15m")
+    before = status()
+    second = subprocess.run(
+        [sys.executable, "-m", "breakd", *FAST], capture_output=True, text=True, timeout=30
+    )
+    assert second.returncode == 0
+    assert second.stdout.strip() == f"breakd is already running (pid {daemon.pid})"
+    after = status()
+    assert daemon.alive()
+    assert after["snoozed_until"] == before["snoozed_until"]
+
+
+def test_status_shows_the_state(daemon: DaemonProcess) -> None:
+    shown = status()
+    assert shown["state"] == "counting"
+    assert shown["interval_seconds"] == 3600
+    assert shown["next_reminder_in"] <= 3600
+    assert shown["today"] == {
+        "breaks": 0,
+        "longest_stretch": pytest.approx(shown["sitting_seconds"], abs=2),
+    }
+    text = breakd("status").stdout
+    assert "Sitting for" in text and "Next reminder in" in text
+
+
+def test_break_snooze_pause_resume_and_set(daemon: DaemonProcess) -> None:
+    assert breakd("break").returncode == 0
+    assert status()["state"] == "break"
+    second = breakd("break")
+    assert second.returncode == 1 and "already running" in second.stderr
+    wait_for(lambda: query("SELECT kind, trigger FROM breaks"), timeout=30, what="the break")
+    assert query("SELECT kind, trigger FROM breaks") == [("completed", "cli")]
+
+    assert breakd("snooze", "15m").returncode == 0
+    assert status()["state"] == "snoozed"
+    [(action, until, at)] = query("SELECT action, until, at FROM actions")
+    assert action == "snooze" and until - at == pytest.approx(900, abs=1)
+
+    assert breakd("pause", "2h").returncode == 0
+    paused = status()
+    assert paused["state"] == "paused" and paused["paused_until"]
+    assert breakd("pause", "tomorrow").returncode == 0
+    assert breakd("resume").returncode == 0
+    assert status()["state"] in ("counting", "snoozed")
+    assert [a for (a,) in query("SELECT action FROM actions ORDER BY id")] == [
+        "snooze",
+        "pause",
+        "pause",
+        "resume",
+    ]
+
+    assert breakd("set", "interval", "45m").returncode == 0
+    assert status()["interval_seconds"] == 45 * 60
+    saved = tomllib.loads(user_config_file().read_text())
+    assert saved["reminders"]["interval"] == "45m"
+    assert query("SELECT key, new, source FROM setting_changes") == [("interval", "2700.0", "cli")]
+
+
+def test_bad_arguments_name_the_argument(daemon: DaemonProcess) -> None:
+    result = breakd("snooze", "soon")
+    assert result.returncode == 2
+    assert "duration" in result.stderr and "30m" in result.stderr
+    result = breakd("set", "interval", "0s")
+    assert result.returncode == 1 and "allowed" in result.stderr
+    result = breakd("set", "colour", "red")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    assert breakd("resume").returncode == 1
+    assert daemon.alive()
+
+
+def test_quit_stops_cleanly(daemon: DaemonProcess) -> None:
+    result = breakd("quit")
+    assert result.returncode == 0 and "stopping" in result.stdout
+    assert daemon.process.wait(10) == 0
+    [(reason,)] = query("SELECT end_reason FROM stretches")
+    assert reason == "shutdown"
+    assert not socket_path().exists()
+
+
+def send_raw(payload: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(5)
+        client.connect(str(socket_path()))
+        client.sendall(payload)
+        client.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := client.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    payload=st.one_of(
+        st.binary(max_size=300),
+        st.dictionaries(
+            st.sampled_from(["v", "id", "cmd", "args", "x"]),
+            st.one_of(
+                st.integers(-3, 3),
+                st.sampled_from([*COMMANDS, "ping", "nope"]),
+                st.dictionaries(st.sampled_from(["duration", "key", "value"]), st.text(max_size=8)),
+                st.none(),
+            ),
+        ).map(lambda d: json.dumps(d).encode()),
+    )
+)
+def test_fuzzed_requests_never_kill_the_daemon(daemon: DaemonProcess, payload: bytes) -> None:
+    if b"quit" in payload:
+        payload = payload.replace(b"quit", b"qui7")
+    reply = send_raw(payload.replace(b"\n", b" ") + b"\n")
+    for line in reply.splitlines():
+        answer = json.loads(line)
+        assert answer["v"] == 1 and isinstance(answer["ok"], bool)
+    assert daemon.alive()
+    assert status()["state"] in ("counting", "due", "snoozed", "paused", "break", "away")
