@@ -57,6 +57,11 @@ def context_switches(pid: int) -> int:
     return total
 
 
+def reading(pid: int) -> tuple[float, int, float]:
+    """CPU seconds so far, context switches so far, and when."""
+    return cpu_seconds(pid), context_switches(pid), time.monotonic()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="how long to watch idle")
@@ -79,9 +84,9 @@ def main() -> int:
                 time.sleep(0.005)
             startup = time.monotonic() - started
             time.sleep(5)  # let start-up work settle
-            cpu0, switches0, t0 = cpu_seconds(process.pid), context_switches(process.pid), time.monotonic()
+            cpu0, switches0, t0 = reading(process.pid)
             time.sleep(args.seconds)
-            cpu1, switches1, t1 = cpu_seconds(process.pid), context_switches(process.pid), time.monotonic()
+            cpu1, switches1, t1 = reading(process.pid)
             rss, uss = rss_and_uss_mb(process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
