@@ -373,6 +373,7 @@ class Daemon:
         )
 
     def _break_over(self, effect: BreakOver) -> None:
+        done = len(self._plan.steps) if self._plan is not None else 0
         self._plan = None
         self.runner.over(effect.kind == "completed", effect.next_reminder_in)
         log.info(
@@ -382,9 +383,11 @@ class Daemon:
             humanize(effect.next_reminder_in),
         )
         if effect.kind == "completed":
+            exercises = f"{done} exercise{'s' if done != 1 else ''} in " if done else ""
             self.notifier.tell(
                 "Break done",
-                f"Well done. Next reminder in {humanize(effect.next_reminder_in)}.",
+                f"{exercises}{humanize(effect.seconds)}. Next reminder in"
+                f" {humanize(effect.next_reminder_in)}.",
             )
 
     def _changed(self) -> None:

@@ -97,6 +97,11 @@ def test_click_starts_the_break_and_it_is_recorded(bus: Bus, daemons: list[Daemo
     )
     assert (kind, trigger) == ("completed", "reminder") and json.loads(exercises)
     assert query("SELECT outcome FROM reminders WHERE id = 1") == [("break",)]
+    done = wait_for(
+        lambda: [c for c in calls(server, "Notify") if c[3] == "Break done"],
+        what="the break-done notification",
+    )
+    assert "10 s. Next reminder in 3 s." in done[0][4]
     assert daemon.stop() == 0
 
 
