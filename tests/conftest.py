@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.xserver import xserver  # noqa: F401 - a fixture for every test module
+from support.daemon import daemons  # noqa: F401 - fixtures for every test module
+from support.xserver import xserver  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 
-import pytest
 from support.daemon import DaemonProcess, history_path, log_path, query, wait_for
 
 from breakd.config import user_config_file
 
 FAST = ["--set", "interval=3s", "--set", "remind_again=2s", "--set", "natural_break=10s"]
-
-
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        if daemon.alive():
-            daemon.kill()
 
 
 def test_records_a_stretch_and_a_reminder_and_survives_kill_9(

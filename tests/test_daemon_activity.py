@@ -12,15 +12,6 @@ from support.sessionbus import LOGIND_MANAGER, Bus, private_bus, spawn_logind
 from support.xserver import XServer, require_tool
 
 
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        if daemon.alive():
-            daemon.kill()
-
-
 def test_no_input_is_a_natural_break_and_input_starts_a_new_stretch(
     xserver: XServer, daemons: list[DaemonProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,15 +39,6 @@ def calls(server: MockService, method: str) -> list[list[Any]]:
     return [list(args) for _, args in server.mock().GetMethodCalls(method)]
 
 
-@pytest.fixture
-def daemons() -> Iterator[list[DaemonProcess]]:
-    started: list[DaemonProcess] = []
-    yield started
-    for daemon in started:
-        if daemon.alive():
-            daemon.kill()
-
-
 def start(daemons: list[DaemonProcess], *extra: str) -> DaemonProcess:
     daemon = DaemonProcess([*FAST, *extra])
     daemons.append(daemon)

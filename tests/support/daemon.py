@@ -8,9 +8,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
+
+import pytest
 
 T = TypeVar("T")
 
@@ -94,3 +96,13 @@ class DaemonProcess:
             return "(still running)"
         out, err = self.process.communicate(timeout=5)
         return out.decode(errors="replace") + err.decode(errors="replace")
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    """Daemons a test starts (append them); any still running at the end are killed."""
+    started: list[DaemonProcess] = []
+    yield started
+    for daemon in started:
+        if daemon.alive():
+            daemon.kill()
