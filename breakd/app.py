@@ -136,7 +136,6 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
         log.warning("control channel off: `breakd status` and friends will not reach this daemon")
     for note in describe_environment():
         log.info(note)
-    rng = random.Random()
 
     def on_notification_action(key: str) -> None:
         daemon = owner[0]
@@ -181,8 +180,7 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
             when_fullscreen=config.settings.quiet_when_fullscreen,
         ),
         notifier=notifier,
-        planner=ContentPlanner(rng),
-        rng=rng,
+        planner=ContentPlanner(random.Random()),
         overrides=overrides,
     )
     owner.append(daemon)

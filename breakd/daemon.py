@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -59,6 +58,8 @@ T = TypeVar("T")
 
 #: Upper bound on one sleep, so a stuck clock can never hang the loop for good.
 MAX_SLEEP = 3600.0
+#: How long the loop waits after an unexpected error before it tries again.
+ERROR_PAUSE = 5.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
 #: How often a held-back reminder asks whether the quiet is over.
@@ -104,7 +105,6 @@ class Daemon:
         runner: BreakRunner | None = None,
         notifier: Notifier,
         planner: Planner,
-        rng: random.Random | None = None,
         overrides: Sequence[str] = (),
     ) -> None:
         self.config = config
@@ -118,7 +118,6 @@ class Daemon:
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
         self.notifier = notifier
         self.planner = planner
-        self.rng = rng or random.Random()
         self.engine = Engine(config.settings, clock)
         self._scheduler = schedule.Scheduler()
         self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
@@ -154,11 +153,17 @@ class Daemon:
             self._start()
             self.ready.set()
             while not self._stopping:
-                self._notice_sleep()
-                self._scheduler.run_pending()
-                self._apply(self.engine.tick())
                 try:
-                    command = self._queue.get(timeout=self._sleep_time())
+                    self._notice_sleep()
+                    self._scheduler.run_pending()
+                    self._apply(self.engine.tick())
+                    wait = self._sleep_time()
+                except Exception:
+                    # One failing part must not stop the reminders; try again shortly.
+                    log.exception("breakd hit an error and carries on")
+                    wait = ERROR_PAUSE
+                try:
+                    command = self._queue.get(timeout=wait)
                 except queue.Empty:
                     continue
                 self._run(command)
