@@ -119,7 +119,14 @@ class Daemon:
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
+        # Wall-clock jobs only (midnight, working hours): ``schedule`` times its jobs by
+        # datetime.now(), so a job every N seconds would stall for hours after the wall
+        # clock is set back. Sampling and the held-reminder retry run on the monotonic
+        # clock instead.
         self._scheduler = schedule.Scheduler()
+        self._next_sample: float | None = None
+        self._next_held: float | None = None
+        self._held_every = float(HOLD_CHECK_EVERY)
         self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
         self._stopping = False
         self._last_touch = float("-inf")
@@ -154,10 +161,7 @@ class Daemon:
             self.ready.set()
             while not self._stopping:
                 try:
-                    self._notice_sleep()
-                    self._scheduler.run_pending()
-                    self._apply(self.engine.tick())
-                    wait = self._sleep_time()
+                    wait = self._step()
                 except Exception:
                     # One failing part must not stop the reminders; try again shortly.
                     log.exception("breakd hit an error and carries on")
@@ -176,15 +180,33 @@ class Daemon:
             self._finish()
             self.stopped.set()
 
+    def _step(self) -> float:
+        """One pass of the loop: do what is due now; returns how long to sleep."""
+        self._notice_sleep()
+        self._scheduler.run_pending()
+        self._run_timers()
+        self._apply(self.engine.tick())
+        return self._sleep_time()
+
     def _sleep_time(self) -> float:
         waits = [MAX_SLEEP]
         job_wait = self._scheduler.idle_seconds
         if job_wait is not None:
             waits.append(job_wait)
-        deadline = self.engine.next_deadline()
-        if deadline is not None:
-            waits.append(deadline - self.clock.monotonic())
+        now = self.clock.monotonic()
+        for moment in (self.engine.next_deadline(), self._next_sample, self._next_held):
+            if moment is not None:
+                waits.append(moment - now)
         return max(0.0, min(waits))
+
+    def _run_timers(self) -> None:
+        """The monotonic jobs that are due: the next idle reading, the held-reminder check."""
+        now = self.clock.monotonic()
+        if self._next_held is not None and now >= self._next_held:
+            self._next_held = now + self._held_every
+            self._retry_held()
+        if self._next_sample is not None and now >= self._next_sample:
+            self._sample()
 
     def _run(self, command: _Command) -> None:
         if not command.future.set_running_or_notify_cancel():
@@ -256,8 +278,7 @@ class Daemon:
         deadline = self.engine.next_deadline()
         to_deadline = None if deadline is None else deadline - self.clock.monotonic()
         delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
-        self._scheduler.clear("sample")
-        self._scheduler.every(max(1, round(delay))).seconds.do(self._sample).tag("sample")
+        self._next_sample = self.clock.monotonic() + max(1.0, delay)
         if self.engine.phase is Phase.SITTING and self.store is not None:
             now = self.clock.monotonic()
             if now - self._last_touch >= TOUCH_EVERY:
@@ -339,7 +360,8 @@ class Daemon:
             log.info("reminder held back: %s", reason)
             # No point asking more often than a reminder would repeat.
             every = max(1, min(HOLD_CHECK_EVERY, round(self.engine.settings.remind_again)))
-            self._scheduler.every(every).seconds.do(self._retry_held).tag("held")
+            self._held_every = float(every)
+            self._next_held = self.clock.monotonic() + every
         self._held = (effect, None)
 
     def _retry_held(self) -> None:
@@ -354,7 +376,7 @@ class Daemon:
 
     def _release_hold(self) -> None:
         self._held = None
-        self._scheduler.clear("held")
+        self._next_held = None
 
     def _show_reminder(self, effect: ShowReminder) -> None:
         plan = self._current_plan()

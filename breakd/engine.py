@@ -581,7 +581,13 @@ class Engine:
         effects.append(
             Write(
                 BreakRecorded(
-                    kind, taken.started_wall, self._wall_at(at), taken.length, taken.trigger, done
+                    # Both ends on the current wall clock (it may have been set meanwhile).
+                    kind,
+                    self._wall_at(taken.started),
+                    self._wall_at(at),
+                    taken.length,
+                    taken.trigger,
+                    done,
                 )
             )
         )

@@ -238,10 +238,13 @@ class HistoryStore:
 
     def _close_stretch(self, started: float, ended: float, reason: str) -> None:
         if self.open_stretch() is not None:
+            # The start is written again: the engine gives both ends on today's wall
+            # clock, so a clock set forward or back meanwhile does not change the length.
             self._execute(
-                "UPDATE stretches SET ended_at = ?, end_reason = ?, last_seen = ?"
+                "UPDATE stretches SET started_at = ?, ended_at = ?, end_reason = ?,"
+                " last_seen = ?"
                 " WHERE id = (SELECT MAX(id) FROM stretches WHERE ended_at IS NULL)",
-                (ended, reason, ended),
+                (started, ended, reason, ended),
             )
         else:
             self._execute(
