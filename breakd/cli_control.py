@@ -15,6 +15,7 @@ from typing import Any
 from breakd.commands import SETTABLE
 from breakd.control.client import ControlError, DaemonNotRunning, request
 from breakd.durations import humanize
+from breakd.stats import format_today
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
 
@@ -113,8 +114,7 @@ def describe_status(status: dict[str, Any]) -> str:
         )
     today = status.get("today")
     if today:
-        longest = humanize(today["longest_stretch"])
-        lines.append(f"Today: {today['breaks']} break(s), longest stretch {longest}.")
+        lines.append(format_today(today))
     lines.append(f"Activity from: {status['idle_source']}; notifications: {status['notifier']}.")
     return "\n".join(lines)
 

@@ -50,6 +50,7 @@ from breakd.engine import (
 )
 from breakd.notify.base import Notifier, Reminder
 from breakd.notify.quiet import QuietRules
+from breakd.stats import today_line
 from breakd.store import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -502,13 +503,12 @@ class Daemon:
         self._apply(self.engine.apply_settings(config.settings))
         self._schedule_working_hours()
 
-    def _today(self, now: datetime, sitting: float) -> dict[str, Any] | None:
+    def _today(self, now: datetime) -> dict[str, Any] | None:
+        """Today's figures, from the same numbers as ``breakd stats``."""
         if self.store is None:
             return None
-        midnight = _local_midnight(now)
-        breaks, longest = self.store.day_summary(midnight)
-        current = min(sitting, (now - midnight).total_seconds())
-        return {"breaks": breaks, "longest_stretch": round(max(longest, current), 1)}
+        live = self.engine.status().phase is Phase.SITTING
+        return today_line(self.store.connection, now, self.engine.settings.interval, live=live)
 
     def status(self) -> dict[str, Any]:
         """Everything ``breakd status`` shows, as JSON-friendly values."""
@@ -533,7 +533,7 @@ class Daemon:
             "paused_until": _iso(st.paused_until),
             "break_remaining": None if st.break_remaining is None else round(st.break_remaining, 1),
             "away_reason": st.away_reason,
-            "today": self._today(now, st.sitting_seconds),
+            "today": self._today(now),
             "idle_source": self.idle.name,
             "notifier": self.notifier.name,
             "interval_seconds": self.engine.settings.interval,
@@ -547,10 +547,6 @@ def sitting_title(seconds: float) -> str:
     else:
         count, unit = round(seconds / 60), "minute"
     return f"You've been sitting for {count} {unit}{'' if count == 1 else 's'}"
-
-
-def _local_midnight(moment: datetime) -> datetime:
-    return datetime.combine(moment.date(), datetime.min.time()).astimezone()
 
 
 def _sets_key(assignment: str, key: str) -> bool:

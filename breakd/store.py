@@ -289,21 +289,6 @@ class HistoryStore:
         )
         return self._db.total_changes - before
 
-    def day_summary(self, day_start: datetime) -> tuple[int, float]:
-        """Breaks taken (completed or partial) and the longest closed stretch since then."""
-        since = day_start.timestamp()
-        breaks = self._db.execute(
-            "SELECT COUNT(*) FROM breaks WHERE kind != 'natural' AND started_at >= ?", (since,)
-        ).fetchone()[0]
-        longest = self._db.execute(
-            "SELECT MAX(ended_at - MAX(started_at, ?)) FROM stretches"
-            " WHERE ended_at IS NOT NULL AND ended_at >= ?",
-            (since, since),
-        ).fetchone()[0]
-        return int(breaks), float(longest or 0.0)
-
-    # --- state and upkeep ----------------------------------------------------------------
-
     def get_state(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
@@ -326,6 +311,21 @@ class HistoryStore:
             "DELETE FROM setting_changes WHERE at < ?",
         ):
             self._execute(sql, (cutoff,))
+
+    def forget_all(self) -> None:
+        """Delete all history (``breakd stats --forget``), leaving no trace in the file.
+
+        Rows are deleted rather than the file, because the running daemon may hold it
+        open; freed pages are zeroed, the file compacted and the write-ahead log emptied.
+        """
+        self._pending.clear()
+        self._db.execute("PRAGMA secure_delete = ON")
+        tables = ("stretches", "reminders", "breaks", "actions", "setting_changes", "state")
+        with _transaction(self._db):
+            for table in tables:
+                self._db.execute(f"DELETE FROM {table}")
+        self._db.execute("VACUUM")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -74,12 +74,13 @@ def test_status_shows_the_state(daemon: DaemonProcess) -> None:
     assert shown["state"] == "counting"
     assert shown["interval_seconds"] == 3600
     assert shown["next_reminder_in"] <= 3600
-    assert shown["today"] == {
-        "breaks": 0,
-        "longest_stretch": pytest.approx(shown["sitting_seconds"], abs=2),
-    }
+    today = shown["today"]
+    assert today["breaks"] == 0 and today["natural_breaks"] == 0
+    assert today["longest_stretch"] == pytest.approx(shown["sitting_seconds"], abs=2)
+    assert today["sitting_seconds"] == pytest.approx(shown["sitting_seconds"], abs=2)
     text = breakd("status").stdout
     assert "Sitting for" in text and "Next reminder in" in text
+    assert "Today: 0 min sitting · 0 breaks · longest stretch 0 min" in text
 
 
 def test_break_snooze_pause_resume_and_set(daemon: DaemonProcess) -> None:

@@ -1,0 +1,319 @@
+"""``breakd stats``: sitting time and breaks day by day, as a table, JSON, CSV or a chart.
+
+The history file is opened read-only (an SQLite ``mode=ro`` URI), so looking at the
+statistics never gets in the way of the running daemon. ``--forget`` is the one action
+that writes: it empties the file after asking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sqlite3
+import sys
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from breakd.config import load_config
+from breakd.stats import (
+    EN_DASH,
+    Figures,
+    Report,
+    collect,
+    format_minutes,
+    format_share,
+    has_history_tables,
+    iter_rows,
+    last_days,
+    open_read_only,
+    summary_line,
+)
+from breakd.store import HistoryStore, HistoryUnavailable, default_history_path
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 36600
+#: A chart row per day stays readable up to about two months.
+MAX_CHART_DAYS = 62
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``stats`` command to breakd's command line."""
+    stats = subparsers.add_parser(
+        "stats",
+        help="your sitting time and breaks, day by day",
+        description=(
+            "Sitting time and breaks per day: total sitting, the longest unbroken stretch,"
+            " stretches longer than the reminder interval, breaks completed, partial and"
+            " natural, reminders snoozed and skipped, and the share of reminders that led to"
+            f" a break. Shows today and the {DEFAULT_DAYS - 1} days before unless told"
+            " otherwise."
+        ),
+    )
+    period = stats.add_argument_group("period")
+    period.add_argument(
+        "--days",
+        type=int,
+        metavar="N",
+        help=f"the last N days, today included (default {DEFAULT_DAYS})",
+    )
+    period.add_argument(
+        "--from",
+        dest="first",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the first day to show (until --to, or today)",
+    )
+    period.add_argument(
+        "--to",
+        dest="last",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the last day to show",
+    )
+    output = stats.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    output.add_argument("--csv", action="store_true", help="print CSV, one row per day")
+    stats.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.png",
+        help=f"also draw the days as a PNG timeline (up to {MAX_CHART_DAYS} days)",
+    )
+    stats.add_argument(
+        "--forget",
+        action="store_true",
+        help="delete all history (asks first)",
+    )
+    stats.add_argument("--yes", action="store_true", help="with --forget: do not ask")
+    stats.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE",
+        help=f"the history file to read (default {default_history_path()})",
+    )
+    stats.set_defaults(func=cmd_stats)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    path: Path = args.history or default_history_path()
+    if args.forget:
+        return forget(path, assume_yes=args.yes)
+    if args.yes:
+        return _usage("--yes goes with --forget")
+    now = datetime.now().astimezone()
+    try:
+        first, last = choose_period(args.days, args.first, args.last, now)
+    except ValueError as error:
+        return _usage(str(error))
+    if args.chart is not None and (last - first).days + 1 > MAX_CHART_DAYS:
+        return _usage(
+            f"the chart shows at most {MAX_CHART_DAYS} days; choose fewer with --days or"
+            " --from/--to"
+        )
+    if not path.exists():
+        print(f"No breakd history yet ({path} does not exist).")
+        return EXIT_OK
+    interval = load_config(getattr(args, "overrides", [])).settings.interval
+    try:
+        with closing(open_read_only(path)) as db:
+            if not has_history_tables(db):
+                print(f"No breakd history yet ({path} holds none).")
+                return EXIT_OK
+            report = collect(db, first, last, interval, now=now)
+    except sqlite3.Error as error:
+        print(f"breakd: cannot read the history in {path}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+    if args.json:
+        print(json.dumps(as_json(report, path), indent=2, ensure_ascii=False))
+    elif args.csv:
+        write_csv(report)
+    else:
+        print(format_report(report, now.date()))
+    if args.chart is not None:
+        return _write_chart(report, args.chart, now, quiet=args.json or args.csv)
+    return EXIT_OK
+
+
+def choose_period(
+    days: int | None, first: date | None, last: date | None, now: datetime
+) -> tuple[date, date]:
+    """The first and last day asked for; ValueError with a message saying what is wrong."""
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"--days must be 1 to {MAX_DAYS}, not {days}")
+    if days is not None and first is not None:
+        raise ValueError("give either --days or --from, not both")
+    today = now.astimezone().date()
+    if first is None:
+        start, end = last_days(days or DEFAULT_DAYS, now)
+        if last is not None:
+            start, end = last - (end - start), last
+    else:
+        start, end = first, last or today
+    if end < start:
+        raise ValueError(f"--to ({end}) is before --from ({start})")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValueError(f"at most {MAX_DAYS} days at once")
+    return start, end
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+def as_json(report: Report, path: Path) -> dict[str, Any]:
+    return {
+        "from": report.first.isoformat(),
+        "to": report.last.isoformat(),
+        "interval_seconds": report.interval,
+        "history": str(path.resolve()),
+        "days": list(iter_rows(report)),
+        "total": report.total.as_dict(),
+    }
+
+
+def write_csv(report: Report) -> None:
+    rows = list(iter_rows(report))
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def format_report(report: Report, today: date) -> str:
+    """The table a person reads at a glance, with a one-line summary under it."""
+    interval = format_minutes(report.interval)
+    with_year = report.first.year != report.last.year or report.last.year != today.year
+    headers = (
+        "Day",
+        "Sitting",
+        "Longest",
+        f"Over {interval}",
+        "Breaks",
+        "Partial",
+        "Natural",
+        "Snoozed",
+        "Skipped",
+        "Led to break",
+    )
+    body: list[Sequence[str]] = []
+    for day in report.days:
+        label = f"{day.day:%a} {day.day.day} {day.day:%b}" + (
+            f" {day.day.year}" if with_year else ""
+        )
+        body.append(_cells(label, day))
+    total = _cells("Total", report.total)
+    widths = [max(len(row[i]) for row in (headers, *body, total)) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join((first, *rest)).rstrip()
+
+    rule = "  ".join("─" * width for width in widths)
+    period = f"{report.first.day} {report.first:%b %Y}"
+    if report.last != report.first:
+        period = (
+            f"{report.first.day} {report.first:%b} {EN_DASH} {report.last.day} {report.last:%b %Y}"
+        )
+    lines = [
+        f"Sitting and breaks, {period} (reminder interval {interval})",
+        "",
+        line(headers),
+        rule,
+        *(line(row) for row in body),
+    ]
+    if len(body) > 1:
+        lines += [rule, line(total)]
+    lines += ["", summary_line(report, today) + "."]
+    return "\n".join(lines)
+
+
+def _cells(label: str, figures: Figures) -> tuple[str, ...]:
+    share = figures.break_share
+    led = "—" if share is None else f"{format_share(share)} of {figures.reminders_shown}"
+    return (
+        label,
+        format_minutes(figures.sitting_seconds),
+        format_minutes(figures.longest_stretch),
+        str(figures.stretches_over_interval),
+        str(figures.breaks_completed),
+        str(figures.breaks_partial),
+        str(figures.breaks_natural),
+        str(figures.reminders_snoozed),
+        str(figures.reminders_skipped),
+        led,
+    )
+
+
+def _write_chart(report: Report, out: Path, now: datetime, *, quiet: bool) -> int:
+    from breakd.chart import render_report  # Pillow is only needed here
+
+    image = render_report(report, now=now)
+    try:
+        image.save(out, format="PNG")
+    except (OSError, ValueError) as error:
+        print(f"breakd: cannot write {out}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        f"{out}: chart of {len(report.days)} days, {image.width}x{image.height} px",
+        file=sys.stderr if quiet else sys.stdout,
+    )
+    return EXIT_OK
+
+
+# --- forgetting ---------------------------------------------------------------------------
+
+
+def forget(path: Path, *, assume_yes: bool) -> int:
+    """Empty the history file after asking (``--yes`` does not ask)."""
+    if not path.exists():
+        print(f"No breakd history to delete ({path} does not exist).")
+        return EXIT_OK
+    if not assume_yes:
+        if not sys.stdin.isatty():
+            print(
+                "breakd: not deleting the history without asking; run"
+                " `breakd stats --forget --yes` to delete it without a question",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        try:
+            answer = input(f"Delete all breakd history in {path}? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return EXIT_OK
+    try:
+        store = HistoryStore(path)
+        try:
+            store.forget_all()
+        finally:
+            store.close()
+    except (HistoryUnavailable, sqlite3.Error, OSError) as error:
+        print(f"breakd: could not delete the history in {path}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Deleted all breakd history in {path}.")
+    return EXIT_OK
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02"
+        ) from None
+
+
+def _usage(message: str) -> int:
+    print(f"breakd: {message}", file=sys.stderr)
+    return EXIT_USAGE
