@@ -1,0 +1,45 @@
+"""Pick how breaks are guided here: the break window, or notifications without a display."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+
+from breakd.coach.base import BreakEvents, BreakRunner
+from breakd.coach.notification_guided import NotificationGuidedRunner
+from breakd.coach.window_runner import CoachWindowRunner
+from breakd.notify.base import Notifier
+
+
+def window_unavailable(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why the break window cannot open here, or None if it can."""
+    # Elsewhere Tk draws through X11 only: a Wayland session needs Xwayland (DISPLAY).
+    if not platform.startswith(("win32", "darwin")) and not environ.get("DISPLAY"):
+        if environ.get("WAYLAND_DISPLAY"):
+            return "a Wayland session without Xwayland (no DISPLAY), and Tk needs X11"
+        return "no display (DISPLAY is not set)"
+    try:
+        importlib.import_module("tkinter")
+    except ImportError as error:
+        return f"tkinter is not available ({error}; Debian package python3-tk)"
+    return None
+
+
+def choose_runner(
+    events: BreakEvents,
+    notifier: Notifier,
+    *,
+    corner: str = "bottom-right",
+    environ: Mapping[str, str] = os.environ,
+    platform: str = sys.platform,
+) -> tuple[BreakRunner, list[str]]:
+    """The runner to use and notes on why the window was passed over, if it was."""
+    reason = window_unavailable(environ, platform)
+    if reason is None:
+        return CoachWindowRunner(events, corner=corner), []
+    guided = "goes to the log" if notifier.name == "log" else "comes as a notification"
+    return NotificationGuidedRunner(notifier), [
+        f"break window off: {reason}; each exercise of a break {guided}"
+    ]

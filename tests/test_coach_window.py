@@ -1,0 +1,312 @@
+"""The break window itself, on a real X server (Xvfb), driven like a user would.
+
+The window program runs exactly as the daemon runs it (``python -m
+breakd.coach.window`` with the session on stdin); the test reads its events, finds it
+with xdotool, presses real keys and takes screenshots. Screenshots are kept in
+``$BREAKD_TEST_ARTIFACTS`` (or the test's tmp_path) so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageGrab
+from support.xserver import XServer, require_tool
+
+from breakd.coach.base import BreakSession, CoachStep
+from breakd.coach.protocol import WindowStart, encode, start_message
+from breakd.content import load_exercises
+
+TITLE = "breakd — break"
+BACKGROUND = (0xF6, 0xF8, 0xF8)
+ACCENT = (33, 148, 134)  # the pictures' accent, and the progress bar's
+ACCENT_TEXT = (0x1A, 0x7A, 0x6E)  # the same teal, darker for small text
+
+SESSION = BreakSession(
+    (CoachStep("behind-back-clasp", 20), CoachStep("forward-bend", 20), CoachStep("reach-up", 20)),
+    60,
+    1800,
+)
+
+
+# --- helpers shared with test_coach_daemon.py ---------------------------------------------
+
+
+def artifacts(tmp_path: Path) -> Path:
+    """Where screenshots go: $BREAKD_TEST_ARTIFACTS if set, else the test's tmp_path."""
+    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def xdotool(*args: str, timeout: float = 15.0) -> str:
+    tool = require_tool("xdotool", "xdotool")
+    result = subprocess.run(
+        [tool, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return result.stdout.strip()
+
+
+def find_windows() -> list[str]:
+    """Ids of the mapped windows titled like the break window."""
+    return xdotool("search", "--onlyvisible", "--name", TITLE).split()
+
+
+def wait_for_window(timeout: float = 15.0) -> str:
+    """The break window's id, once it is mapped (xdotool's own --sync wait)."""
+    try:
+        found = xdotool("search", "--sync", "--onlyvisible", "--name", TITLE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"no window titled {TITLE!r} within {timeout:.0f}s") from None
+    return found.split()[0]
+
+
+def wait_gone(timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while find_windows():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the break window is still open after {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def geometry(window: str) -> tuple[int, int, int, int]:
+    values = dict(
+        line.split("=", 1)
+        for line in xdotool("getwindowgeometry", "--shell", window).splitlines()
+        if "=" in line
+    )
+    return int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"])
+
+
+def screenshot(xserver: XServer, window: str, path: Path) -> Image.Image:
+    """Save the whole screen to ``path`` and return the window's part of it."""
+    screen = ImageGrab.grab(xdisplay=xserver.display)
+    screen.save(path)
+    x, y, width, height = geometry(window)
+    return screen.crop((x, y, x + width, y + height)).convert("RGB")
+
+
+def rgb_pixels(image: Image.Image) -> list[tuple[int, int, int]]:
+    data = image.convert("RGB").tobytes()
+    return [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
+
+
+def near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=False))
+
+
+def assert_looks_like_the_window(image: Image.Image) -> None:
+    """Not blank: mostly the light background, with dark text and accent in it."""
+    pixels = rgb_pixels(image)
+    total = len(pixels)
+    light = sum(near(p, BACKGROUND, 3) for p in pixels) / total
+    dark = sum(1 for p in pixels if sum(p[:3]) < 3 * 90)
+    accent = sum(near(p, ACCENT, 30) or near(p, ACCENT_TEXT, 20) for p in pixels)
+    assert light > 0.5, f"only {light:.0%} of the window is its light background"
+    assert dark > 400, f"only {dark} dark (text) pixels"
+    assert accent > 100, f"only {accent} accent pixels"
+
+
+def click_into(window: str) -> None:
+    """A click on the window's padding, as a user would before using its keys.
+
+    Xvfb has no window manager, so keys go to the window under the pointer: the click
+    is near the corner the window is pinned to, which stays put when its height changes.
+    """
+    x, y, width, height = geometry(window)
+    xdotool("mousemove", str(x + width - 6), str(y + height - 6), "click", "1")
+
+
+# --- the window program -------------------------------------------------------------------
+
+
+class WindowProgram:
+    """``python -m breakd.coach.window`` with the session on stdin and events read back."""
+
+    def __init__(self, session: BreakSession = SESSION, corner: str = "bottom-right") -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "breakd.coach.window"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.events: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.send(start_message(WindowStart(session, corner, time.time())))
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.events.put(json.loads(line))
+
+    def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line)
+        self.process.stdin.flush()
+
+    def next_event(self, name: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(
+                    f"no {name!r} event within {timeout:.0f}s; got {self.seen}; "
+                    f"stderr: {self.stderr()}"
+                ) from None
+            self.seen.append(event)
+            if event.get("event") == name:
+                return event
+
+    def stderr(self) -> str:
+        if self.process.poll() is None or self.process.stderr is None:
+            return "(running)"
+        return self.process.stderr.read()
+
+    def wait(self, timeout: float) -> int:
+        return self.process.wait(timeout)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def programs() -> Any:
+    started: list[WindowProgram] = []
+    yield started
+    for program in started:
+        program.stop()
+
+
+def test_window_guides_with_keys_and_ends_on_escape(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    titles = {e.id: e.title for e in load_exercises().exercises}
+    program = WindowProgram()
+    programs.append(program)
+    ready = program.next_event("ready")
+    assert program.next_event("showing")["exercise"] == "behind-back-clasp"
+    window = wait_for_window()
+    assert find_windows() == [window]
+    assert int(ready["window"], 16) == int(window)
+    # In the bottom-right corner, clear of the edges.
+    x, y, width, height = geometry(window)
+    assert 1280 - 60 < x + width < 1280 and 800 - 60 < y + height < 800
+    assert 300 < width < 900 and 250 < height < 780
+    shot = screenshot(xserver, window, artifacts(tmp_path) / "coach-window.png")
+    assert_looks_like_the_window(shot)
+    # The buttons it reports lie inside it.
+    for bx, by, bw, bh in ready["buttons"].values():
+        assert x <= bx and bx + bw <= x + width and y <= by and by + bh <= y + height
+
+    click_into(window)
+    xdotool("key", "n")
+    showing = program.next_event("showing")
+    assert (showing["exercise"], showing["index"], showing["count"]) == ("forward-bend", 1, 3)
+    assert titles["forward-bend"]
+    xdotool("key", "space")
+    program.next_event("paused")
+    screenshot(xserver, window, artifacts(tmp_path) / "coach-window-paused.png")
+    xdotool("key", "space")
+    program.next_event("resumed")
+    xdotool("key", "Escape")
+    ended = program.next_event("ended")
+    assert ended["exercises_done"] == ["behind-back-clasp", "forward-bend"]
+    assert 0 < ended["elapsed"] < 30
+    assert program.wait(5) == 0
+    wait_gone()
+
+
+def test_done_note_then_the_window_closes_itself(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    program = WindowProgram(corner="top-left")
+    programs.append(program)
+    program.next_event("ready")
+    window = wait_for_window()
+    x, y, _, height = geometry(window)
+    assert 0 < x < 60 and 0 < y < 60
+    program.send(encode({"cmd": "over", "completed": True, "next_reminder_in": 1800}))
+    told = time.monotonic()
+    time.sleep(0.5)
+    done = screenshot(xserver, window, artifacts(tmp_path) / "coach-window-done.png")
+    assert done.height < height, "the note is a small card, not the whole window"
+    assert sum(near(p, BACKGROUND, 3) for p in rgb_pixels(done)) > done.width * done.height // 2
+    assert program.wait(8) == 0
+    assert 3.0 < time.monotonic() - told < 6.0, "the note stays a few seconds"
+    wait_gone()
+
+
+def test_window_counts_down_on_its_own_and_closes_when_the_daemon_is_gone(
+    xserver: XServer, programs: list[WindowProgram]
+) -> None:
+    program = WindowProgram(BreakSession((CoachStep("knee-press", 1.5),), 1.5, 60))
+    programs.append(program)
+    program.next_event("ready")
+    program.next_event("finished", timeout=5)
+    wait_for_window()
+    assert program.process.stdin is not None
+    program.process.stdin.close()  # the daemon went away
+    assert program.wait(5) == 0
+    wait_gone()
+
+
+def test_end_break_is_a_real_button(xserver: XServer, programs: list[WindowProgram]) -> None:
+    program = WindowProgram()
+    programs.append(program)
+    buttons = program.next_event("ready")["buttons"]
+    wait_for_window()
+    x, y, width, height = buttons["pause"]
+    xdotool("mousemove", str(x + width // 2), str(y + height // 2), "click", "1")
+    program.next_event("paused")
+    x, y, width, height = buttons["end"]
+    xdotool("mousemove", str(x + width // 2), str(y + height // 2), "click", "1")
+    assert program.next_event("ended")["exercises_done"] == ["behind-back-clasp"]
+    assert program.wait(5) == 0
+
+
+def test_hidpi_desktop_gets_a_bigger_window(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    """A desktop at 192 dpi (Xft.dpi, as GNOME sets for 200 %) gets everything twice as big."""
+    from Xlib import X, Xatom, display
+
+    plain = WindowProgram()
+    programs.append(plain)
+    plain.next_event("ready")
+    _, _, width, height = geometry(wait_for_window())
+    plain.send(encode({"cmd": "over", "completed": False, "next_reminder_in": 60}))
+    plain.wait(5)
+    wait_gone()
+
+    screen = display.Display(xserver.display)
+    screen.screen().root.change_property(
+        screen.intern_atom("RESOURCE_MANAGER"),
+        Xatom.STRING,
+        8,
+        b"Xft.dpi:\t192\n",
+        X.PropModeReplace,
+    )
+    screen.sync()
+    screen.close()
+    big = WindowProgram(BreakSession((CoachStep("reach-up", 60),), 60, 1800), corner="top-left")
+    programs.append(big)
+    big.next_event("ready")
+    window = wait_for_window()
+    _, _, big_width, big_height = geometry(window)
+    screenshot(xserver, window, artifacts(tmp_path) / "coach-window-hidpi.png")
+    assert 1.7 < big_width / width < 2.3
+    assert big_height > 1.4 * height
