@@ -1,0 +1,513 @@
+"""The tray menu as plain data, so every tray backend shows the same menu.
+
+The menu is a tree of :class:`MenuEntry` values whose texts, checks and visibility are
+callables over a cached :class:`Snapshot`: a backend that builds its menu as it opens
+(GTK, the StatusNotifierItem to come) asks them then, so the menu always shows the
+present state. The snapshot is taken on the daemon's owner thread after every change
+(``Daemon.on_change``), so reading it never waits on the daemon, and a menu drawn on the
+toolkit's thread never blocks.
+
+Every action only posts a command to the owner thread (``Daemon.submit``) and returns;
+a refusal (``Refused``: "no reminder is due") is logged, never raised into the toolkit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Literal
+
+from breakd.autostart.select import StartAtLogin
+from breakd.config import Settings
+from breakd.daemon import Daemon
+from breakd.durations import format_duration, humanize
+from breakd.engine import Refused
+from breakd.stats import format_today
+
+log = logging.getLogger(__name__)
+
+#: Snooze lengths offered in the menu, in seconds, with their labels.
+SNOOZE_CHOICES: tuple[tuple[str, float], ...] = (
+    ("5 min", 300),
+    ("10 min", 600),
+    ("15 min", 900),
+    ("30 min", 1800),
+    ("1 hour", 3600),
+)
+PauseLength = float | Literal["tomorrow"] | None
+#: Pause lengths offered in the menu (``None``: until resumed).
+PAUSE_CHOICES: tuple[tuple[str, PauseLength], ...] = (
+    ("30 min", 1800),
+    ("1 hour", 3600),
+    ("2 hours", 7200),
+    ("4 hours", 14400),
+    ("Until tomorrow", "tomorrow"),
+    ("Indefinitely", None),
+)
+#: "Remind me after" choices, in seconds.
+INTERVAL_CHOICES: tuple[float, ...] = (20 * 60, 30 * 60, 45 * 60, 60 * 60, 90 * 60)
+#: "Break length" choices, in seconds.
+LENGTH_CHOICES: tuple[float, ...] = (60, 120, 300)
+#: "Exercises" choices: the config value and its label.
+EXERCISE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("alternate", "Alternate seated and standing"),
+    ("seated", "Seated only"),
+    ("standing", "Standing only"),
+)
+
+#: States in which a snooze means something (the engine refuses it otherwise).
+SNOOZABLE = ("counting", "due", "snoozed")
+
+
+# --- the state the menu shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the tray shows, taken in one go on the owner thread."""
+
+    status: dict[str, Any]  # Daemon.status()
+    now: datetime  # the daemon clock's wall time when it was taken
+    settings: Settings  # the values in force
+
+    @property
+    def state(self) -> str:
+        return str(self.status.get("state", "away"))
+
+    @property
+    def interval(self) -> float:
+        return self.settings.interval
+
+    @property
+    def break_length(self) -> float:
+        return self.settings.break_length
+
+    @property
+    def exercise_mix(self) -> str:
+        return self.settings.exercise_mix
+
+
+def capture(daemon: Daemon) -> Snapshot:
+    """Take a snapshot; call on the owner thread (or before it runs)."""
+    return Snapshot(status=daemon.status(), now=daemon.clock.now(), settings=daemon.engine.settings)
+
+
+class StatusCache:
+    """The latest snapshot; replaced (never changed) on the owner thread after each change.
+
+    Readers on other threads just read :attr:`current`: swapping one reference is atomic,
+    so they never see half an update and never wait for the daemon.
+    """
+
+    def __init__(self, daemon: Daemon, first: Snapshot | None = None) -> None:
+        self._daemon = daemon
+        self._current = first if first is not None else daemon.call(partial(capture, daemon))
+        self._listeners: list[Callable[[], None]] = []
+
+    def attach(self) -> None:
+        """Follow the daemon from now on (a new snapshot after every command and effect)."""
+        self._daemon.on_change.append(self._on_change)
+
+    @property
+    def current(self) -> Snapshot:
+        return self._current
+
+    def on_update(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the owner thread; it must return at once) after each update."""
+        self._listeners.append(listener)
+
+    def refresh(self) -> Future[Snapshot]:
+        """Ask the owner thread for a fresh snapshot and return at once.
+
+        Time passing changes what the tray shows (minutes sitting) without any command or
+        effect, so the tray asks now and then; the snapshot arrives like any other.
+        """
+        future = self._daemon.submit(partial(capture, self._daemon))
+        future.add_done_callback(self._arrived)
+        return future
+
+    def _arrived(self, future: Future[Snapshot]) -> None:
+        if future.exception() is None:
+            self._set(future.result())
+
+    def _on_change(self) -> None:
+        self._set(capture(self._daemon))
+
+    def _set(self, snapshot: Snapshot) -> None:
+        self._current = snapshot
+        for listener in self._listeners:
+            listener()
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def title(snapshot: Snapshot) -> str:
+    """The icon's tooltip: "Sitting 23 min · next break in 7 min"."""
+    st = snapshot.status
+    state = snapshot.state
+    if state == "break":
+        return _break_words(st.get("break_remaining"))
+    if state == "paused":
+        until = _moment(st.get("paused_until"), snapshot.now)
+        return f"Paused until {until}" if until else "Paused"
+    if state == "snoozed":
+        until = _moment(st.get("snoozed_until"), snapshot.now)
+        return f"Snoozed until {until}" if until else "Snoozed"
+    if state == "away":
+        return "Away"
+    if state == "off-hours":
+        return "Outside working hours"
+    sitting = f"Sitting {humanize(float(st.get('sitting_seconds') or 0))}"
+    next_in = st.get("next_reminder_in")
+    if state == "due" or next_in is None:
+        return f"{sitting} · a break is due"
+    return f"{sitting} · next break in {humanize(float(next_in))}"
+
+
+def status_line(snapshot: Snapshot) -> str:
+    """The menu's first line: like the tooltip, with the sitting time while snoozed."""
+    if snapshot.state == "snoozed":
+        sitting = humanize(float(snapshot.status.get("sitting_seconds") or 0))
+        return f"Sitting {sitting} · {title(snapshot).lower()}"
+    return title(snapshot)
+
+
+def today_line(snapshot: Snapshot) -> str:
+    """ "Today: 2 h 10 min sitting · 3 breaks · longest stretch 52 min" (empty without history)."""
+    today = snapshot.status.get("today")
+    if not today:
+        return ""
+    return format_today(today)
+
+
+def break_button(snapshot: Snapshot) -> str:
+    """ "Start a 2-minute break now": the length follows ``breaks.length``."""
+    whole = round(snapshot.break_length)
+    length = f"{whole // 60}-minute" if whole % 60 == 0 else f"{whole}-second"
+    return f"Start a {length} break now"
+
+
+def _break_words(remaining: Any) -> str:
+    if remaining is None:
+        return "On a break (paused)"
+    seconds = max(0.0, float(remaining))
+    if seconds < 60:
+        return f"On a break — {math.ceil(seconds)} s to go"
+    return f"On a break — {round(seconds / 60)} min to go"
+
+
+def _moment(iso: Any, now: datetime) -> str | None:
+    """ "10:40", "tomorrow 09:00" or "Tue 09:00" for an ISO time from the status."""
+    if not isinstance(iso, str):
+        return None
+    moment = datetime.fromisoformat(iso)
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return f"{moment:%H:%M}"
+    if days == 1:
+        return f"tomorrow {moment:%H:%M}"
+    return f"{moment:%a %H:%M}"
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+class TrayActions:
+    """What the items do. Each one posts a command to the owner thread and returns."""
+
+    def __init__(
+        self,
+        daemon: Daemon,
+        *,
+        open_settings: Callable[[], None] | None = None,
+        open_config: Callable[[], None] | None = None,
+        open_statistics: Callable[[], object] | None = None,
+        start_at_login: StartAtLogin | None = None,
+    ) -> None:
+        self._daemon = daemon
+        self._open_settings = open_settings
+        self._open_config = open_config
+        self._open_statistics = open_statistics
+        self.start_at_login = start_at_login
+
+    def post(self, what: str, work: Callable[[], None]) -> Future[None]:
+        future = self._daemon.submit(work)
+        future.add_done_callback(partial(_log_outcome, what))
+        return future
+
+    def start_break(self) -> Future[None]:
+        daemon = self._daemon
+        return self.post("break", lambda: daemon.start_break("tray"))
+
+    def snooze(self, seconds: float) -> Future[None]:
+        daemon = self._daemon
+        return self.post("snooze", lambda: daemon.snooze(seconds))
+
+    def pause(self, length: PauseLength) -> Future[None]:
+        daemon = self._daemon
+        return self.post("pause", lambda: daemon.pause(length))
+
+    def resume(self) -> Future[None]:
+        return self.post("resume", self._daemon.resume)
+
+    def change(self, key: str, text: str) -> Future[None]:
+        """Persist and apply one setting (``change_setting`` keeps the file's comments)."""
+        daemon = self._daemon
+        return self.post(f"{key} = {text}", lambda: daemon.change_setting(key, text, source="tray"))
+
+    def open_settings(self) -> None:
+        if self._open_settings is not None:
+            self._open_settings()
+
+    def open_config(self) -> None:
+        if self._open_config is not None:
+            self._open_config()
+
+    def open_statistics(self) -> None:
+        if self._open_statistics is not None:
+            self._open_statistics()
+
+    def starts_at_login(self) -> bool:
+        return self.start_at_login is not None and self.start_at_login.is_on()
+
+    def toggle_start_at_login(self) -> None:
+        if self.start_at_login is not None:
+            self.start_at_login.toggle()
+
+    def quit(self) -> None:
+        self._daemon.request_stop()
+
+
+def _log_outcome(what: str, future: Future[None]) -> None:
+    error = future.exception()
+    if isinstance(error, Refused):
+        log.info("tray: %s not done: %s", what, error)
+    elif error is not None:
+        log.error("tray: %s failed", what, exc_info=error)
+
+
+# --- the menu ----------------------------------------------------------------------------
+
+
+def _yes() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One item; every callable is asked again each time the menu is shown."""
+
+    label: Callable[[], str]
+    action: Callable[[], object] | None = None
+    checked: Callable[[], bool] | None = None  # None: not a check or radio item
+    radio: bool = False
+    enabled: Callable[[], bool] = _yes
+    visible: Callable[[], bool] = _yes
+    submenu: tuple[MenuEntry, ...] = ()
+    default: bool = False  # the left-click action
+    separator: bool = False
+
+
+SEPARATOR = MenuEntry(label=lambda: "", separator=True)
+
+
+def _text(words: str) -> Callable[[], str]:
+    return lambda: words
+
+
+def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...]:
+    """The whole tray menu, reading ``cache.current`` whenever it is shown."""
+
+    def now() -> Snapshot:
+        return cache.current
+
+    def state_in(*states: str) -> Callable[[], bool]:
+        return lambda: now().state in states
+
+    def state_not_in(*states: str) -> Callable[[], bool]:
+        return lambda: now().state not in states
+
+    snooze = tuple(
+        MenuEntry(_text(label), partial(actions.snooze, seconds))
+        for label, seconds in SNOOZE_CHOICES
+    )
+    pause = tuple(
+        MenuEntry(_text(label), partial(actions.pause, length)) for label, length in PAUSE_CHOICES
+    )
+    return (
+        MenuEntry(lambda: status_line(now()), enabled=lambda: False),
+        MenuEntry(
+            lambda: break_button(now()),
+            actions.start_break,
+            enabled=state_not_in("break", "off-hours"),
+            default=True,
+        ),
+        MenuEntry(_text("Snooze"), submenu=snooze, visible=state_in(*SNOOZABLE)),
+        MenuEntry(_text("Pause"), submenu=pause, visible=state_not_in("paused")),
+        MenuEntry(_text("Resume"), actions.resume, visible=state_in("paused")),
+        SEPARATOR,
+        MenuEntry(
+            _text("Remind me after"),
+            submenu=_duration_radio(
+                now, actions, "reminders.interval", INTERVAL_CHOICES, lambda s: s.interval
+            ),
+        ),
+        MenuEntry(
+            _text("Break length"),
+            submenu=_duration_radio(
+                now, actions, "breaks.length", LENGTH_CHOICES, lambda s: s.break_length
+            ),
+        ),
+        MenuEntry(_text("Exercises"), submenu=_exercise_radio(now, actions)),
+        SEPARATOR,
+        MenuEntry(
+            lambda: today_line(now()),
+            enabled=lambda: False,
+            visible=lambda: bool(today_line(now())),
+        ),
+        MenuEntry(_text("Statistics…"), actions.open_statistics),
+        SEPARATOR,
+        MenuEntry(_text("Settings…"), actions.open_settings),
+        MenuEntry(_text("Open config file"), actions.open_config),
+        MenuEntry(
+            _text("Start at login"),
+            actions.toggle_start_at_login,
+            checked=actions.starts_at_login,
+            visible=lambda: actions.start_at_login is not None,
+        ),
+        MenuEntry(_text("Quit"), actions.quit),
+    )
+
+
+def _minutes(seconds: float) -> str:
+    """ "45 min", "1 min 30 s": exact, where ``humanize`` would round to whole minutes."""
+    minutes, secs = divmod(round(seconds), 60)
+    if not secs:
+        return f"{minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def _duration_radio(
+    now: Callable[[], Snapshot],
+    actions: TrayActions,
+    key: str,
+    choices: Sequence[float],
+    current: Callable[[Snapshot], float],
+) -> tuple[MenuEntry, ...]:
+    """Preset durations as radio items; a value set in the file shows as "(custom)"."""
+
+    def is_current(seconds: float) -> bool:
+        return round(current(now())) == round(seconds)
+
+    def choose(seconds: float) -> None:
+        if not is_current(seconds):  # the checked one: nothing to write
+            actions.change(key, format_duration(seconds))
+
+    entries = [
+        MenuEntry(
+            _text(_minutes(seconds)),
+            partial(choose, seconds),
+            checked=partial(is_current, seconds),
+            radio=True,
+        )
+        for seconds in choices
+    ]
+    presets = {round(seconds) for seconds in choices}
+    entries.append(
+        MenuEntry(
+            lambda: f"{_minutes(current(now()))} (custom)",
+            lambda: None,
+            checked=_yes,
+            radio=True,
+            visible=lambda: round(current(now())) not in presets,
+        )
+    )
+    return tuple(entries)
+
+
+def _exercise_radio(now: Callable[[], Snapshot], actions: TrayActions) -> tuple[MenuEntry, ...]:
+    def is_current(value: str) -> bool:
+        return now().exercise_mix == value
+
+    def choose(value: str) -> None:
+        if not is_current(value):
+            actions.change("breaks.exercises", value)
+
+    return tuple(
+        MenuEntry(
+            _text(label), partial(choose, value), checked=partial(is_current, value), radio=True
+        )
+        for value, label in EXERCISE_CHOICES
+    )
+
+
+# --- reading a menu back (backends that build static menus, tests, change detection) -----
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """An entry as it would be shown now, with every callable answered."""
+
+    label: str
+    checked: bool | None
+    radio: bool
+    enabled: bool
+    default: bool
+    separator: bool
+    submenu: tuple[ShownEntry, ...]
+
+
+def visible_entries(entries: Sequence[MenuEntry]) -> list[MenuEntry]:
+    """The visible entries, without leading, trailing or doubled separators."""
+    kept: list[MenuEntry] = []
+    for entry in entries:
+        if entry.separator:
+            if kept and not kept[-1].separator:
+                kept.append(entry)
+            continue
+        if not entry.visible():
+            continue
+        if entry.submenu and not visible_entries(entry.submenu):
+            continue
+        kept.append(entry)
+    while kept and kept[-1].separator:
+        kept.pop()
+    return kept
+
+
+def shown(entries: Sequence[MenuEntry]) -> tuple[ShownEntry, ...]:
+    """The menu as it would look if opened now."""
+    return tuple(
+        ShownEntry(
+            label=entry.label(),
+            checked=None if entry.checked is None else entry.checked(),
+            radio=entry.radio,
+            enabled=entry.enabled(),
+            default=entry.default,
+            separator=entry.separator,
+            submenu=shown(entry.submenu),
+        )
+        for entry in visible_entries(entries)
+    )
+
+
+def find(entries: Sequence[MenuEntry], *path: str) -> MenuEntry:
+    """The visible entry reached by following labels, e.g. ("Snooze", "10 min")."""
+    current: Sequence[MenuEntry] = entries
+    found: MenuEntry | None = None
+    for label in path:
+        matches = [e for e in visible_entries(current) if not e.separator and e.label() == label]
+        if not matches:
+            labels = [e.label() for e in visible_entries(current) if not e.separator]
+            raise LookupError(f"no visible menu item {label!r} (there are {labels})")
+        found = matches[0]
+        current = found.submenu
+    if found is None:
+        raise LookupError("empty menu path")
+    return found

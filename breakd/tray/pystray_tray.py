@@ -1,0 +1,428 @@
+"""The tray icon on pystray: which backend works here, and the fixes breakd needs in each.
+
+Backend order on Linux: ``$PYSTRAY_BACKEND`` if set, else ``appindicator`` (a
+StatusNotifierItem, shown by KDE, GNOME with the AppIndicator extension, and most panels),
+``gtk`` (an XEmbed ``Gtk.StatusIcon``), then ``xorg`` (XEmbed in pure Python, no menu).
+Each is checked before pystray is imported, because pystray cannot even be imported
+without a display, and its GTK backends wait for ever on a session bus that is not
+there: a backend that cannot work here is passed over with a note saying why.
+
+Fixes made here:
+
+* gtk: the menu is built as it opens (pystray builds it once), so it shows the present
+  state; the title is also the tooltip; the icon is redrawn at the size the tray asks
+  for; Ctrl+C keeps stopping breakd cleanly (pystray resets SIGINT to "die at once").
+* xorg: pystray never asks X for button events, so a click on its icon did nothing; the
+  window now selects ButtonPress, and a left click starts a break. A tray that starts
+  after breakd announces itself (the XEmbed ``MANAGER`` message) and the icon docks
+  then, without pystray's error-with-traceback for every try.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from PIL import Image
+
+from breakd.dbus_client import BusConnection, BusUnavailable, DBusError, bus_address
+from breakd.tray.model import MenuEntry
+
+log = logging.getLogger(__name__)
+
+LINUX_BACKENDS = ("appindicator", "gtk", "xorg")
+#: The name a StatusNotifierItem host owns; without it an AppIndicator icon shows nowhere.
+WATCHER = "org.kde.StatusNotifierWatcher"
+#: What the xorg backend paints behind the icon (X has no transparency for tray icons).
+XORG_BACKGROUND = (48, 48, 48)
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend to use (None: no tray here) and why the others were passed over."""
+
+    name: str | None
+    notes: tuple[str, ...] = ()
+
+
+def choose_backend(
+    environ: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> BackendChoice:
+    """Find a pystray backend that can work here, without importing pystray."""
+    if platform == "darwin":
+        return BackendChoice("darwin")
+    if platform == "win32":
+        return BackendChoice("win32")
+    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        return BackendChoice(None, ("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)",))
+    requested = environ.get("PYSTRAY_BACKEND", "").strip()
+    if requested and requested not in LINUX_BACKENDS:
+        return BackendChoice(
+            None,
+            (f"PYSTRAY_BACKEND={requested} is not one breakd can use here"
+             f" ({', '.join(LINUX_BACKENDS)})",),
+        )  # fmt: skip
+    notes: list[str] = []
+    for name in (requested,) if requested else LINUX_BACKENDS:
+        problem = _PROBES[name](environ)
+        if problem is None:
+            return BackendChoice(name, tuple(notes))
+        notes.append(f"{name}: {problem}")
+    return BackendChoice(None, tuple(notes))
+
+
+def _x_problem(environ: Mapping[str, str]) -> str | None:
+    name = environ.get("DISPLAY")
+    if not name:
+        return "no X display (DISPLAY is not set)"
+    try:
+        xdisplay = importlib.import_module("Xlib.display")
+    except ImportError:
+        return "python-xlib is not installed"
+    try:
+        xdisplay.Display(name).close()
+    except Exception as error:
+        return f"cannot open the X display {name} ({error})"
+    return None
+
+
+def _gtk_problem() -> str | None:
+    try:
+        gi = importlib.import_module("gi")
+    except ImportError:
+        return "PyGObject is not installed (pip install 'breakd[gtk]')"
+    try:
+        gi.require_version("Gtk", "3.0")
+    except ValueError:
+        return "the GTK 3 typelib is missing (install gir1.2-gtk-3.0)"
+    return None
+
+
+def _appindicator_typelib_problem() -> str | None:
+    gi = importlib.import_module("gi")
+    for namespace in ("AyatanaAppIndicator3", "AppIndicator3"):
+        try:
+            gi.require_version(namespace, "0.1")
+        except ValueError:
+            continue
+        return None
+    return "no AppIndicator typelib (install gir1.2-ayatanaappindicator3-0.1)"
+
+
+def _bus_problem(environ: Mapping[str, str]) -> str | None:
+    try:
+        BusConnection("session", environ).close()
+    except BusUnavailable as error:
+        return str(error)
+    return None
+
+
+def _watcher_problem(environ: Mapping[str, str]) -> str | None:
+    try:
+        bus = BusConnection("session", environ)
+        try:
+            (owned,) = bus.call(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus",
+                "NameHasOwner",
+                "s",
+                (WATCHER,),
+            )
+        finally:
+            bus.close()
+    except (BusUnavailable, DBusError, TimeoutError, OSError) as error:
+        return str(error)
+    if not owned:
+        return f"nothing shows AppIndicator icons here ({WATCHER} is not on the session bus)"
+    return None
+
+
+def _probe_gtk(environ: Mapping[str, str]) -> str | None:
+    return _x_problem(environ) or _gtk_problem() or _bus_problem(environ)
+
+
+def _probe_appindicator(environ: Mapping[str, str]) -> str | None:
+    return (
+        _gtk_problem()
+        or _bus_problem(environ)
+        or _watcher_problem(environ)
+        or _appindicator_typelib_problem()
+    )
+
+
+def _probe_xorg(environ: Mapping[str, str]) -> str | None:
+    return _x_problem(environ)
+
+
+_PROBES: dict[str, Callable[[Mapping[str, str]], str | None]] = {
+    "appindicator": _probe_appindicator,
+    "gtk": _probe_gtk,
+    "xorg": _probe_xorg,
+}
+
+
+def load_pystray(backend: str, environ: Mapping[str, str] = os.environ) -> ModuleType:
+    """Import pystray with ``backend``; raises whatever pystray raises when it cannot."""
+    # pystray picks its backend from the environment when it is imported.
+    os.environ["PYSTRAY_BACKEND"] = backend
+    if backend in ("gtk", "appindicator"):
+        # GLib must find the same bus the check found, or it would try to start one.
+        os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", bus_address("session", environ))
+        if backend == "gtk" and environ.get("WAYLAND_DISPLAY"):
+            os.environ["GDK_BACKEND"] = "x11"  # a StatusIcon exists only on X11
+    return importlib.import_module("pystray")
+
+
+# --- the menu ---------------------------------------------------------------------------
+
+
+def pystray_menu(pystray: ModuleType, entries: Sequence[MenuEntry]) -> Any:
+    """The model as pystray items; pystray asks the callables each time it builds a menu."""
+    return pystray.Menu(*(_pystray_item(pystray, entry) for entry in entries))
+
+
+def _pystray_item(pystray: ModuleType, entry: MenuEntry) -> Any:
+    if entry.separator:
+        return pystray.Menu.SEPARATOR
+    action = pystray_menu(pystray, entry.submenu) if entry.submenu else _run_action(entry)
+    return pystray.MenuItem(
+        lambda _item: entry.label(),
+        action,
+        checked=None if entry.checked is None else _ask(entry.checked),
+        radio=entry.radio,
+        default=entry.default,
+        visible=_ask(entry.visible),
+        enabled=_ask(entry.enabled),
+    )
+
+
+def _ask(predicate: Callable[[], bool]) -> Callable[[Any], bool]:
+    return lambda _item: predicate()
+
+
+def _run_action(entry: MenuEntry) -> Callable[[Any, Any], None]:
+    def run(icon: Any, item: Any) -> None:
+        if entry.action is None:
+            return
+        try:
+            entry.action()
+        except Exception:
+            # An exception must not escape into the toolkit's loop.
+            log.exception("tray: %r failed", entry.label())
+
+    return run
+
+
+# --- the icon ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IconHooks:
+    """What a backend tells the tray, and what it asks of it (from the backend's thread)."""
+
+    draw: Callable[[int], Image.Image]  # the current picture at this many pixels
+    resized: Callable[[int], None]  # the tray now shows the icon at this size
+    shown: Callable[[bool], None]  # a tray now shows the icon, or no longer does
+
+
+def make_icon(
+    pystray: ModuleType,
+    backend: str,
+    *,
+    image: Image.Image,
+    title: str,
+    entries: Sequence[MenuEntry],
+    hooks: IconHooks,
+) -> Any:
+    """A pystray icon of ``backend`` with breakd's fixes; ``reports_shown`` says whether
+    it will call ``hooks.shown`` (otherwise it is shown as soon as it runs)."""
+    factory = {
+        "gtk": _gtk_icon_class,
+        "appindicator": _appindicator_icon_class,
+        "xorg": _xorg_icon_class,
+    }.get(backend, _plain_icon_class)
+    icon_class = factory(pystray)
+    return icon_class("breakd", image, title, pystray_menu(pystray, entries), breakd_hooks=hooks)
+
+
+def _finalize_quietly(finalize: Callable[[], None]) -> None:
+    """pystray's clean-up withdraws its own notification even when it never showed one,
+    and that call fails on a desktop without a notification service: not worth an error."""
+    try:
+        finalize()
+    except Exception as error:
+        log.debug("tray: pystray's clean-up: %s", error)
+
+
+def _keep_sigint(initialize: Callable[[], None]) -> None:
+    """Run pystray's set-up without letting it make Ctrl+C kill breakd uncleanly."""
+    handler = signal.getsignal(signal.SIGINT)
+    initialize()
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def _plain_icon_class(pystray: ModuleType) -> type:
+    class PlainIcon(pystray.Icon):  # type: ignore[misc,name-defined]
+        reports_shown = False
+
+        def __init__(self, *args: Any, breakd_hooks: IconHooks, **kwargs: Any) -> None:
+            self._breakd_hooks = breakd_hooks
+            super().__init__(*args, **kwargs)
+
+    return PlainIcon
+
+
+def _appindicator_icon_class(pystray: ModuleType) -> type:
+    class AppIndicatorIcon(pystray.Icon):  # type: ignore[misc,name-defined]
+        reports_shown = False
+
+        def __init__(self, *args: Any, breakd_hooks: IconHooks, **kwargs: Any) -> None:
+            self._breakd_hooks = breakd_hooks
+            super().__init__(*args, **kwargs)
+
+        def _initialize(self) -> None:
+            _keep_sigint(super()._initialize)
+
+        def _finalize(self) -> None:
+            _finalize_quietly(super()._finalize)
+
+    return AppIndicatorIcon
+
+
+def _gtk_icon_class(pystray: ModuleType) -> type:
+    glib = importlib.import_module("gi.repository.GLib")
+
+    class GtkIcon(pystray.Icon):  # type: ignore[misc,name-defined]
+        reports_shown = True
+
+        def __init__(self, *args: Any, breakd_hooks: IconHooks, **kwargs: Any) -> None:
+            self._breakd_hooks = breakd_hooks
+            self._menu_handle = None
+            super().__init__(*args, **kwargs)
+            self._status_icon.connect("notify::embedded", self._on_embedded)
+            self._status_icon.connect("size-changed", self._on_size_changed)
+
+        def _initialize(self) -> None:
+            _keep_sigint(super()._initialize)
+
+        def _finalize(self) -> None:
+            _finalize_quietly(super()._finalize)
+
+        def _on_embedded(self, status_icon: Any, _spec: Any) -> None:
+            self._breakd_hooks.shown(bool(status_icon.props.embedded))
+
+        def _on_size_changed(self, _status_icon: Any, size: int) -> bool:
+            self._breakd_hooks.resized(int(size))
+            return False  # GTK scales the old picture until the new one arrives
+
+        def _update_menu(self) -> None:
+            """Nothing to do: the menu is built each time it opens."""
+
+        def _on_status_icon_popup_menu(self, status_icon: Any, button: int, when: int) -> None:
+            self._menu_handle = self._create_menu(self.menu)
+            super()._on_status_icon_popup_menu(status_icon, button, when)
+
+        def _update_title(self) -> None:
+            def apply() -> bool:
+                self._status_icon.set_title(self.title)
+                self._status_icon.set_tooltip_text(self.title)
+                return False
+
+            glib.idle_add(apply)
+
+    return GtkIcon
+
+
+def _xorg_icon_class(pystray: ModuleType) -> type:
+    xlib = importlib.import_module("Xlib.X")
+
+    class XorgIcon(pystray.Icon):  # type: ignore[misc,name-defined]
+        reports_shown = True
+        # Set by pystray's X code; declared for the type checker.
+        _systray_manager: Any
+        _icon_data: Any
+
+        def __init__(self, *args: Any, breakd_hooks: IconHooks, **kwargs: Any) -> None:
+            self._breakd_hooks = breakd_hooks
+            super().__init__(*args, **kwargs)
+            self._manager_atom = self._display.intern_atom("MANAGER")
+            self._root = self._display.screen().root
+            # A tray that starts later announces itself to the root window.
+            self._root.change_attributes(event_mask=xlib.StructureNotifyMask)
+            on_client_message = self._message_handlers[xlib.ClientMessage]
+
+            def client_message(event: Any) -> None:
+                if (
+                    event.client_type == self._manager_atom
+                    and event.data[1][1] == self._net_system_tray_sx
+                ):
+                    self._dock_quietly()
+                else:
+                    on_client_message(event)
+
+            self._message_handlers[xlib.ClientMessage] = client_message
+            self._message_handlers[xlib.ReparentNotify] = self._on_reparent
+            self._display.flush()
+
+        def _create_window(self) -> Any:
+            window = super()._create_window()
+            # pystray's window never asks for button events, so clicks never arrive.
+            window.change_attributes(
+                event_mask=xlib.ExposureMask
+                | xlib.StructureNotifyMask
+                | xlib.ButtonPressMask
+                | xlib.ButtonReleaseMask
+            )
+            return window
+
+        def _run(self) -> None:
+            # pystray sets this only after its set-up thread may already use it.
+            self._thread = threading.current_thread()
+            super()._run()
+
+        def _dock_quietly(self) -> None:
+            if self._systray_manager is None:
+                self._dock_window()
+
+        def _show(self) -> None:
+            self._dock_quietly()
+
+        def _update_icon(self) -> None:
+            self._dock_quietly()
+            self._icon_data = None
+            if self._systray_manager is not None:
+                self._draw()
+            self._icon_valid = True
+
+        def _on_destroy_notify(self, event: Any) -> None:
+            manager = self._systray_manager
+            if manager is None or event.window.id != manager.id:
+                return
+            self._systray_manager = None
+            self._breakd_hooks.shown(False)
+            self._dock_quietly()
+
+        def _on_reparent(self, event: Any) -> None:
+            if event.window.id == self._window.id:
+                self._breakd_hooks.shown(event.parent.id != self._root.id)
+
+        def _assert_icon_data(self, width: int, height: int) -> None:
+            if self._icon_data is not None and self._icon_data.size == (width, height):
+                return
+            size = max(8, min(width, height, 256))
+            picture = self._breakd_hooks.draw(size)
+            data = Image.new("RGB", (width, height), XORG_BACKGROUND)
+            data.paste(picture, ((width - size) // 2, (height - size) // 2), picture)
+            self._icon_data = data
+
+    return XorgIcon

@@ -1,0 +1,277 @@
+"""Running the tray on the main thread, with the daemon beside it.
+
+pystray's ``run()`` must own the main thread (macOS insists; GTK expects it), so with a
+tray the daemon's loop moves to a thread of its own, "breakd-owner". A third thread,
+"breakd-tray", keeps the icon current: it redraws when a snapshot shows something new
+(on every daemon change, and once a minute for time passing), and stops the icon when
+the daemon stops, whatever stopped it (Quit, ``breakd quit``, a signal).
+
+Signals: with GTK's loop in C on the main thread, Python's signal handlers would only
+run when GTK next calls into Python, so for the GTK backends GLib watches SIGTERM and
+SIGINT itself (``GLib.unix_signal_add``). Either way a signal only asks the daemon to
+stop, and the daemon stopping stops the tray: one path out, and history is closed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from PIL import Image
+
+from breakd.autostart import StartAtLogin
+from breakd.daemon import Daemon
+from breakd.store import default_history_path
+from breakd.tray.icon import IconState, icon_state, render
+from breakd.tray.model import (
+    ShownEntry,
+    StatusCache,
+    TrayActions,
+    build_menu,
+    capture,
+    shown,
+    title,
+)
+from breakd.tray.pystray_tray import IconHooks, choose_backend, load_pystray, make_icon
+from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
+from breakd.tray.statistics import StatisticsLauncher
+
+log = logging.getLogger(__name__)
+
+#: How often the tray asks for a fresh snapshot when nothing happens (sitting time grows).
+REFRESH_EVERY = 60.0
+#: How long a tray host may take to show the icon before the log says none does.
+HOST_WAIT = 10.0
+#: The size the icon is drawn at until the tray says which size it shows.
+DEFAULT_SIZE = 32
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def run_with_tray(daemon: Daemon, *, environ: Mapping[str, str] = os.environ) -> bool:
+    """Run the daemon with a tray icon; False (nothing started) when no tray can work here.
+
+    With a tray, the daemon runs in the "breakd-owner" thread and the tray on the calling
+    (main) thread until the daemon stops; SIGTERM and SIGINT stop both. Without one, the
+    reason is logged once and the caller runs the daemon as before.
+    """
+    choice = choose_backend(environ)
+    if choice.name is None:
+        log.info(
+            "tray icon off: %s. Reminders, the break window and `breakd` commands work without it.",
+            "; ".join(choice.notes),
+        )
+        return False
+    try:
+        tray = Tray(daemon, choice.name, environ)
+    except Exception as error:
+        log.info(
+            "tray icon off: the %s tray cannot start here (%s). Reminders, the break window"
+            " and `breakd` commands work without it.",
+            choice.name,
+            error,
+        )
+        return False
+    passed = f" (passed over {'; '.join(choice.notes)})" if choice.notes else ""
+    log.info("tray: %s backend%s", choice.name, passed)
+    tray.run()
+    return True
+
+
+class Tray:
+    """One tray icon following one daemon."""
+
+    def __init__(self, daemon: Daemon, backend: str, environ: Mapping[str, str]) -> None:
+        self.daemon = daemon
+        self.backend = backend
+        pystray = load_pystray(backend, environ)
+        # The owner thread has not started yet, so reading the daemon here is safe.
+        self.cache = StatusCache(daemon, capture(daemon))
+        self.settings_window = SettingsLauncher(
+            lambda key, text: self.actions.change(key, text),
+            lambda: current_texts(self.cache.current.settings),
+        )
+        self.statistics = StatisticsLauncher(
+            default_history_path(), lambda: self.cache.current.settings.interval
+        )
+        self.actions = TrayActions(
+            daemon,
+            open_settings=self.settings_window.open,
+            open_config=open_config_file,
+            open_statistics=self.statistics.open,
+            start_at_login=StartAtLogin(),
+        )
+        self.menu = build_menu(self.cache, self.actions)
+        self._size = DEFAULT_SIZE
+        self._drawn: tuple[IconState, int] | None = None
+        self._menu_shown: tuple[ShownEntry, ...] | None = None
+        self._wake = threading.Event()
+        self._ready = threading.Event()
+        self._daemon_done = threading.Event()
+        self._shown_lock = threading.Lock()
+        self._shown: bool | None = None
+        self._no_host_told = False
+        state = icon_state(self.cache.current.status)
+        self.icon: Any = make_icon(
+            pystray,
+            backend,
+            image=render(state, DEFAULT_SIZE),
+            title="breakd",  # the real one is set once the icon runs, like every change
+            entries=self.menu,
+            hooks=IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown),
+        )
+
+    # --- running -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run until the daemon stops; an error of the daemon's is raised here afterwards."""
+        failure: list[BaseException] = []
+
+        def own() -> None:
+            try:
+                self.daemon.run()
+            except BaseException as error:
+                failure.append(error)
+            finally:
+                self._daemon_done.set()
+                self._wake.set()
+
+        self.cache.on_update(self._wake.set)
+        self.cache.attach()
+        owner = threading.Thread(target=own, name="breakd-owner")
+        keeper = threading.Thread(target=self._keep_current, name="breakd-tray", daemon=True)
+        with stop_on_signals(self.daemon, self.backend):
+            owner.start()
+            keeper.start()
+            try:
+                self.icon.run(self._setup)
+            except Exception:
+                log.exception("tray: the icon stopped with an error")
+            if not self._daemon_done.is_set():
+                log.warning("tray: the icon is gone; breakd carries on without it")
+            owner.join()
+        if failure:
+            raise failure[0]
+
+    def _setup(self, icon: Any) -> None:
+        """pystray calls this (in a thread of its own) once its loop runs."""
+        icon.visible = True
+        if self.backend == "xorg":
+            log.info(
+                "tray: this backend (xorg) has no menu: a left click on the icon starts a break;"
+                " menus need another backend (PyGObject with GTK 3 and a D-Bus session bus)"
+            )
+        if not getattr(icon, "reports_shown", False):
+            self._on_shown(True)
+        self._ready.set()
+
+    def _keep_current(self) -> None:
+        """The "breakd-tray" thread: redraw on news, ask for news now and then, stop last."""
+        self._ready.wait()
+        started = time.monotonic()
+        while not self._daemon_done.is_set():
+            try:
+                self._show_state()
+            except Exception:
+                log.exception("tray: updating the icon failed")
+            self._tell_if_no_host(started)
+            if self._wake.wait(self._next_wait(started)):
+                self._wake.clear()
+            elif not self._daemon_done.is_set():
+                self.cache.refresh()
+        self.icon.stop()
+
+    def _next_wait(self, started: float) -> float:
+        if self._shown is None and not self._no_host_told:
+            return max(0.1, min(REFRESH_EVERY, started + HOST_WAIT - time.monotonic()))
+        return REFRESH_EVERY
+
+    def _show_state(self) -> None:
+        snapshot = self.cache.current
+        picture = (icon_state(snapshot.status), self._size)
+        if picture != self._drawn:
+            self.icon.icon = render(*picture)
+            self._drawn = picture
+        self.icon.title = title(snapshot)
+        menu_now = shown(self.menu)
+        if menu_now != self._menu_shown:
+            # For backends that export a built menu (AppIndicator); GTK builds it as it opens.
+            self._menu_shown = menu_now
+            self.icon.update_menu()
+
+    # --- what the backend reports ----------------------------------------------------------
+
+    def _draw(self, size: int) -> Image.Image:
+        return render(icon_state(self.cache.current.status), max(8, min(size, 256)))
+
+    def _resized(self, size: int) -> None:
+        self._size = max(8, min(size, 256))
+        self._wake.set()
+
+    def _on_shown(self, is_shown: bool) -> None:
+        with self._shown_lock:
+            if is_shown == self._shown:
+                return
+            before, self._shown = self._shown, is_shown
+        if is_shown:
+            log.info("tray: icon shown (%s backend)", self.backend)
+        elif before:
+            log.info("tray: the system tray went away; the icon comes back when one starts")
+
+    def _tell_if_no_host(self, started: float) -> None:
+        if self._shown or self._no_host_told or time.monotonic() - started < HOST_WAIT:
+            return
+        self._no_host_told = True
+        log.info(
+            "tray: no system tray shows the icon yet; reminders, the break window and"
+            " `breakd` commands work without it, and the icon appears when a tray starts"
+        )
+
+
+@contextmanager
+def stop_on_signals(daemon: Daemon, backend: str) -> Iterator[None]:
+    """SIGTERM and SIGINT ask the daemon to stop, even while a C main loop runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        daemon.request_stop()
+
+    previous = {number: signal.getsignal(number) for number in _SIGNALS}
+    for number in _SIGNALS:
+        signal.signal(number, on_signal)
+    glib: Any = None
+    sources: list[int] = []
+    if backend in ("gtk", "appindicator"):
+        glib = importlib.import_module("gi.repository.GLib")
+
+        def on_glib_signal(*_: Any) -> bool:
+            daemon.request_stop()
+            return True
+
+        def watch() -> bool:
+            # Run from inside the loop: pystray's start-up resets SIGINT before it.
+            for number in _SIGNALS:
+                sources.append(
+                    glib.unix_signal_add(glib.PRIORITY_HIGH, number, on_glib_signal, None)
+                )
+            return False
+
+        glib.idle_add(watch)
+    try:
+        yield
+    finally:
+        for source in sources:
+            glib.source_remove(source)
+        # GLib puts the default action back when it stops watching; restore breakd's.
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else on_signal)
