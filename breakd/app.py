@@ -7,7 +7,6 @@ itself, with one log line saying why; the rest of breakd keeps going.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import signal
 import sys
@@ -19,8 +18,10 @@ from typing import Any
 from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
+from breakd.autostart import enable_on_first_run
 from breakd.clock import SystemClock
 from breakd.coach.base import CoachStep
+from breakd.coach.select import choose_runner
 from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
@@ -28,6 +29,7 @@ from breakd.control.paths import socket_path
 from breakd.control.protocol import Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import Daemon, PlannedBreak
+from breakd.durations import humanize
 from breakd.engine import Refused
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
@@ -35,6 +37,7 @@ from breakd.notify.select import choose_notifier
 from breakd.planner import pick_reminder_exercise, plan_break
 from breakd.resources import data_dir
 from breakd.store import HistoryStore, HistoryUnavailable
+from breakd.tray.run import run_with_tray
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +86,24 @@ def _log_refusal(future: Future[None]) -> None:
         log.info("break window event ignored: %s", error)
 
 
+def welcome_message(settings: Settings) -> tuple[str, str]:
+    """The one-time notification of the first run: where breakd is, how to change it."""
+    interval = humanize(settings.interval)
+    return (
+        "breakd is looking after your back",
+        f"You get a short exercise break after {interval} of sitting. The breakd icon in"
+        ' the system tray has the menu: right-click it to change "Remind me after",'
+        ' snooze or pause. breakd now starts at login; untick "Start at login" there'
+        " or run `breakd autostart disable` to stop that.",
+    )
+
+
 def open_store() -> HistoryStore | None:
     try:
         return HistoryStore()
     except (HistoryUnavailable, OSError) as error:
         log.error("history is off: %s", error)
         return None
-
-
-def describe_environment() -> list[str]:
-    """The facts that decide which features can work, for the start-up log."""
-    notes = []
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        notes.append("no display: the tray icon and the break window are off")
-    return notes
 
 
 def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
@@ -121,7 +128,14 @@ def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
     return server
 
 
-def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[str] = ()) -> int:
+def run_daemon(
+    config: LoadedConfig,
+    *,
+    foreground: bool,
+    overrides: Sequence[str] = (),
+    autostart: bool = True,
+) -> int:
+    """Run breakd until it is told to stop; ``autostart=False`` is ``--no-autostart``."""
     owner: list[Daemon] = []
     try:
         control = open_control_channel(owner)
@@ -134,8 +148,6 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
     log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
     if control is None:
         log.warning("control channel off: `breakd status` and friends will not reach this daemon")
-    for note in describe_environment():
-        log.info(note)
 
     def on_notification_action(key: str) -> None:
         daemon = owner[0]
@@ -148,6 +160,13 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
         log.info("notifications: %s", note)
     if notifier.name == "log":
         log.warning("no notification service: reminders are written to the log only")
+    if enable_on_first_run(allowed=autostart and config.settings.autostart):
+        notifier.tell(*welcome_message(config.settings))
+    runner, runner_notes = choose_runner(
+        BreakEventsToDaemon(owner), notifier, corner=config.settings.window_corner
+    )
+    for note in runner_notes:
+        log.info("breaks: %s", note)
     idle, tried = choose_idle_monitor(config.settings.idle_source)
     for note in tried:
         log.info("activity: %s", note)
@@ -179,6 +198,7 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
             when_inhibited=config.settings.quiet_when_inhibited,
             when_fullscreen=config.settings.quiet_when_fullscreen,
         ),
+        runner=runner,
         notifier=notifier,
         planner=ContentPlanner(random.Random()),
         overrides=overrides,
@@ -193,7 +213,8 @@ def run_daemon(config: LoadedConfig, *, foreground: bool, overrides: Sequence[st
     if sys.stderr is not None and sys.stderr.isatty() and not foreground:
         print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
     try:
-        daemon.run()
+        if not run_with_tray(daemon):
+            daemon.run()
     finally:
         if control is not None:
             control.stop()

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a setting for this run, e.g. --set interval=45m (repeatable)",
     )
+    parser.add_argument(
+        "--no-autostart",
+        dest="autostart",
+        action="store_false",
+        help="do not turn on start at login at the first run (see startup.autostart)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="start the daemon (the default)")
@@ -71,11 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print JSON")
     show.set_defaults(func=cmd_config_show)
 
+    from breakd.cli_autostart import register as register_autostart
     from breakd.cli_control import register as register_control
     from breakd.cli_exercises import register as register_exercises
+    from breakd.cli_stats import register as register_stats
 
     register_control(commands)
+    register_stats(commands)
     register_exercises(commands)
+    register_autostart(commands)
     return parser
 
 
@@ -83,7 +93,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from breakd.app import run_daemon
 
     config = load_config(args.overrides)
-    return run_daemon(config, foreground=args.foreground, overrides=args.overrides)
+    return run_daemon(
+        config, foreground=args.foreground, overrides=args.overrides, autostart=args.autostart
+    )
 
 
 def cmd_config_path(args: argparse.Namespace) -> int:

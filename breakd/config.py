@@ -34,6 +34,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "desktop-notifier", "plyer", "log")
+WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 IDLE_SOURCES = ("auto", "x11", "gnome", "freedesktop", "windows", "macos", "always-present")
 
 
@@ -49,6 +50,7 @@ class Settings:
     break_length: float
     natural_break: float
     exercise_mix: str
+    window_corner: str
     working_hours_enabled: bool
     working_days: frozenset[int]
     work_start: time
@@ -59,6 +61,7 @@ class Settings:
     quiet_when_inhibited: bool
     quiet_when_fullscreen: bool
     idle_source: str
+    autostart: bool
 
 
 # --- value kinds -------------------------------------------------------------------
@@ -229,6 +232,7 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("breaks.length", "break_length", DurationKind(10, 3600)),
     Spec("breaks.natural_break", "natural_break", DurationKind(10, 4 * 3600)),
     Spec("breaks.exercises", "exercise_mix", ChoiceKind(EXERCISE_MIXES)),
+    Spec("breaks.window_corner", "window_corner", ChoiceKind(WINDOW_CORNERS)),
     Spec("working_hours.enabled", "working_hours_enabled", BoolKind()),
     Spec("working_hours.days", "working_days", DaysKind()),
     Spec("working_hours.start", "work_start", ClockTimeKind()),
@@ -239,6 +243,7 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("notifications.quiet_when_inhibited", "quiet_when_inhibited", BoolKind()),
     Spec("notifications.quiet_when_fullscreen", "quiet_when_fullscreen", BoolKind()),
     Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
+    Spec("startup.autostart", "autostart", BoolKind()),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))

@@ -190,3 +190,41 @@ def test_fullscreen_window_holds_the_reminder(
     finally:
         window.destroy()
         screen.close()
+
+
+def test_the_first_run_turns_on_start_at_login_and_says_so_once(
+    bus: Bus, daemons: list[DaemonProcess], private_xdg: Path
+) -> None:
+    server = notification_server(bus)
+    entry = private_xdg / "config" / "autostart" / "breakd.desktop"
+    first = DaemonProcess(["--set", "interval=30m"], first_run=True)
+    daemons.append(first)
+    first.wait_log("breakd started")
+    [welcome] = wait_for(lambda: calls(server, "Notify"), what="the welcome notification")
+    title, body = welcome[3], welcome[4]
+    assert title == "breakd is looking after your back"
+    assert "30 min" in body and "Start at login" in body and "breakd autostart disable" in body
+    assert entry.exists() and "Exec=" in entry.read_text()
+    assert "start at login turned on at the first run" in log_path().read_text()
+    assert first.stop() == 0
+
+    # Later starts are silent, even after the user turned start at login off.
+    entry.unlink()
+    second = DaemonProcess(["--set", "interval=30m"], first_run=True)
+    daemons.append(second)
+    wait_for(lambda: log_path().read_text().count("breakd started") == 2, what="the second start")
+    assert second.stop() == 0
+    assert len(calls(server, "Notify")) == 1
+    assert not entry.exists()
+
+
+def test_no_autostart_leaves_start_at_login_alone(
+    bus: Bus, daemons: list[DaemonProcess], private_xdg: Path
+) -> None:
+    server = notification_server(bus)
+    daemon = DaemonProcess(["--set", "interval=30m"])  # starts with --no-autostart
+    daemons.append(daemon)
+    daemon.wait_log("breakd started")
+    assert daemon.stop() == 0
+    assert calls(server, "Notify") == []
+    assert not (private_xdg / "config" / "autostart").exists()

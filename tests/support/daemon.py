@@ -52,10 +52,21 @@ def wait_for(check: Callable[[], T], timeout: float = 20.0, what: str = "conditi
 
 
 class DaemonProcess:
-    """One ``python -m breakd`` process with the test's private XDG folders."""
+    """One ``python -m breakd`` process with the test's private XDG folders.
 
-    def __init__(self, args: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
-        self.args = [sys.executable, "-m", "breakd", *args]
+    It starts with ``--no-autostart`` unless ``first_run`` is asked for, so only the tests
+    about the first run see its autostart entry and welcome notification.
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        *,
+        first_run: bool = False,
+    ) -> None:
+        flags = [] if first_run else ["--no-autostart"]
+        self.args = [sys.executable, "-m", "breakd", *flags, *args]
         self.env = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             self.args,

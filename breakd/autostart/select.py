@@ -1,0 +1,135 @@
+"""Pick this platform's way of starting at login, and turn it on at the first run.
+
+breakd should simply be there after the next login, so the first time the daemon runs
+it enables start at login once, unless the user said not to (the ``startup.autostart``
+setting, ``--no-autostart``) or has already chosen with ``breakd autostart
+enable|disable``. A marker file in the user's state folder records that the question is
+settled, so a later "off" is never overridden.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from breakd import APP_NAME
+from breakd.autostart.base import AutostartBackend, AutostartError
+
+log = logging.getLogger(__name__)
+
+MARKER_NAME = "autostart-decided"
+
+
+def default_backend(*, systemd: bool = False, platform: str = sys.platform) -> AutostartBackend:
+    """The backend for ``platform``; ``systemd`` picks the systemd unit on Linux."""
+    if platform == "win32":
+        if systemd:
+            raise AutostartError("systemd units are for Linux; Windows uses the Run registry key")
+        from breakd.autostart.windows import RunKeyAutostart
+
+        return RunKeyAutostart()
+    if platform == "darwin":
+        if systemd:
+            raise AutostartError("systemd units are for Linux; macOS uses a LaunchAgent")
+        from breakd.autostart.macos import LaunchAgentAutostart
+
+        return LaunchAgentAutostart()
+    from breakd.autostart.linux import LinuxAutostart
+
+    return LinuxAutostart(systemd=systemd)
+
+
+def first_run_marker() -> Path:
+    """The file that says start at login was settled (by the first run or by the user)."""
+    return platformdirs.user_state_path(APP_NAME) / MARKER_NAME
+
+
+def remember_choice(marker: Path | None = None) -> None:
+    """Record that the user chose (``breakd autostart enable|disable``): no first-run enable."""
+    marker = marker or first_run_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def enable_on_first_run(
+    marker: Path | None = None, *, allowed: bool, backend: AutostartBackend | None = None
+) -> bool:
+    """Turn start at login on if this is breakd's first run; True only if this call did.
+
+    Does nothing when ``allowed`` is false (the setting or ``--no-autostart``; the marker
+    is not written then, so allowing it later still counts as the first time), when the
+    marker exists, or when start at login is already on. The marker is written before
+    trying, so a failure is logged once, not at every start. True is the cue for a
+    one-time "breakd will start at login" message.
+    """
+    if not allowed:
+        return False
+    marker = marker or first_run_marker()
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: of two breakd processes starting at once, only one goes on.
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        log.warning("start at login: cannot write %s (%s); not turning it on", marker, error)
+        return False
+    os.close(fd)
+    backend = backend or default_backend()
+    try:
+        if backend.is_enabled():
+            return False
+        where = backend.enable()
+    except (AutostartError, OSError) as error:
+        log.warning(
+            "start at login: could not turn it on (%s); `breakd autostart enable` tries again",
+            error,
+        )
+        return False
+    log.info("start at login turned on at the first run: %s", where)
+    for note in backend.notes:
+        log.info("start at login: %s", note)
+    return True
+
+
+class StartAtLogin:
+    """The tray's "Start at login" checkbox: the same switch as ``breakd autostart``.
+
+    The backend is looked up when first needed, and every failure is logged instead of
+    raised, because it runs on the tray toolkit's thread.
+    """
+
+    def __init__(self, backend: AutostartBackend | None = None) -> None:
+        self._backend = backend
+
+    def _get(self) -> AutostartBackend:
+        if self._backend is None:
+            self._backend = default_backend()
+        return self._backend
+
+    def is_on(self) -> bool:
+        try:
+            return self._get().is_enabled()
+        except (AutostartError, OSError) as error:
+            log.warning("start at login: cannot tell whether it is on (%s)", error)
+            return False
+
+    def toggle(self) -> bool:
+        """Turn it off if on, on if off; the new state (unchanged when that failed)."""
+        backend = self._get()
+        turning_on = not self.is_on()
+        try:
+            if turning_on:
+                where = backend.enable()
+                log.info("start at login turned on: %s", where)
+            else:
+                removed = backend.disable()
+                log.info("start at login turned off: removed %s", ", ".join(map(str, removed)))
+            remember_choice()
+        except (AutostartError, OSError) as error:
+            log.warning("start at login: could not change it (%s)", error)
+        return self.is_on()
