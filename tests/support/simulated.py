@@ -64,22 +64,33 @@ def fake_schedule_time(clock: FakeClock) -> Iterator[None]:
 
 
 class ScriptedIdle(IdleMonitor):
-    """The OS idle counter of a scripted user: input whenever ``present`` is true."""
+    """The OS idle counter of a scripted user who types all the time while ``present``.
+
+    Like the real counter it knows the exact moment of the last input, however long
+    ago the daemon last asked.
+    """
 
     name = "scripted"
 
     def __init__(self, clock: FakeClock) -> None:
         self._clock = clock
-        self._last_input = clock.monotonic()
-        self.present = True
+        self._present = True
+        self._left_at = clock.monotonic()
         self.reads = 0
+
+    @property
+    def present(self) -> bool:
+        return self._present
+
+    @present.setter
+    def present(self, value: bool) -> None:
+        if self._present and not value:
+            self._left_at = self._clock.monotonic()
+        self._present = value
 
     def idle_seconds(self) -> float:
         self.reads += 1
-        now = self._clock.monotonic()
-        if self.present:
-            self._last_input = now
-        return now - self._last_input
+        return 0.0 if self._present else self._clock.monotonic() - self._left_at
 
 
 @dataclass
