@@ -119,7 +119,11 @@ class HistoryStore:
             return self._connect_and_migrate()
         except sqlite3.DatabaseError as error:
             if isinstance(error, sqlite3.OperationalError) and not _looks_corrupt(error):
-                raise
+                # A full or read-only disk: the file is fine and stays as it is.
+                raise HistoryUnavailable(
+                    f"cannot open {self.path} ({error}); history is off until breakd is"
+                    " restarted with the disk writable"
+                ) from error
             self.set_aside = self._set_aside(error)
             return self._connect_and_migrate()
 
