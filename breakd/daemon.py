@@ -483,6 +483,10 @@ class Daemon:
             spec, _ = write_user_setting(key, text)
         except ConfigError as error:
             raise Refused(str(error)) from None
+        except (OSError, UnicodeError) as error:
+            # A settings file that is not text, or a folder that cannot be written:
+            # refuse with the reason rather than fail inside the daemon.
+            raise Refused(f"your settings file cannot be changed ({error})") from None
         # A --set flag for this key would hide the user's new choice: drop it.
         self.overrides = [o for o in self.overrides if not _sets_key(o, spec.key)]
         self.apply_settings(load_config(self.overrides), source=source)

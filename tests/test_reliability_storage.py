@@ -1,0 +1,204 @@
+"""Broken files and a disk that refuses writes: the daemon keeps running, says so clearly,
+and deletes nothing the user had.
+
+The data folder is a real small tmpfs: filled up under the running daemon, or full or
+read-only when it starts. (Remounting read-only under a running daemon is refused by
+the kernel while it has the file open for writing, so that case is the start-up one.)
+Mounting needs root (CI runs the suite as root); the tests fail saying so otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.daemon import DaemonProcess, history_path, log_path, query, wait_for
+
+from breakd.config import user_config_file
+
+FAST = [
+    "--set", "interval=2s", "--set", "remind_again=2s", "--set", "max_reminders=20",
+    "--set", "natural_break=10m", "--set", "activity.idle_source=always-present",
+]  # fmt: skip
+NO_DESKTOP = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "DBUS_SESSION_BUS_ADDRESS": ""}
+
+
+def breakd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def status() -> dict[str, object]:
+    result = breakd("status", "--json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def start(daemons: list[DaemonProcess]) -> DaemonProcess:
+    daemon = DaemonProcess(FAST, env=NO_DESKTOP)
+    daemons.append(daemon)
+    daemon.wait_log("breakd started")
+    return daemon
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Path]:
+    """A 1 MiB tmpfs as the history folder, unmounted afterwards."""
+    mount = shutil.which("mount")
+    if mount is None:
+        pytest.fail("mount not found: install the Debian package mount", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail(
+            "these tests mount a small tmpfs as the data folder and need root"
+            " (run the suite as root, as CI does)",
+            pytrace=False,
+        )
+    folder = history_path().parent
+    folder.mkdir(parents=True)
+    done = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs here: {done.stderr.strip()}", pytrace=False)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk to the last byte; returns the filler file."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def remount(folder: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
+
+
+def rows(table: str) -> list[tuple]:
+    try:
+        return query(f"SELECT * FROM {table} ORDER BY id")
+    except sqlite3.DatabaseError:
+        return []  # a damaged file the daemon has not set aside yet
+
+
+def test_a_full_disk_keeps_events_in_memory_and_writes_them_when_space_returns(
+    small_disk: Path, daemons: list[DaemonProcess]
+) -> None:
+    daemon = start(daemons)
+    wait_for(lambda: len(rows("reminders")) >= 1, what="a reminder row")
+    filler = fill(small_disk)
+    daemon.wait_log("cannot write history", timeout=30)
+    before = rows("reminders")
+    assert daemon.alive() and status()["state"] == "due"
+    shown = int(str(status()["reminders_shown"]))
+    filler.unlink()
+    daemon.wait_log("work again", timeout=30)
+    # Every reminder shown while the disk was full reached the file afterwards.
+    wait_for(lambda: len(rows("reminders")) >= shown, what="the held-back rows")
+    after = rows("reminders")
+    assert after[: len(before)] == before
+    assert [r[3] for r in after[:shown]] == list(range(1, shown + 1))  # numbers in order
+    assert not [p for p in small_disk.iterdir() if ".corrupt-" in p.name]
+    assert daemon.stop() == 0
+    assert query("SELECT end_reason FROM stretches") == [("shutdown",)]
+
+
+@pytest.mark.parametrize("trouble", ["full", "read-only"])
+def test_a_disk_that_refuses_writes_at_start_up_turns_history_off_and_keeps_it(
+    small_disk: Path, daemons: list[DaemonProcess], trouble: str
+) -> None:
+    daemon = start(daemons)
+    wait_for(lambda: len(rows("reminders")) >= 2, what="two reminder rows")
+    assert daemon.stop() == 0
+    kept = history_path().read_bytes()
+    filler = fill(small_disk) if trouble == "full" else None
+    if trouble == "read-only":
+        remount(small_disk, "ro")
+    try:
+        daemon = start(daemons)
+        text = daemon.wait_log("history is off")
+        assert f"cannot open {history_path()}" in text
+        assert daemon.alive() and status()["state"] in ("counting", "due")
+        assert daemon.stop() == 0
+    finally:
+        if trouble == "read-only":
+            remount(small_disk, "rw")
+    if filler is not None:
+        filler.unlink()
+    assert history_path().read_bytes() == kept
+    assert not [p for p in small_disk.iterdir() if ".corrupt-" in p.name]
+
+
+# --- broken files ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'[reminders\ninterval = "45m"\n', "line 1"),
+        (b"\xff\xfe[reminders]\n", "UTF-8"),
+        (b'[reminders]\ninterval = "45m"\ninterval = "50m"\n', "line 3"),
+        (b"reminders = 3\n", "reminders"),
+        (b"\0" * 300, "line 1"),
+    ],
+    ids=["unclosed-table", "not-utf8", "duplicate-key", "section-not-a-table", "nul-bytes"],
+)
+def test_an_unreadable_config_file_is_reported_and_left_alone(
+    daemons: list[DaemonProcess], content: bytes, expected: str
+) -> None:
+    path = user_config_file()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    daemon = start(daemons)
+    text = daemon.wait_log("breakd started")
+    problems = [line for line in text.splitlines() if "config:" in line]
+    assert problems and str(path) in problems[0], text
+    assert expected.lower() in problems[0].lower(), text
+    assert status()["interval_seconds"] == 2  # the rest still applies
+    assert breakd("set", "snooze", "5m").returncode != 0  # never rewritten over a mistake
+    assert daemon.alive() and daemon.stop() == 0
+    assert path.read_bytes() == content
+    assert "Traceback" not in log_path().read_text()
+
+
+def test_a_history_file_cut_short_is_set_aside_and_kept(daemons: list[DaemonProcess]) -> None:
+    daemon = start(daemons)
+    wait_for(lambda: len(rows("reminders")) >= 3, what="three reminder rows")
+    assert daemon.stop() == 0
+    path = history_path()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2 + 100])
+    cut = path.read_bytes()
+    daemon = start(daemons)
+    daemon.wait_log("breakd started")
+    wait_for(lambda: len(rows("reminders")) >= 1, what="a reminder in the new file")
+    aside = [p for p in path.parent.iterdir() if p.name.startswith(f"{path.name}.corrupt-")]
+    if aside:
+        assert "moved to" in log_path().read_text()
+        assert aside[0].read_bytes() == cut
+    else:
+        # SQLite could still read what was left: then nothing was set aside or lost.
+        assert len(rows("reminders")) >= 1
+    assert daemon.alive() and daemon.stop() == 0
