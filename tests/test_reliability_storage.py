@@ -94,7 +94,7 @@ def remount(folder: Path, mode: str) -> None:
     subprocess.run(["mount", "-o", f"remount,{mode}", str(folder)], check=True)
 
 
-def rows(table: str) -> list[tuple]:
+def rows(table: str) -> list[tuple[object, ...]]:
     try:
         return query(f"SELECT * FROM {table} ORDER BY id")
     except sqlite3.DatabaseError:
