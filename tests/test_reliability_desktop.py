@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,10 @@ def count(text: str) -> int:
     return log_path().read_text().count(text) if log_path().exists() else 0
 
 
+def shown_more_than(before: int) -> bool:
+    return count("tray: icon shown") > before
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(5)
@@ -92,8 +97,8 @@ def test_tray_host_and_notification_server_go_away_and_come_back(
             assert status()["state"] == "due"
             server = notification_server(bus)
             host = trayer(xserver)
-            wait_for(lambda n=shown: count("tray: icon shown") > n, what="the icon shown again")
-            wait_for(lambda s=server: reminders_at(s) >= 1, what="a reminder on the new server")
+            wait_for(partial(shown_more_than, shown), what="the icon shown again")
+            wait_for(partial(reminders_at, server), what="a reminder on the new server")
         assert daemon.alive()
         assert daemon.stop() == 0
         assert "Traceback" not in log_path().read_text()
