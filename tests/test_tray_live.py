@@ -27,7 +27,7 @@ from support.sessionbus import Bus, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
 from breakd.config import user_config_file
-from breakd.tray.pystray_tray import WATCHER, choose_backend
+from breakd.tray.pystray_tray import WATCHER, BackendChoice, choose_backend
 
 TRAY_HEIGHT = 32
 TINT = (0x33, 0x33, 0x33)
@@ -338,15 +338,14 @@ def test_backend_choice_follows_what_is_there(xserver: XServer, session_bus: Bus
     x_only = {"DISPLAY": xserver.display}
     choice = choose_backend(x_only, "linux")
     assert choice.name == "xorg"
-    assert [note.split(":")[0] for note in choice.notes] == ["appindicator", "gtk"]
+    assert [note.split(":")[0] for note in choice.notes] == ["sni", "gtk"]
     assert all("session bus" in note for note in choice.notes)
 
     with_bus = {**x_only, "DBUS_SESSION_BUS_ADDRESS": session_bus.address}
     choice = choose_backend(with_bus, "linux")
     assert choice.name == "gtk"
     assert choice.notes == (
-        f"appindicator: nothing shows AppIndicator icons here ({WATCHER} is not on the"
-        " session bus)",
+        f"sni: no StatusNotifierItem tray here ({WATCHER} is not on the session bus)",
     )
 
     watcher = spawn_mock(session_bus, WATCHER, "/StatusNotifierWatcher", WATCHER)
@@ -354,12 +353,11 @@ def test_backend_choice_follows_what_is_there(xserver: XServer, session_bus: Bus
         choice = choose_backend(with_bus, "linux")
     finally:
         watcher.stop()
-    # With a watcher, AppIndicator wins wherever its typelib is installed.
-    assert choice.name == "appindicator" or (
-        choice.name == "gtk" and "AppIndicator typelib" in choice.notes[0]
-    )
+    # With a watcher, breakd's own StatusNotifierItem backend wins (no GTK needed).
+    assert choice == BackendChoice("sni")
 
     assert choose_backend({**x_only, "PYSTRAY_BACKEND": "gtk"}, "linux").name is None
+    assert choose_backend({**x_only, "PYSTRAY_BACKEND": "sni"}, "linux").name is None
     assert choose_backend({**with_bus, "PYSTRAY_BACKEND": "xorg"}, "linux").name == "xorg"
     refused = choose_backend({**with_bus, "PYSTRAY_BACKEND": "qt"}, "linux")
     assert refused.name is None and "PYSTRAY_BACKEND=qt" in refused.notes[0]

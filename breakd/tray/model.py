@@ -2,10 +2,10 @@
 
 The menu is a tree of :class:`MenuEntry` values whose texts, checks and visibility are
 callables over a cached :class:`Snapshot`: a backend that builds its menu as it opens
-(GTK, the StatusNotifierItem to come) asks them then, so the menu always shows the
-present state. The snapshot is taken on the daemon's owner thread after every change
-(``Daemon.on_change``), so reading it never waits on the daemon, and a menu drawn on the
-toolkit's thread never blocks.
+(GTK) or as a tray asks for it (the StatusNotifierItem) asks them then, so the menu
+always shows the present state. The snapshot is taken on the daemon's owner thread
+after every change (``Daemon.on_change``), so reading it never waits on the daemon, and
+a menu drawn on the toolkit's thread never blocks.
 
 Every action only posts a command to the owner thread (``Daemon.submit``) and returns;
 a refusal (``Refused``: "no reminder is due") is logged, never raised into the toolkit.

@@ -1,11 +1,15 @@
 """The tray icon on pystray: which backend works here, and the fixes breakd needs in each.
 
-Backend order on Linux: ``$PYSTRAY_BACKEND`` if set, else ``appindicator`` (a
-StatusNotifierItem, shown by KDE, GNOME with the AppIndicator extension, and most panels),
-``gtk`` (an XEmbed ``Gtk.StatusIcon``), then ``xorg`` (XEmbed in pure Python, no menu).
-Each is checked before pystray is imported, because pystray cannot even be imported
-without a display, and its GTK backends wait for ever on a session bus that is not
-there: a backend that cannot work here is passed over with a note saying why.
+Backend order on Linux: ``$PYSTRAY_BACKEND`` if set, else ``sni`` (breakd's own
+StatusNotifierItem over D-Bus, :mod:`breakd.tray.sni`: no GTK, shown by KDE, GNOME with
+the AppIndicator extension and most panels) when a StatusNotifierWatcher is on the
+session bus, ``gtk`` (an XEmbed ``Gtk.StatusIcon``, for trays such as i3bar or trayer)
+when PyGObject is installed, then ``xorg`` (XEmbed in pure Python, no menu). pystray's
+own ``appindicator`` (GTK and libayatana-appindicator) is still there through
+``PYSTRAY_BACKEND=appindicator``. Each is checked before pystray is imported, because
+pystray cannot even be imported without a display, and its GTK backends wait for ever on
+a session bus that is not there: a backend that cannot work here is passed over with a
+note saying why.
 
 Fixes made here:
 
@@ -35,12 +39,15 @@ from PIL import Image
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError, bus_address
 from breakd.tray.model import MenuEntry
+from breakd.tray.sni import WATCHER
+from breakd.tray.sni import icon_class as sni_icon_class
 
 log = logging.getLogger(__name__)
 
-LINUX_BACKENDS = ("appindicator", "gtk", "xorg")
-#: The name a StatusNotifierItem host owns; without it an AppIndicator icon shows nowhere.
-WATCHER = "org.kde.StatusNotifierWatcher"
+#: Tried in this order when ``$PYSTRAY_BACKEND`` does not name one.
+LINUX_BACKENDS = ("sni", "gtk", "xorg")
+#: Used only when ``$PYSTRAY_BACKEND`` asks for them.
+ON_REQUEST = ("appindicator",)
 #: What the xorg backend paints behind the icon (X has no transparency for tray icons).
 XORG_BACKGROUND = (48, 48, 48)
 
@@ -64,15 +71,16 @@ def choose_backend(
     if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
         return BackendChoice(None, ("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)",))
     requested = environ.get("PYSTRAY_BACKEND", "").strip()
-    if requested and requested not in LINUX_BACKENDS:
+    if requested and requested not in LINUX_BACKENDS + ON_REQUEST:
         return BackendChoice(
             None,
             (f"PYSTRAY_BACKEND={requested} is not one breakd can use here"
-             f" ({', '.join(LINUX_BACKENDS)})",),
+             f" ({', '.join(LINUX_BACKENDS + ON_REQUEST)})",),
         )  # fmt: skip
     notes: list[str] = []
     for name in (requested,) if requested else LINUX_BACKENDS:
-        problem = _PROBES[name](environ)
+        probe = _ASKED_PROBES.get(name, _PROBES[name]) if requested else _PROBES[name]
+        problem = probe(environ)
         if problem is None:
             return BackendChoice(name, tuple(notes))
         notes.append(f"{name}: {problem}")
@@ -142,7 +150,7 @@ def _watcher_problem(environ: Mapping[str, str]) -> str | None:
     except (BusUnavailable, DBusError, TimeoutError, OSError) as error:
         return str(error)
     if not owned:
-        return f"nothing shows AppIndicator icons here ({WATCHER} is not on the session bus)"
+        return f"no StatusNotifierItem tray here ({WATCHER} is not on the session bus)"
     return None
 
 
@@ -163,17 +171,26 @@ def _probe_xorg(environ: Mapping[str, str]) -> str | None:
     return _x_problem(environ)
 
 
+def _probe_sni(environ: Mapping[str, str]) -> str | None:
+    return _bus_problem(environ) or _watcher_problem(environ)
+
+
 _PROBES: dict[str, Callable[[Mapping[str, str]], str | None]] = {
+    "sni": _probe_sni,
     "appindicator": _probe_appindicator,
     "gtk": _probe_gtk,
     "xorg": _probe_xorg,
 }
+#: Asked for by name, the StatusNotifierItem needs only the bus: a tray that starts
+#: later (at login) finds the item then.
+_ASKED_PROBES: dict[str, Callable[[Mapping[str, str]], str | None]] = {"sni": _bus_problem}
 
 
 def load_pystray(backend: str, environ: Mapping[str, str] = os.environ) -> ModuleType:
     """Import pystray with ``backend``; raises whatever pystray raises when it cannot."""
-    # pystray picks its backend from the environment when it is imported.
-    os.environ["PYSTRAY_BACKEND"] = backend
+    # pystray picks its backend from the environment when it is imported. breakd's own
+    # backend needs only pystray's menu classes: its "dummy" backend imports nothing.
+    os.environ["PYSTRAY_BACKEND"] = "dummy" if backend == "sni" else backend
     if backend in ("gtk", "appindicator"):
         # GLib must find the same bus the check found, or it would try to start one.
         os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", bus_address("session", environ))
@@ -246,6 +263,7 @@ def make_icon(
     """A pystray icon of ``backend`` with breakd's fixes; ``reports_shown`` says whether
     it will call ``hooks.shown`` (otherwise it is shown as soon as it runs)."""
     factory = {
+        "sni": _sni_icon_class,
         "gtk": _gtk_icon_class,
         "appindicator": _appindicator_icon_class,
         "xorg": _xorg_icon_class,
@@ -269,6 +287,11 @@ def _keep_sigint(initialize: Callable[[], None]) -> None:
     initialize()
     if handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
+
+
+def _sni_icon_class(pystray: ModuleType) -> type:
+    """breakd's StatusNotifierItem icon on pystray's base ``Icon`` (no GTK)."""
+    return sni_icon_class(importlib.import_module("pystray._base").Icon, pystray.Menu.SEPARATOR)
 
 
 def _plain_icon_class(pystray: ModuleType) -> type:

@@ -8,8 +8,9 @@ the daemon stops, whatever stopped it (Quit, ``breakd quit``, a signal).
 
 Signals: with GTK's loop in C on the main thread, Python's signal handlers would only
 run when GTK next calls into Python, so for the GTK backends GLib watches SIGTERM and
-SIGINT itself (``GLib.unix_signal_add``). Either way a signal only asks the daemon to
-stop, and the daemon stopping stops the tray: one path out, and history is closed.
+SIGINT itself (``GLib.unix_signal_add``). The sni backend's loop is Python's own, so
+Python's handlers run at once there. Either way a signal only asks the daemon to stop,
+and the daemon stopping stops the tray: one path out, and history is closed.
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ class Tray:
         self.icon.title = title(snapshot)
         menu_now = shown(self.menu)
         if menu_now != self._menu_shown:
-            # For backends that export a built menu (AppIndicator); GTK builds it as it opens.
+            # Backends that export a built menu (sni, AppIndicator) send the change now;
+            # GTK builds its menu as it opens.
             self._menu_shown = menu_now
             self.icon.update_menu()
 
