@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import tomlkit
 
 from breakd import APP_NAME
 from breakd.durations import DurationError, format_duration, parse_duration
+from breakd.files import write_atomically
 from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -565,23 +565,12 @@ def store_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> Non
 
 
 def _atomic_write(target: Path, text: str) -> None:
-    """Write to a temporary file beside ``target`` and rename it over, keeping its mode."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``target`` with ``text`` in one step, keeping the file's permissions."""
     try:
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o600
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(target, text.encode("utf-8"), mode)
 
 
 def describe_settings(loaded: LoadedConfig) -> list[tuple[str, str, str]]:

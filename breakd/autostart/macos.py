@@ -23,9 +23,9 @@ from breakd.autostart.base import (
     Launcher,
     launcher_problem,
     remove_files,
-    write_atomically,
 )
 from breakd.autostart.launcher import find_posix_launcher
+from breakd.files import write_atomically
 
 LABEL = APP_NAME
 

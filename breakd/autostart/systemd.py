@@ -35,10 +35,10 @@ from breakd.autostart.base import (
     Launcher,
     launcher_problem,
     remove_files,
-    write_atomically,
 )
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.autostart.xdg import xdg_config_home
+from breakd.files import write_atomically
 
 UNIT_NAME = f"{APP_NAME}.service"
 TARGET = "graphical-session.target"

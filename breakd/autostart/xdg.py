@@ -27,9 +27,9 @@ from breakd.autostart.base import (
     Launcher,
     launcher_problem,
     remove_files,
-    write_atomically,
 )
 from breakd.autostart.launcher import find_posix_launcher
+from breakd.files import write_atomically
 from breakd.resources import data_dir
 
 ENTRY_NAME = f"{APP_NAME}.desktop"
