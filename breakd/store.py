@@ -231,14 +231,16 @@ class HistoryStore:
                         json.dumps(list(record.exercises)),
                     ),
                 )
-                self._answer_reminders("natural" if record.kind == "natural" else "break")
+                self._answer_reminders(
+                    "natural" if record.kind == "natural" else "break", record.started
+                )
             case UserAction(at=at, action=action, until=until):
                 self._execute(
                     "INSERT INTO actions (at, action, until) VALUES (?, ?, ?)",
                     (at.timestamp(), action, None if until is None else until.timestamp()),
                 )
                 if action in ("snooze", "skip"):
-                    self._answer_reminders("snoozed" if action == "snooze" else "skipped")
+                    self._answer_reminders("snoozed" if action == "snooze" else "skipped", at)
 
     def _close_stretch(self, started: float, ended: float, reason: str) -> None:
         if self.open_stretch() is not None:
@@ -257,8 +259,17 @@ class HistoryStore:
                 (started, ended, reason, ended),
             )
 
-    def _answer_reminders(self, outcome: str) -> None:
-        self._execute("UPDATE reminders SET outcome = ? WHERE outcome IS NULL", (outcome,))
+    def _answer_reminders(self, outcome: str, at: datetime) -> None:
+        """Give the open reminders of the stretch under way at ``at`` their outcome.
+
+        Only that stretch's: a reminder left open by an earlier one (the daemon was
+        killed, or paused) has no known outcome and must not be credited to this one.
+        """
+        self._execute(
+            "UPDATE reminders SET outcome = ? WHERE outcome IS NULL AND shown_at >= COALESCE("
+            "(SELECT MAX(started_at) FROM stretches WHERE started_at <= ?), 0)",
+            (outcome, at.timestamp()),
+        )
 
     def touch(self, when: datetime) -> None:
         """Note that the user was still sitting at ``when`` (so a crash loses little)."""

@@ -71,6 +71,20 @@ def test_reminder_outcomes_follow_what_the_user_did(tmp_path: Path) -> None:
     store.close()
 
 
+def test_an_outcome_is_given_only_to_the_reminders_of_its_own_stretch(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.write(StretchStarted(at(0)))
+    store.write(ReminderShown(at(30), 1800.0, 1))
+    # The daemon was killed: that reminder's outcome is unknown, and stays so.
+    store.write(StretchStarted(at(120)))
+    store.write(ReminderShown(at(150), 1800.0, 1))
+    store.write(StretchEnded(at(120), at(151), "break"))
+    store.write(BreakRecorded("completed", at(151), at(153), 120.0, "reminder"))
+    outcomes = [r[0] for r in rows(store.path, "SELECT outcome FROM reminders ORDER BY id")]
+    assert outcomes == [None, "break"]
+    store.close()
+
+
 def test_open_stretch_survives_for_recovery(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite3"
     store = HistoryStore(path)
