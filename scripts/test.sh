@@ -35,6 +35,7 @@ python=${PYTHON:-python3}
 
 # 3. Lint, types, tests.
 .venv/bin/ruff check breakd tests benchmarks
+.venv/bin/ruff format --check breakd tests benchmarks
 .venv/bin/mypy
 mkdir -p test-artifacts
 export BREAKD_TEST_ARTIFACTS="$PWD/test-artifacts"

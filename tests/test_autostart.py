@@ -287,7 +287,7 @@ def test_the_entry_starts_the_real_daemon_silently_from_a_folder_with_spaces(
 ) -> None:
     """Run the Exec line as a desktop would, and see breakd come up and print nothing."""
     if how == "gio" and shutil.which("gio") is None:
-        pytest.skip("gio (Debian package libglib2.0-bin) is not installed")
+        pytest.fail("gio is not installed (Debian package libglib2.0-bin)")
     launcher = fake_installation(tmp_path)
     entry = XdgAutostart(Launcher(launcher)).enable()
     validate(entry)

@@ -170,9 +170,7 @@ def test_a_month_adds_up_and_memory_stays_flat(tmp_path: Path) -> None:
     for figures in report.days:
         expected = user.sat.get(figures.day, 0.0)
         # Each return from a long absence may be seen up to RETURN_SLACK late.
-        assert expected - 12 * RETURN_SLACK <= figures.sitting_seconds <= expected + 60, (
-            figures.day
-        )
+        assert expected - 12 * RETURN_SLACK <= figures.sitting_seconds <= expected + 60, figures.day
     total = report.total
     assert total.breaks_completed == user.breaks
     assert total.breaks_partial == 0

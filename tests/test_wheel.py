@@ -47,6 +47,11 @@ def test_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stderr
     shown = run("config", "show")
     assert shown.returncode == 0 and "reminders.interval" in shown.stdout
+    # The windowless launcher start at login uses on Windows is installed too.
+    gui = subprocess.run(
+        [str(env_dir / "bin" / "breakd-gui"), "--version"], capture_output=True, text=True
+    )
+    assert gui.returncode == 0 and gui.stdout.startswith("breakd "), gui.stderr
     listed = run("exercises")
     assert listed.returncode == 0 and "seat-edge-lean" in listed.stdout
     # The installed copy, not the checkout, is what ran.
