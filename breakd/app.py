@@ -26,7 +26,7 @@ from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
 from breakd.control.paths import socket_path
-from breakd.control.protocol import Request
+from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import Daemon, PlannedBreak
 from breakd.durations import humanize
@@ -110,6 +110,9 @@ def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
     """The CLI's way in; None (with the message printed) when breakd already runs."""
 
     def handle(request: Request) -> dict[str, Any]:
+        if not owner:
+            # The socket opens first, to claim the single instance; the rest follows.
+            raise CommandError(BUSY, "breakd is still starting; try again in a moment")
         handler = CommandHandler(owner[0])
         try:
             return handler.handle(request.cmd, request.args)

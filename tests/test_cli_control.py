@@ -177,3 +177,19 @@ def test_fuzzed_requests_never_kill_the_daemon(daemon: DaemonProcess, payload: b
         assert answer["v"] == 1 and isinstance(answer["ok"], bool)
     assert daemon.alive()
     assert status()["state"] in ("counting", "due", "snoozed", "paused", "break", "away")
+
+
+def test_a_request_while_the_daemon_is_still_starting_gets_busy() -> None:
+    """The socket opens before the daemon exists (to claim the single instance)."""
+    from breakd.app import open_control_channel
+    from breakd.control.client import ControlError, request
+
+    owner: list[Daemon] = []
+    server = open_control_channel(owner)
+    assert server is not None
+    try:
+        with pytest.raises(ControlError, match="still starting") as raised:
+            request("status")
+        assert raised.value.code == "busy"
+    finally:
+        server.stop()
