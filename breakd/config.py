@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import tomlkit
 
 from breakd import APP_NAME
 from breakd.durations import DurationError, format_duration, parse_duration
@@ -536,6 +535,8 @@ def write_user_setting(key: str, text: str, *, path: Path | None = None) -> tupl
 
 def store_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> None:
     """Write an already-validated value into the user's file, atomically."""
+    import tomlkit  # only for writing: it costs the daemon memory it rarely needs
+
     target = path or user_config_file()
     try:
         original = target.read_text(encoding="utf-8")

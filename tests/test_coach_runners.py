@@ -273,7 +273,7 @@ def test_wayland_alone_cannot_show_tk() -> None:
 
 
 def test_no_tkinter_gives_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "tkinter", None)
+    monkeypatch.setitem(sys.modules, "_tkinter", None)  # as if python3-tk were missing
     runner, notes = choose_runner(Recorder(), Told(), environ={"DISPLAY": ":0"}, platform="linux")
     assert runner.name == "notifications"
     assert "tkinter is not available" in notes[0] and "python3-tk" in notes[0]

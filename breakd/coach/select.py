@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -20,10 +21,10 @@ def window_unavailable(environ: Mapping[str, str], platform: str) -> str | None:
         if environ.get("WAYLAND_DISPLAY"):
             return "a Wayland session without Xwayland (no DISPLAY), and Tk needs X11"
         return "no display (DISPLAY is not set)"
-    try:
-        importlib.import_module("tkinter")
-    except ImportError as error:
-        return f"tkinter is not available ({error}; Debian package python3-tk)"
+    # Found, not imported: loading Tcl/Tk would cost the daemon memory for a window
+    # that only ever opens in a process of its own.
+    if importlib.util.find_spec("_tkinter") is None:
+        return "tkinter is not available (Debian package python3-tk)"
     return None
 
 

@@ -196,6 +196,9 @@ def load_pystray(backend: str, environ: Mapping[str, str] = os.environ) -> Modul
         os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", bus_address("session", environ))
         if backend == "gtk" and environ.get("WAYLAND_DISPLAY"):
             os.environ["GDK_BACKEND"] = "x11"  # a StatusIcon exists only on X11
+        # A tray icon draws no OpenGL; with it on, GDK loads the Mesa driver (and LLVM)
+        # to pick a visual: over 50 MB of resident memory for nothing.
+        os.environ.setdefault("GDK_GL", "disable")
     return importlib.import_module("pystray")
 
 
