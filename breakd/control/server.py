@@ -18,6 +18,7 @@ import contextlib
 import errno
 import itertools
 import logging
+import math
 import os
 import queue
 import selectors
@@ -418,8 +419,13 @@ class ControlServer:
         self._expire(time.monotonic())
         return False
 
-    def _wait_time(self, now: float) -> float:
-        wake_at = now + 5.0
+    def _wait_time(self, now: float) -> float | None:
+        """How long to block: until the next deadline, or (None) until something happens.
+
+        Stopping, finished calls and new connections all wake the selector themselves,
+        so an idle server sleeps without waking the process at all.
+        """
+        wake_at = math.inf
         if self._stopping:
             wake_at = min(wake_at, self._stop_deadline)
         if self._accept_paused_until:
@@ -429,7 +435,7 @@ class ControlServer:
                 wake_at = min(wake_at, conn.call_deadline)
             else:
                 wake_at = min(wake_at, conn.last_active + self.idle_timeout)
-        return max(0.0, wake_at - now)
+        return None if wake_at == math.inf else max(0.0, wake_at - now)
 
     def _drain_waker(self) -> None:
         assert self._waker_r is not None
