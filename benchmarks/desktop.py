@@ -3,8 +3,8 @@
 Run:  .venv/bin/python benchmarks/desktop.py [--quick] [--tray-backend gtk] [--json FILE]
 
 Each "desktop" is a private Xvfb, a private session bus with a notification server
-(python-dbusmock with tests/support/notification_template.py), a tray host (trayer) and
-the real daemon (``python -m breakd``) in private XDG folders. Three run:
+(python-dbusmock with tests/support/notification_template.py), a tray host and the real
+daemon (``python -m breakd``) in private XDG folders. Three run:
 
 * **latency**: reminders every 20 s (``--set interval=20s``); the time from each due
   moment to the ``Notify`` call on the bus, timed by the notification server.
@@ -17,7 +17,11 @@ The idle and active desktops run side by side. ``--quick`` shortens the windows
 (memory at 20 s and 80 s, CPU over 60 s, scaled to 10 minutes) to try it out; the full
 run takes about 13 minutes. Figures come from /proc (Linux). The table shows each figure
 with its target and what two established break reminders use, measured the same way.
-Needs the Debian packages xvfb, dbus, trayer and xdotool, and the test extras.
+The tray host follows ``--tray-backend``: ``gtk-sni-tray-standalone --watcher`` (a
+StatusNotifierItem bar, as KDE, GNOME with AppIndicator and most panels are) for the
+default ``auto`` and for ``sni``; ``trayer`` (an XEmbed tray) for ``gtk`` and ``xorg``.
+Needs the Debian packages xvfb, dbus, xdotool, haskell-gtk-sni-tray-utils and trayer,
+and the test extras.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.sessionbus import Bus, MockService, spawn_mock, start_bus  # noqa: E402
+from support.sni import SniHost  # noqa: E402
 from support.xserver import XServer, start_xvfb  # noqa: E402
 
 TEMPLATE = str(ROOT / "tests" / "support" / "notification_template.py")
@@ -123,7 +128,7 @@ def context_switches(pid: int) -> tuple[int, dict[str, int]]:
 
 @dataclass
 class Desktop:
-    """Xvfb, a session bus with a notification server, trayer, and breakd."""
+    """Xvfb, a session bus with a notification server, a tray host, and breakd."""
 
     name: str
     home: Path
@@ -133,6 +138,7 @@ class Desktop:
     bus: Bus | None = None
     notifications: MockService | None = None
     trayer: subprocess.Popen[bytes] | None = None
+    sni_host: SniHost | None = None
     daemon: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
     startup: dict[str, float] = field(default_factory=dict)
@@ -163,6 +169,9 @@ class Desktop:
         )
         if saved is not None:
             os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+        if self.tray_backend in ("auto", "sni"):
+            self.sni_host = SniHost(self.xserver, self.bus)
+            return
         trayer = require("trayer", "trayer")
         self.trayer = subprocess.Popen(
             [trayer, "--edge", "top", "--align", "right", "--widthtype", "request",
@@ -251,6 +260,8 @@ class Desktop:
             except subprocess.TimeoutExpired:
                 self.daemon.kill()
                 self.daemon.wait(5)
+        if self.sni_host is not None:
+            self.sni_host.stop()
         if self.trayer is not None and self.trayer.poll() is None:
             self.trayer.terminate()
             self.trayer.wait(5)
@@ -450,8 +461,12 @@ def main() -> int:
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         raise SystemExit("this benchmark reads /proc: it runs on Linux")
-    for tool, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus"), ("trayer", "trayer"),
-                          ("xdotool", "xdotool")):  # fmt: skip
+    host = (
+        ("gtk-sni-tray-standalone", "haskell-gtk-sni-tray-utils")
+        if args.tray_backend in ("auto", "sni")
+        else ("trayer", "trayer")
+    )
+    for tool, package in (("Xvfb", "xvfb"), ("dbus-daemon", "dbus"), host, ("xdotool", "xdotool")):
         require(tool, package)
     first, second = (20.0, 80.0) if args.quick else (60.0, 660.0)
     with tempfile.TemporaryDirectory(prefix="breakd-desktop-bench-") as folder:
