@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from pathlib import Path
@@ -64,3 +65,28 @@ def test_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> None:
         check=True,
     ).stdout.strip()
     assert where.startswith(str(env_dir)), where
+
+
+@pytest.mark.slow
+def test_the_sdist_carries_the_data_and_builds_a_wheel(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "-o", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    [sdist] = dist.glob("breakd-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for needed in ("pyproject.toml", "README.md", "config/default.toml", "icons/breakd.png"):
+        assert needed in names, needed
+    assert any(n.startswith("content/exercises/") for n in names)
+    # A wheel built from the sdist alone (as pip does from PyPI) still carries the data.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(sdist)],
+        check=True,
+    )
+    [wheel] = dist.glob("breakd-*.whl")
+    inside = zipfile.ZipFile(wheel).namelist()
+    assert "breakd/data/config/default.toml" in inside
+    assert any(n.startswith("breakd/data/content/exercises/") for n in inside)
