@@ -107,21 +107,7 @@ def test_tray_host_and_notification_server_go_away_and_come_back(
         server.stop()
 
 
-@pytest.mark.parametrize(
-    "tray",
-    [
-        "xorg",
-        "off",
-        pytest.param(
-            "gtk",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="GDK ends the process when its X connection is lost; the gtk tray"
-                " needs an X I/O error exit handler (breakd/tray)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("tray", ["xorg", "off", "gtk"])
 def test_the_x_server_dies_and_the_daemon_carries_on(
     xserver: XServer, bus: Bus, daemons: list[DaemonProcess], tray: str
 ) -> None:
@@ -147,3 +133,6 @@ def test_the_x_server_dies_and_the_daemon_carries_on(
             stop(host)
         server.stop()
     assert daemon.stop() == 0
+    if tray == "gtk":
+        text = log_path().read_text()
+        assert "tray: lost the connection to the X display; the icon is gone" in text

@@ -10,29 +10,21 @@ windows, so ``select`` does not offer this backend there.
 The monitor opens a Display of its own and uses it only from the daemon's owner thread;
 no other part of breakd shares it. Xlib has no time limits of its own; a query is one
 round trip to a local server, and a server that hangs has hung the desktop anyway. If the
-server goes away, Xlib's default I/O error handler ends the whole process. With libX11
-1.7 or newer this module avoids that for its own displays only: a process-wide I/O error
-handler that returns for them and hands every other display to the handler it replaced,
-plus a per-display exit handler (``XSetIOErrorExitHandler``) that marks the display
-lost; ``idle_seconds`` then raises ``IdleUnavailable`` and never touches it again.
+server goes away, Xlib would end the whole process; ``breakd.x11_errors`` turns that into
+a note for this display (libX11 1.7 or newer), and ``idle_seconds`` then raises
+``IdleUnavailable`` and never touches the display again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
+from breakd import x11_errors
 from breakd.activity.base import IdleMonitor, IdleUnavailable
-
-_IOErrorHandler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-_IOErrorExitHandler = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-
-# Xlib's I/O error handler is one per process, so what it needs to know is too: the
-# displays opened here, by their ``Display*`` address, and the handler ours replaced.
-_our_displays: set[int] = set()
-_previous_io_handler: list[Callable[[int | None], int]] = []
 
 
 class _XScreenSaverInfo(ctypes.Structure):
@@ -56,32 +48,6 @@ def _load(soname: str, short: str, package: str) -> ctypes.CDLL:
             except OSError:
                 continue
     raise IdleUnavailable(f"{soname} not found (Debian package {package})")
-
-
-def _on_io_error(display: int | None) -> int:
-    """Process-wide: return for our displays (their exit handler runs next); any other
-    display gets the handler that was installed before, which normally exits."""
-    if display in _our_displays:
-        return 0
-    if _previous_io_handler:
-        return int(_previous_io_handler[0](display))
-    return 0
-
-
-_io_error_handler = _IOErrorHandler(_on_io_error)
-
-
-def _install_io_error_handler(xlib: ctypes.CDLL) -> bool:
-    """Take over I/O errors for our displays; False when this libX11 cannot recover."""
-    if not hasattr(xlib, "XSetIOErrorExitHandler"):
-        return False  # libX11 < 1.7: any I/O error ends the process whatever we do
-    if not _previous_io_handler:
-        xlib.XSetIOErrorHandler.argtypes = [_IOErrorHandler]
-        xlib.XSetIOErrorHandler.restype = _IOErrorHandler
-        _previous_io_handler.append(xlib.XSetIOErrorHandler(_io_error_handler))
-    xlib.XSetIOErrorExitHandler.argtypes = [ctypes.c_void_p, _IOErrorExitHandler, ctypes.c_void_p]
-    xlib.XSetIOErrorExitHandler.restype = None
-    return True
 
 
 class X11IdleMonitor(IdleMonitor):
@@ -116,16 +82,14 @@ class X11IdleMonitor(IdleMonitor):
         self._xlib = xlib
         self._xss = xss
         self._lost = False
-        # Kept on self: ctypes must not free the callback while Xlib holds it.
-        self._exit_handler = _IOErrorExitHandler(self._on_connection_lost)
 
         display_ptr = xlib.XOpenDisplay(self._display_name.encode())
         if not display_ptr:
             raise IdleUnavailable(f"cannot open X display {self._display_name!r}")
         self._display: int | None = display_ptr
-        if _install_io_error_handler(xlib):
-            _our_displays.add(display_ptr)
-            xlib.XSetIOErrorExitHandler(display_ptr, self._exit_handler, None)
+        # With libX11 < 1.7 a lost server ends the process whatever breakd does.
+        with contextlib.suppress(x11_errors.XlibUnavailable):
+            x11_errors.watch(xlib, display_ptr, self._on_connection_lost)
         event_base, error_base = ctypes.c_int(), ctypes.c_int()
         if not xss.XScreenSaverQueryExtension(
             display_ptr, ctypes.byref(event_base), ctypes.byref(error_base)
@@ -137,7 +101,7 @@ class X11IdleMonitor(IdleMonitor):
         self._root = xlib.XDefaultRootWindow(display_ptr)
         self._info = _XScreenSaverInfo()
 
-    def _on_connection_lost(self, _display: int | None, _data: int | None) -> None:
+    def _on_connection_lost(self) -> None:
         """Called by Xlib instead of exit() when the server connection breaks."""
         self._lost = True
 
@@ -159,4 +123,4 @@ class X11IdleMonitor(IdleMonitor):
         if self._display is not None:
             display, self._display = self._display, None
             self._xlib.XCloseDisplay(display)
-            _our_displays.discard(display)
+            x11_errors.forget(display)

@@ -24,6 +24,7 @@ Fixes made here:
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import logging
 import os
@@ -37,6 +38,7 @@ from typing import Any
 
 from PIL import Image
 
+from breakd import x11_errors
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError, bus_address
 from breakd.tray.model import MenuEntry
 from breakd.tray.sni import WATCHER
@@ -337,6 +339,17 @@ def _gtk_icon_class(pystray: ModuleType) -> type:
             super().__init__(*args, **kwargs)
             self._status_icon.connect("notify::embedded", self._on_embedded)
             self._status_icon.connect("size-changed", self._on_size_changed)
+            self.display_lost = False
+            survive_display_loss(self._on_display_lost)
+
+        def _on_display_lost(self) -> None:
+            """The X server is gone: end the GTK loop; breakd carries on without the icon."""
+            if self.display_lost:
+                return
+            self.display_lost = True
+            log.warning("tray: lost the connection to the X display; the icon is gone")
+            if self._loop is not None:
+                self._loop.quit()
 
         def _initialize(self) -> None:
             _keep_sigint(super()._initialize)
@@ -367,6 +380,27 @@ def _gtk_icon_class(pystray: ModuleType) -> type:
             glib.idle_add(apply)
 
     return GtkIcon
+
+
+def survive_display_loss(on_lost: Callable[[], None]) -> None:
+    """Have GDK's X display report a lost server to ``on_lost`` instead of exiting.
+
+    GDK's own I/O error handler ends the process; ``x11_errors`` takes over for GDK's
+    display, found through the C API (PyGObject does not expose the ``Display*``).
+    """
+    try:
+        xlib = x11_errors.load_xlib()
+        gdk = ctypes.CDLL("libgdk-3.so.0")
+        gdk.gdk_display_get_default.restype = ctypes.c_void_p
+        gdk.gdk_x11_display_get_xdisplay.argtypes = [ctypes.c_void_p]
+        gdk.gdk_x11_display_get_xdisplay.restype = ctypes.c_void_p
+        display = gdk.gdk_display_get_default()
+        xdisplay = gdk.gdk_x11_display_get_xdisplay(display) if display else None
+        if not xdisplay:
+            raise x11_errors.XlibUnavailable("GDK has no X display")
+        x11_errors.watch(xlib, xdisplay, on_lost)
+    except (OSError, AttributeError, x11_errors.XlibUnavailable) as error:
+        log.info("tray: losing the X server would end breakd (%s)", error)
 
 
 def _xorg_icon_class(pystray: ModuleType) -> type:

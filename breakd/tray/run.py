@@ -149,7 +149,7 @@ class Tray:
         self.cache.attach()
         owner = threading.Thread(target=own, name="breakd-owner")
         keeper = threading.Thread(target=self._keep_current, name="breakd-tray", daemon=True)
-        with stop_on_signals(self.daemon, self.backend):
+        with stop_on_signals(self.daemon, self.backend) as signals:
             owner.start()
             keeper.start()
             try:
@@ -158,6 +158,9 @@ class Tray:
                 log.exception("tray: the icon stopped with an error")
             if not self._daemon_done.is_set():
                 log.warning("tray: the icon is gone; breakd carries on without it")
+                # GLib's signal watch needs its loop, which has ended: Python's own
+                # handlers take SIGTERM and Ctrl+C again.
+                signals.without_main_loop()
             owner.join()
         if failure:
             raise failure[0]
@@ -238,42 +241,79 @@ class Tray:
         )
 
 
-@contextmanager
-def stop_on_signals(daemon: Daemon, backend: str) -> Iterator[None]:
+class SignalWatch:
     """SIGTERM and SIGINT ask the daemon to stop, even while a C main loop runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        daemon.request_stop()
+    def __init__(self, daemon: Daemon, backend: str) -> None:
+        self._daemon = daemon
+        self._backend = backend
+        self._previous: dict[int, Any] = {}
+        self._glib: Any = None
+        self._sources: list[int] = []
 
-    previous = {number: signal.getsignal(number) for number in _SIGNALS}
-    for number in _SIGNALS:
-        signal.signal(number, on_signal)
-    glib: Any = None
-    sources: list[int] = []
-    if backend in ("gtk", "appindicator"):
-        glib = importlib.import_module("gi.repository.GLib")
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._daemon.request_stop()
+
+    def start(self) -> None:
+        self._previous = {number: signal.getsignal(number) for number in _SIGNALS}
+        for number in _SIGNALS:
+            signal.signal(number, self._on_signal)
+        if self._backend not in ("gtk", "appindicator"):
+            return
+        glib = self._glib = importlib.import_module("gi.repository.GLib")
 
         def on_glib_signal(*_: Any) -> bool:
-            daemon.request_stop()
+            self._daemon.request_stop()
             return True
 
         def watch() -> bool:
             # Run from inside the loop: pystray's start-up resets SIGINT before it.
             for number in _SIGNALS:
-                sources.append(
+                self._sources.append(
                     glib.unix_signal_add(glib.PRIORITY_HIGH, number, on_glib_signal, None)
                 )
             return False
 
         glib.idle_add(watch)
-    try:
-        yield
-    finally:
-        for source in sources:
-            glib.source_remove(source)
+
+    def without_main_loop(self) -> None:
+        """The C loop has ended: give the signals back to Python's handlers."""
+        self._remove_glib_sources()
+        for number in _SIGNALS:
+            signal.signal(number, self._on_signal)
+
+    def _remove_glib_sources(self) -> None:
+        for source in self._sources:
+            self._glib.source_remove(source)
+        self._sources = []
+
+    def stop(self) -> None:
+        self._remove_glib_sources()
         # GLib puts the default action back when it stops watching; restore breakd's.
-        for number, handler in previous.items():
-            signal.signal(number, handler if handler is not None else on_signal)
+        for number, handler in self._previous.items():
+            signal.signal(number, handler if handler is not None else self._on_signal)
+
+
+class _NoSignalWatch(SignalWatch):
+    """Off the main thread Python cannot set signal handlers; the caller's stay."""
+
+    def start(self) -> None:
+        pass
+
+    def without_main_loop(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@contextmanager
+def stop_on_signals(daemon: Daemon, backend: str) -> Iterator[SignalWatch]:
+    """SIGTERM and SIGINT ask the daemon to stop while the tray runs."""
+    on_main = threading.current_thread() is threading.main_thread()
+    watch = (SignalWatch if on_main else _NoSignalWatch)(daemon, backend)
+    watch.start()
+    try:
+        yield watch
+    finally:
+        watch.stop()
