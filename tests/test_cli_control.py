@@ -13,7 +13,7 @@ from typing import cast
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.daemon import DaemonProcess, query, wait_for
+from support.daemon import DaemonProcess, breakd, query, status, wait_for
 
 from breakd.commands import COMMANDS, CommandHandler
 from breakd.config import user_config_file
@@ -21,18 +21,6 @@ from breakd.control.paths import socket_path
 from breakd.daemon import Daemon
 
 FAST = ["--set", "interval=1h", "--set", "breaks.length=10s", "--set", "natural_break=10m"]
-
-
-def breakd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
-    )
-
-
-def status() -> dict:
-    result = breakd("status", "--json")
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.fixture

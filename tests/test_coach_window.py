@@ -9,7 +9,6 @@ with xdotool, presses real keys and takes screenshots. Screenshots are kept in
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageGrab
+from support.screen import artifacts
 from support.xserver import XServer, require_tool
 
 from breakd.coach.base import BreakSession, CoachStep
@@ -39,13 +39,6 @@ SESSION = BreakSession(
 
 
 # --- helpers shared with test_coach_daemon.py ---------------------------------------------
-
-
-def artifacts(tmp_path: Path) -> Path:
-    """Where screenshots go: $BREAKD_TEST_ARTIFACTS if set, else the test's tmp_path."""
-    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def xdotool(*args: str, timeout: float = 15.0) -> str:

@@ -9,16 +9,14 @@ tray still takes the process down with it, marked as a known failure).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
-from support.daemon import DaemonProcess, log_path, wait_for
+from support.daemon import DaemonProcess, log_count, log_path, status, wait_for
 from support.sessionbus import Bus, MockService, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
@@ -55,23 +53,8 @@ def trayer(server: XServer) -> subprocess.Popen[bytes]:
     )
 
 
-def status() -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, "-m", "breakd", "status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
-
-
-def count(text: str) -> int:
-    return log_path().read_text().count(text) if log_path().exists() else 0
-
-
 def shown_more_than(before: int) -> bool:
-    return count("tray: icon shown") > before
+    return log_count("tray: icon shown") > before
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -90,7 +73,7 @@ def test_tray_host_and_notification_server_go_away_and_come_back(
         daemon.wait_log("tray: icon shown (gtk backend)")
         wait_for(lambda: reminders_at(server) >= 1, what="a reminder")
         for _ in range(2):
-            shown = count("tray: icon shown")
+            shown = log_count("tray: icon shown")
             stop(host)
             server.stop()
             daemon.wait_log("the system tray went away")

@@ -9,17 +9,15 @@ Mounting needs root (CI runs the suite as root); the tests fail saying so otherw
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.daemon import DaemonProcess, history_path, log_path, query, wait_for
+from support.daemon import DaemonProcess, breakd, history_path, log_path, query, status, wait_for
 
 from breakd.config import user_config_file
 
@@ -28,18 +26,6 @@ FAST = [
     "--set", "natural_break=10m", "--set", "activity.idle_source=always-present",
 ]  # fmt: skip
 NO_DESKTOP = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "DBUS_SESSION_BUS_ADDRESS": ""}
-
-
-def breakd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
-    )
-
-
-def status() -> dict[str, object]:
-    result = breakd("status", "--json")
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
 
 
 def start(daemons: list[DaemonProcess]) -> DaemonProcess:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import colorsys
 import itertools
-import os
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
+from support.screen import artifacts
 
 from breakd.tray.icon import PROGRESS_STEPS, IconState, icon_state, render, strip
 
@@ -28,13 +28,6 @@ STATES = [
     IconState("break"),
     IconState("away"),
 ]
-
-
-def artifacts(tmp_path: Path) -> Path:
-    """Where to keep images for people to look at: $BREAKD_TEST_ARTIFACTS, else tmp."""
-    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def pixels(picture: Image.Image) -> list[tuple[int, int, int, int]]:

@@ -8,12 +8,9 @@ the Debian package that has it.
 
 from __future__ import annotations
 
-import colorsys
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -21,8 +18,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageGrab
-from support.daemon import DaemonProcess, log_path, query, wait_for
+from support.daemon import DaemonProcess, breakd, log_count, log_path, query, status, wait_for
+from support.screen import artifacts, changed, grab, key, teal_share
 from support.sessionbus import Bus, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
@@ -36,29 +33,6 @@ STEADY = ["--set", "activity.idle_source=always-present", "--set", "interval=30m
 #: The gtk backend; the private bus has no accessibility bus for GTK to find, so GTK
 #: is told not to look (or it warns on stderr).
 GTK = {"PYSTRAY_BACKEND": "gtk", "NO_AT_BRIDGE": "1"}
-
-
-def artifacts(tmp_path: Path) -> Path:
-    """Where to keep images for people to look at: $BREAKD_TEST_ARTIFACTS, else tmp."""
-    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def breakd(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
-    )
-
-
-def status() -> dict[str, object]:
-    result = breakd("status", "--json")
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
-
-
-def log_count(text: str) -> int:
-    return log_path().read_text().count(text) if log_path().exists() else 0
 
 
 class TrayHost:
@@ -116,34 +90,6 @@ class TrayHost:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(5)
-
-
-def grab(server: XServer, box: tuple[int, int, int, int]) -> Image.Image:
-    """A screenshot of ``box`` (x, y, width, height) from the X server itself."""
-    x, y, width, height = box
-    return ImageGrab.grab(xdisplay=server.display).crop((x, y, x + width, y + height))
-
-
-def teal_share(picture: Image.Image) -> float:
-    """How much of the picture is breakd's teal (the icon), not trayer's grey tint."""
-    data = picture.convert("RGB").tobytes()
-    teal = 0
-    for i in range(0, len(data), 3):
-        h, s, v = colorsys.rgb_to_hsv(data[i] / 255, data[i + 1] / 255, data[i + 2] / 255)
-        teal += 0.42 < h < 0.54 and s > 0.4 and v > 0.3
-    return teal / (len(data) // 3)
-
-
-def changed(before: Image.Image, after: Image.Image) -> bool:
-    return ImageChops.difference(before.convert("RGB"), after.convert("RGB")).getbbox() is not None
-
-
-def key(*keys: str) -> None:
-    """Keys to whatever holds the keyboard (the open GTK menu grabs it)."""
-    xdotool = require_tool("xdotool", "xdotool")
-    for name in keys:
-        subprocess.run([xdotool, "key", name], check=True)
-        time.sleep(0.08)
 
 
 def open_menu(server: XServer, host: TrayHost) -> tuple[int, int, int, int]:

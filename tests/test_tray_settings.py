@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import ImageGrab
 from support.daemon import wait_for
+from support.screen import artifacts
 from support.xserver import XServer, require_tool
 
 from breakd.config import load_config
@@ -34,13 +35,6 @@ VALUES = {
     "reminders.remind_again": "5m",
     "breaks.natural_break": "5m",
 }
-
-
-def artifacts(tmp_path: Path) -> Path:
-    """Where to keep images for people to look at: $BREAKD_TEST_ARTIFACTS, else tmp."""
-    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def test_current_texts_are_written_the_way_the_file_writes_them() -> None:

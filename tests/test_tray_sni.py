@@ -10,10 +10,7 @@ its menu with the mouse and keyboard. Screenshots go to ``$BREAKD_TEST_ARTIFACTS
 from __future__ import annotations
 
 import colorsys
-import json
-import os
 import subprocess
-import sys
 import time
 import tomllib
 from collections.abc import Iterator
@@ -21,8 +18,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageGrab
-from support.daemon import DaemonProcess, log_path, query, wait_for
+from PIL import Image, ImageGrab
+from support.daemon import DaemonProcess, log_count, log_path, query, status, wait_for
+from support.screen import artifacts, changed, grab, key, teal_share
 from support.sessionbus import Bus, MockService, private_bus
 from support.sni import (
     MENU_PATH,
@@ -43,37 +41,6 @@ STEADY = ["--set", "activity.idle_source=always-present", "--set", "interval=30m
 #: No backend asked for: the daemon picks one as it would on a desktop.
 CHOSEN = {"PYSTRAY_BACKEND": ""}
 SHOWN = "tray: icon shown (sni backend)"
-
-
-def artifacts(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("BREAKD_TEST_ARTIFACTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def status() -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, "-m", "breakd", "status", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
-
-
-def log_count(text: str) -> int:
-    return log_path().read_text().count(text) if log_path().exists() else 0
-
-
-def teal_share(picture: Image.Image) -> float:
-    """How much of the picture is breakd's teal."""
-    data = picture.convert("RGB").tobytes()
-    teal = 0
-    for i in range(0, len(data), 3):
-        h, s, v = colorsys.rgb_to_hsv(data[i] / 255, data[i + 1] / 255, data[i + 2] / 255)
-        teal += 0.42 < h < 0.54 and s > 0.4 and v > 0.3
-    return teal / (len(data) // 3)
 
 
 def from_argb32(width: int, height: int, data: bytes) -> Image.Image:
@@ -315,15 +282,6 @@ def test_a_watcher_that_starts_late_or_restarts_gets_the_item_again(
 # --- a real StatusNotifierItem host ------------------------------------------------------
 
 
-def grab(server: XServer, box: tuple[int, int, int, int]) -> Image.Image:
-    x, y, width, height = box
-    return ImageGrab.grab(xdisplay=server.display).crop((x, y, x + width, y + height))
-
-
-def changed(before: Image.Image, after: Image.Image) -> bool:
-    return ImageChops.difference(before.convert("RGB"), after.convert("RGB")).getbbox() is not None
-
-
 def icon_box(server: XServer) -> tuple[int, int, int, int] | None:
     """Where breakd's teal icon is in the host's bar (x, y, width, height), if it is."""
     width = ImageGrab.grab(xdisplay=server.display).width
@@ -341,13 +299,6 @@ def icon_box(server: XServer) -> tuple[int, int, int, int] | None:
     if found is None or (found[2] - found[0]) < 12:
         return None
     return found[0], found[1], found[2] - found[0], found[3] - found[1]
-
-
-def key(*keys: str) -> None:
-    xdotool = require_tool("xdotool", "xdotool")
-    for name in keys:
-        subprocess.run([xdotool, "key", name], check=True)
-        time.sleep(0.1)
 
 
 def open_menu(server: XServer, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

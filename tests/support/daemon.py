@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -10,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -117,3 +118,22 @@ def daemons() -> Iterator[list[DaemonProcess]]:
     for daemon in started:
         if daemon.alive():
             daemon.kill()
+
+
+def breakd(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``breakd`` command (against the test's private folders) and capture it."""
+    return subprocess.run(
+        [sys.executable, "-m", "breakd", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+def status() -> dict[str, Any]:
+    """``breakd status --json`` of the running daemon."""
+    result = breakd("status", "--json")
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def log_count(text: str) -> int:
+    """How often ``text`` is in the daemon's log so far."""
+    return log_path().read_text().count(text) if log_path().exists() else 0
