@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 #: How often the tray asks for a fresh snapshot when nothing happens (sitting time grows).
 REFRESH_EVERY = 60.0
+#: The same while what it shows does not move with time (away, paused, off hours): only
+#: the day's figures can change then, at midnight.
+QUIET_REFRESH_EVERY = 15 * 60.0
+#: The states whose tooltip or menu counts time (sitting, time to the next break).
+TIME_SHOWING_STATES = ("counting", "due", "snoozed", "break")
 #: How long a tray host may take to show the icon before the log says none does.
 HOST_WAIT = 10.0
 #: The size the icon is drawn at until the tray says which size it shows.
@@ -196,7 +201,9 @@ class Tray:
     def _next_wait(self, started: float) -> float:
         if self._shown is None and not self._no_host_told:
             return max(0.1, min(REFRESH_EVERY, started + HOST_WAIT - time.monotonic()))
-        return REFRESH_EVERY
+        if self.cache.current.state in TIME_SHOWING_STATES:
+            return REFRESH_EVERY
+        return QUIET_REFRESH_EVERY
 
     def _show_state(self) -> None:
         snapshot = self.cache.current
