@@ -3,6 +3,7 @@ user's real config, history or autostart entries."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def private_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     runtime = home / "runtime"
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    if sys.platform == "darwin":  # platformdirs puts everything under ~/Library there
+        monkeypatch.setenv("HOME", str(home))
     site = home / "site"
     site.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(site))

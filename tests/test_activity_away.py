@@ -27,6 +27,8 @@ from breakd.activity.logind import LogindLockWatcher, LogindSleepWatcher
 from breakd.activity.screensaver import ScreenSaverWatcher
 from breakd.activity.select import start_away_watchers
 
+pytestmark = pytest.mark.linux_desktop
+
 WAIT = 3.0  # seconds: a signal crosses a local bus in milliseconds
 
 Event = tuple[str, str]

@@ -20,6 +20,8 @@ from breakd.activity.base import CALL_TIMEOUT, IdleUnavailable
 from breakd.activity.freedesktop import FreedesktopIdleMonitor
 from breakd.activity.gnome import GnomeIdleMonitor
 
+pytestmark = pytest.mark.linux_desktop
+
 
 @pytest.fixture
 def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bus]:

@@ -14,6 +14,8 @@ from breakd.activity.macos import MacIdleMonitor
 from breakd.activity.select import CHOICES, backend_order, choose_idle_monitor
 from breakd.activity.windows import WindowsIdleMonitor
 
+pytestmark = pytest.mark.linux_desktop
+
 
 @pytest.fixture
 def xvfb() -> Iterator[XServer]:

@@ -12,6 +12,8 @@ from support.xserver import XServer, require_tool, running_xvfb
 from breakd.activity.base import IdleUnavailable
 from breakd.activity.x11 import X11IdleMonitor
 
+pytestmark = pytest.mark.linux_desktop
+
 
 @pytest.fixture
 def xvfb(monkeypatch: pytest.MonkeyPatch) -> Iterator[XServer]:

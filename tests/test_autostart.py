@@ -50,6 +50,8 @@ from breakd.autostart.xdg import (
 from breakd.cli_autostart import register
 from breakd.resources import data_dir
 
+pytestmark = pytest.mark.linux_desktop
+
 #: A folder name with every kind of character the Exec quoting must survive (GLib
 #: itself cannot launch a program whose path holds "%", so that one is tested apart).
 AWKWARD_FOLDER = 'Fake Install $HOME (it\'s) #1 `x` "q" a\\b'

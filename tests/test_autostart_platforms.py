@@ -127,6 +127,7 @@ def systemd_analyze_verify(unit: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.linux_desktop
 def test_systemd_reads_the_program_path_with_spaces_as_written(tmp_path: Path) -> None:
     # systemd-analyze checks that ExecStart's program exists, so a pass means it
     # unquoted the path exactly; the missing path shows the check is really made.
@@ -147,6 +148,7 @@ def test_systemd_reads_the_program_path_with_spaces_as_written(tmp_path: Path) -
     )
 
 
+@pytest.mark.linux_desktop
 def test_systemd_backend_enable_status_disable(tmp_path: Path) -> None:
     launcher = executable(tmp_path / "a venv" / "bin" / "breakd")
     backend = SystemdAutostart(Launcher(launcher))

@@ -20,6 +20,8 @@ from breakd.config import user_config_file
 from breakd.control.paths import socket_path
 from breakd.daemon import Daemon
 
+pytestmark = pytest.mark.linux_desktop
+
 FAST = ["--set", "interval=1h", "--set", "breaks.length=10s", "--set", "natural_break=10m"]
 
 

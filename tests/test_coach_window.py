@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageGrab
+from support.daemon import wait_for
 from support.screen import artifacts
 from support.xserver import XServer, require_tool
 
 from breakd.coach.base import BreakSession, CoachStep
 from breakd.coach.protocol import WindowStart, encode, start_message
 from breakd.content import load_exercises
+
+pytestmark = pytest.mark.linux_desktop
 
 TITLE = "breakd — break"
 BACKGROUND = (0xF6, 0xF8, 0xF8)
@@ -107,6 +110,15 @@ def assert_looks_like_the_window(image: Image.Image) -> None:
     assert light > 0.5, f"only {light:.0%} of the window is its light background"
     assert dark > 400, f"only {dark} dark (text) pixels"
     assert accent > 100, f"only {accent} accent pixels"
+
+
+def drawn(image: Image.Image) -> Image.Image | None:
+    """``image`` when it shows the window drawn whole, else None (for ``wait_for``)."""
+    try:
+        assert_looks_like_the_window(image)
+    except AssertionError:
+        return None
+    return image
 
 
 def click_into(window: str) -> None:
@@ -234,7 +246,7 @@ def test_done_note_then_the_window_closes_itself(
     assert 0 < x < 60 and 0 < y < 60
     program.send(encode({"cmd": "over", "completed": True, "next_reminder_in": 1800}))
     told = time.monotonic()
-    time.sleep(0.5)
+    wait_for(lambda: geometry(window)[3] < height, 5, "the window to shrink to its note")
     done = screenshot(xserver, window, artifacts(tmp_path) / "coach-window-done.png")
     assert done.height < height, "the note is a small card, not the whole window"
     assert sum(near(p, BACKGROUND, 3) for p in rgb_pixels(done)) > done.width * done.height // 2

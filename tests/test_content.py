@@ -4,6 +4,7 @@ entry by entry so one broken user file costs only itself. Also ``breakd exercise
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -23,7 +24,9 @@ from breakd.content import (
 )
 from breakd.resources import data_dir
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# The source documents the exercises cite live outside the repository; CI points this
+# variable at them (.ci/run), and a plain clone runs every other test without them.
+SOURCE_DOCUMENTS_VARIABLE = "BREAKD_SOURCE_DOCUMENTS"
 CORE = {
     "seat-edge-lean": "seated",
     "knee-press": "seated",
@@ -34,15 +37,23 @@ CORE = {
 
 @pytest.fixture(scope="module")
 def seed_documents() -> dict[str, str]:
-    """The source documents by file name (CI checks them out in ../shared/seeds)."""
-    if not SEEDS.is_dir():
-        pytest.fail(
-            f"the source documents are missing: expected a folder {SEEDS} (shared/seeds "
-            "beside the repository) holding the .txt articles the exercises cite"
+    """The source documents by file name, from the folder ``$BREAKD_SOURCE_DOCUMENTS`` names.
+
+    Unset, the citation check is reported as not run (a plain clone has no documents);
+    set to a folder that is missing or empty, it fails.
+    """
+    folder = os.environ.get(SOURCE_DOCUMENTS_VARIABLE, "")
+    if not folder:
+        pytest.skip(
+            f"citations not checked: set {SOURCE_DOCUMENTS_VARIABLE} to the folder of the "
+            "source documents (.ci/run does)"
         )
-    documents = {path.name: path.read_text(encoding="utf-8") for path in SEEDS.glob("*.txt")}
+    seeds = Path(folder)
+    if not seeds.is_dir():
+        pytest.fail(f"{SOURCE_DOCUMENTS_VARIABLE}={folder}: no such folder")
+    documents = {path.name: path.read_text(encoding="utf-8") for path in seeds.glob("*.txt")}
     if not documents:
-        pytest.fail(f"{SEEDS} holds no .txt documents")
+        pytest.fail(f"{SOURCE_DOCUMENTS_VARIABLE}={folder} holds no .txt documents")
     return documents
 
 
@@ -96,7 +107,7 @@ def test_every_source_is_a_seed_document_and_one_of_its_sections(
 ) -> None:
     for e in shipped:
         assert e.source.document in seed_documents, (
-            f"{e.id} cites {e.source.document}, which is not in {SEEDS}"
+            f"{e.id} cites {e.source.document}, which is not among the source documents"
         )
         text = seed_documents[e.source.document].lower()
         assert e.source.section.lower() in text, (

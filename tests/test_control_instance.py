@@ -37,6 +37,8 @@ from breakd.control import (
 )
 from breakd.control.paths import lock_path, pipe_name, runtime_dir
 
+pytestmark = pytest.mark.linux_desktop
+
 NOBODY = 65534
 
 # A daemon in another process: it prints "won <pid>" or "lost <pid>", then holds on

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from support.daemon import wait_for
 
 from breakd.control import (
     CommandError,
@@ -30,6 +31,8 @@ from breakd.control import (
     socket_path,
 )
 from breakd.control.protocol import ERROR_CODES, MAX_LINE
+
+pytestmark = pytest.mark.linux_desktop
 
 SETTABLE = ("interval", "snooze")
 
@@ -332,7 +335,7 @@ def test_too_many_connections_get_busy_and_the_server_recovers(serve: Serve) -> 
     reply = json.loads(extra.rest_until_closed())
     assert reply["error"]["code"] == "busy"
     held.pop().close()
-    time.sleep(0.1)
+    wait_for(lambda: ping() is not None, 10, "the server to notice the closed connection")
     assert request("incr") == {"count": 1}
 
 

@@ -11,6 +11,8 @@ from support.daemon import DaemonProcess, query, wait_for
 from support.sessionbus import LOGIND_MANAGER, Bus, private_bus, spawn_logind
 from support.xserver import XServer, require_tool
 
+pytestmark = pytest.mark.linux_desktop
+
 
 def test_no_input_is_a_natural_break_and_input_starts_a_new_stretch(
     xserver: XServer, daemons: list[DaemonProcess], monkeypatch: pytest.MonkeyPatch
@@ -32,7 +34,6 @@ def test_no_input_is_a_natural_break_and_input_starts_a_new_stretch(
     )
     assert reason == "natural-break"
     assert query("SELECT * FROM breaks") == []  # a break only once the user is back
-    time.sleep(1)
     subprocess.run([xdotool, "mousemove", "200", "200"], check=True)
     [(kind, trigger, away_from, away_to)] = wait_for(
         lambda: query("SELECT kind, trigger, started_at, ended_at FROM breaks"),
@@ -46,6 +47,9 @@ def test_no_input_is_a_natural_break_and_input_starts_a_new_stretch(
     assert len(stretches) == 2 and stretches[1][1] is None
     assert stretches[1][0] == pytest.approx(away_to, abs=0.5)
     assert daemon.stop() == 0
+
+
+AWAY = 4  # seconds asleep that make a natural break in the suspend test
 
 
 @pytest.fixture
@@ -63,7 +67,7 @@ def test_suspend_is_a_natural_break_with_a_quiet_return(
     try:
         daemon = DaemonProcess(
             [
-                "--set", "natural_break=10s",
+                "--set", f"natural_break={AWAY}s",
                 "--set", "interval=2s",
                 "--set", "grace_after_return=6s",
                 "--set", "remind_again=1h",
@@ -73,13 +77,13 @@ def test_suspend_is_a_natural_break_with_a_quiet_return(
         daemon.wait_log("breakd started")
         wait_for(lambda: query("SELECT * FROM reminders"), what="a first reminder")
         logind.emit(LOGIND_MANAGER, "PrepareForSleep", "b", [True])
-        time.sleep(11)
+        time.sleep(AWAY + 1)  # asleep for longer than a natural break: the point of the test
         logind.emit(LOGIND_MANAGER, "PrepareForSleep", "b", [False])
         [(trigger, away_from, away_to)] = wait_for(
             lambda: query("SELECT trigger, started_at, ended_at FROM breaks"),
             what="the natural break",
         )
-        assert trigger == "suspend" and away_to - away_from >= 10
+        assert trigger == "suspend" and away_to - away_from >= AWAY
         [(later,)] = wait_for(
             lambda: query("SELECT shown_at FROM reminders WHERE id = 2"),
             timeout=15,

@@ -19,6 +19,8 @@ from support.xserver import XServer
 
 from breakd.content import load_exercises
 
+pytestmark = pytest.mark.linux_desktop
+
 TEMPLATE = str(Path(__file__).parent / "support" / "notification_template.py")
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"

@@ -20,6 +20,8 @@ from support.daemon import DaemonProcess, log_count, log_path, status, wait_for
 from support.sessionbus import Bus, MockService, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
+pytestmark = pytest.mark.linux_desktop
+
 TEMPLATE = str(Path(__file__).parent / "support" / "notification_template.py")
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"

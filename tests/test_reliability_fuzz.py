@@ -11,12 +11,15 @@ import json
 import socket
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.daemon import DaemonProcess
 
 from breakd.config import load_config, user_config_file
 from breakd.control.paths import socket_path
+
+pytestmark = pytest.mark.linux_desktop
 
 NO_DESKTOP = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "DBUS_SESSION_BUS_ADDRESS": ""}
 COMMANDS = ["status", "break", "snooze", "skip", "pause", "resume", "set", "ping", "quit?"]

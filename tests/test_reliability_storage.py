@@ -21,6 +21,8 @@ from support.daemon import DaemonProcess, breakd, history_path, log_path, query,
 
 from breakd.config import user_config_file
 
+pytestmark = pytest.mark.linux_desktop
+
 FAST = [
     "--set", "interval=2s", "--set", "remind_again=2s", "--set", "max_reminders=20",
     "--set", "natural_break=10m", "--set", "activity.idle_source=always-present",

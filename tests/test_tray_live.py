@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pytest
 from support.daemon import DaemonProcess, breakd, log_count, log_path, query, status, wait_for
-from support.screen import artifacts, changed, grab, key, teal_share
+from support.screen import artifacts, changed, grab, key, teal_share, wait_still
 from support.sessionbus import Bus, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
 from breakd.config import user_config_file
 from breakd.tray.pystray_tray import WATCHER, BackendChoice, choose_backend
+
+pytestmark = pytest.mark.linux_desktop
 
 TRAY_HEIGHT = 32
 TINT = (0x33, 0x33, 0x33)
@@ -101,7 +103,7 @@ def open_menu(server: XServer, host: TrayHost) -> tuple[int, int, int, int]:
     before = grab(server, below)
     subprocess.run([xdotool, "mousemove", str(x), str(y), "click", "3"], check=True)
     wait_for(lambda: changed(before, grab(server, below)), 10, "the menu to open")
-    time.sleep(0.2)
+    wait_still(server, below)
     return left, 0, x + 40 - left, TRAY_HEIGHT + 400
 
 

@@ -13,7 +13,6 @@ import logging
 import random
 import sys
 import threading
-import time
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,14 +80,12 @@ class Running:
         )
 
     def settle(self) -> None:
-        """Let the loop carry out everything posted so far, and one tick after it.
+        """Let the loop carry out everything posted so far, then one pass of its timers.
 
-        The loop ticks at the top of each pass, after the commands it found waiting; the
-        pause lets it get there before the second command wakes it again.
+        The pass runs on the owner thread as a command of its own, so it follows what
+        was posted before it however the loop's own passes fall.
         """
-        self.daemon.call(lambda: None)
-        time.sleep(0.02)
-        self.daemon.call(lambda: None)
+        self.daemon.call(self.daemon._step)
 
     def later(self, seconds: float) -> None:
         """Let time pass and have the tray learn of it (as its minute timer does)."""

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import ImageGrab
+from PIL import Image, ImageGrab
 from support.daemon import wait_for
-from support.screen import artifacts
+from support.screen import artifacts, changed
 from support.xserver import XServer, require_tool
 
 from breakd.config import load_config
@@ -26,6 +26,8 @@ from breakd.tray.settings_window import (
     open_config_file,
     validate,
 )
+
+pytestmark = pytest.mark.linux_desktop
 
 VALUES = {
     "reminders.interval": "30m",
@@ -125,14 +127,17 @@ class Window:
     def key(self, *names: str) -> None:
         subprocess.run([self.xdotool, "key", "--delay", "30", *names], check=True)
 
-    def screenshot(self, path: Path) -> None:
+    def picture(self) -> Image.Image:
         shell = subprocess.run(
             [self.xdotool, "getwindowgeometry", "--shell", self.id], capture_output=True, text=True
         ).stdout
         values = dict(line.split("=", 1) for line in shell.split())
         x, y, width, height = (int(values[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
         grab = ImageGrab.grab(xdisplay=self.server.display)
-        grab.crop((x, y, x + width, y + height)).save(path)
+        return grab.crop((x, y, x + width, y + height))
+
+    def screenshot(self, path: Path) -> None:
+        self.picture().save(path)
 
     def finish(self) -> tuple[int, str]:
         out, _ = self.process.communicate(timeout=10)
@@ -156,8 +161,9 @@ def test_the_window_refuses_a_bad_value_then_saves_a_good_one(
 ) -> None:
     # The first field ("Remind me after") has the focus, its text selected.
     window.type("soon")
+    typed = window.picture()
     window.key("Return")
-    time.sleep(0.5)
+    wait_for(lambda: changed(typed, window.picture()), 10, "the window to show the problem")
     assert window.process.poll() is None, "a bad value must not close the window"
     window.screenshot(artifacts(tmp_path) / "tray-settings-error.png")
     window.key(*["BackSpace"] * 4)

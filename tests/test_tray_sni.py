@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import colorsys
 import subprocess
-import time
 import tomllib
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageGrab
 from support.daemon import DaemonProcess, log_count, log_path, query, status, wait_for
-from support.screen import artifacts, changed, grab, key, teal_share
+from support.screen import artifacts, changed, grab, key, teal_share, wait_still
 from support.sessionbus import Bus, MockService, private_bus
 from support.sni import (
     MENU_PATH,
@@ -35,6 +34,8 @@ from support.xserver import XServer, require_tool
 
 from breakd.config import user_config_file
 from breakd.tray.pystray_tray import WATCHER, choose_backend
+
+pytestmark = pytest.mark.linux_desktop
 
 #: The daemon's own settings for these tests: no dependence on X idle time.
 STEADY = ["--set", "activity.idle_source=always-present", "--set", "interval=30m"]
@@ -310,7 +311,7 @@ def open_menu(server: XServer, box: tuple[int, int, int, int]) -> tuple[int, int
     before = grab(server, area)
     subprocess.run([xdotool, "mousemove", str(x), str(y), "click", "3"], check=True)
     wait_for(lambda: changed(before, grab(server, area)), 10, "the menu to open")
-    time.sleep(0.3)  # let it finish drawing
+    wait_still(server, area)
     return left, 0, area[2], SniHost.HEIGHT + 420
 
 

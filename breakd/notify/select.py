@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -24,11 +25,19 @@ def session_bus_available(environ: Mapping[str, str]) -> bool:
 
 
 def plyer_can_deliver(environ: Mapping[str, str], platform: str) -> str | None:
-    """Why plyer cannot show anything here, or None if it can."""
-    if platform.startswith("linux") and not (
-        session_bus_available(environ) or shutil.which("notify-send")
-    ):
-        return "no D-Bus session bus and no notify-send"
+    """Why plyer cannot show anything here, or None if it can.
+
+    On Linux plyer speaks to the notification server over the session bus with
+    dbus-python, or else runs notify-send, which needs that bus too: without a bus
+    nothing would ever show.
+    """
+    if platform.startswith("linux"):
+        if not session_bus_available(environ):
+            return "no D-Bus session bus"
+        if importlib.util.find_spec("dbus") is None and not shutil.which(
+            "notify-send", path=environ.get("PATH")
+        ):
+            return "neither dbus-python nor notify-send (package libnotify-bin) is installed"
     return None
 
 

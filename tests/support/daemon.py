@@ -10,10 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from breakd.control.client import ControlError, DaemonNotRunning, ping, request
 
 T = TypeVar("T")
 
@@ -38,6 +41,19 @@ def query(sql: str) -> list[tuple]:
         return []  # the schema is not there yet
     finally:
         db.close()
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """Run with ``env`` as the process environment, so paths resolve as the daemon's do."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def wait_for(check: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
@@ -69,6 +85,8 @@ class DaemonProcess:
         flags = [] if first_run else ["--no-autostart"]
         self.args = [sys.executable, "-m", "breakd", *flags, *args]
         self.env = {**os.environ, **(env or {})}
+        # What an earlier daemon wrote to the shared log is not evidence about this one.
+        self._log_start = log_path().stat().st_size if log_path().exists() else 0
         self.process = subprocess.Popen(
             self.args,
             env=self.env,
@@ -84,14 +102,45 @@ class DaemonProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def log(self) -> str:
+        """What this daemon has written to the log so far (nothing from earlier runs)."""
+        if not log_path().exists():
+            return ""
+        with log_path().open("rb") as file:
+            file.seek(self._log_start)
+            return file.read().decode(errors="replace")
+
     def wait_log(self, text: str, timeout: float = 20.0) -> str:
+        """Wait until this daemon has logged ``text``; return its log so far."""
+
         def found() -> str:
             if not self.alive():
                 raise AssertionError(f"breakd exited early:\n{self.output()}")
-            content = log_path().read_text() if log_path().exists() else ""
+            content = self.log()
             return content if text in content else ""
 
-        return wait_for(found, timeout, f"{text!r} in the log")
+        return wait_for(found, timeout, f"{text!r} in the log of pid {self.pid}")
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait until this process (not an earlier one) answers ``ping`` and then ``status``.
+
+        The owner thread answers ``status`` only after start-up, so by then the history has
+        been recovered and the first sample taken.
+        """
+
+        def answers() -> bool:
+            if not self.alive():
+                raise AssertionError(f"breakd exited early:\n{self.output()}")
+            with _environment(self.env):
+                if ping(timeout=2.0) != self.pid:
+                    return False
+                try:
+                    request("status", timeout=5.0)
+                except (ControlError, DaemonNotRunning):
+                    return False  # busy: still starting
+                return True
+
+        wait_for(answers, timeout, f"breakd pid {self.pid} to answer ping and status")
 
     def kill(self) -> None:
         """kill -9: no chance to clean up."""

@@ -30,6 +30,20 @@ def changed(before: Image.Image, after: Image.Image) -> bool:
     return ImageChops.difference(before.convert("RGB"), after.convert("RGB")).getbbox() is not None
 
 
+def wait_still(server: XServer, box: tuple[int, int, int, int], timeout: float = 10.0) -> None:
+    """Wait until ``box`` looks the same in two screenshots in a row: drawing has finished."""
+    deadline = time.monotonic() + timeout
+    previous = grab(server, box)
+    while True:
+        time.sleep(0.1)  # the interval between two looks, not a guess at drawing time
+        current = grab(server, box)
+        if not changed(previous, current):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screen in {box} kept changing for {timeout:.0f}s")
+        previous = current
+
+
 def teal_share(picture: Image.Image) -> float:
     """How much of the picture is breakd's teal (its icon), not a tray's background."""
     data = picture.convert("RGB").tobytes()
