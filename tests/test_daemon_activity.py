@@ -49,7 +49,7 @@ def test_no_input_is_a_natural_break_and_input_starts_a_new_stretch(
     assert daemon.stop() == 0
 
 
-AWAY = 4  # seconds asleep that make a natural break in the suspend test
+AWAY = 10  # seconds away that make a natural break (the shortest the setting allows)
 
 
 @pytest.fixture

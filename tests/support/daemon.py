@@ -147,7 +147,7 @@ class DaemonProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self, timeout: float = 10.0) -> int:
+    def stop(self, timeout: float = 30.0) -> int:
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout)
