@@ -65,9 +65,11 @@ class DaemonProcess:
         env: dict[str, str] | None = None,
         *,
         first_run: bool = False,
+        wrapper: Sequence[str] = (),
     ) -> None:
         flags = [] if first_run else ["--no-autostart"]
-        self.args = [sys.executable, "-m", "breakd", *flags, *args]
+        # ``wrapper`` runs it through another command, e.g. setpriv as another user.
+        self.args = [*wrapper, sys.executable, "-m", "breakd", *flags, *args]
         self.env = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             self.args,
