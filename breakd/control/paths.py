@@ -181,8 +181,9 @@ def find_socket() -> tuple[Path, tuple[str, ...]]:
     """For the client: the socket in the first trusted folder that has one.
 
     Looks where :func:`prepare_runtime_dir` may have put it, in the same order, with the
-    same checks (without creating anything). Returns the path to try (the usual one when
-    neither has a socket) and why folders were passed over.
+    same checks (without creating anything). Returns the path to try and why folders
+    were passed over; when no trusted folder has a socket, the path is one that is
+    trusted or missing (never a socket in a folder that failed the checks).
     """
     passed_over: list[str] = []
     for folder in (runtime_dir(), fallback_runtime_dir()):
@@ -196,4 +197,5 @@ def find_socket() -> tuple[Path, tuple[str, ...]]:
         candidate = folder / SOCKET_NAME
         if os.path.lexists(candidate):
             return candidate, tuple(passed_over)
-    return socket_path(), tuple(passed_over)
+    usual = fallback_runtime_dir() / SOCKET_NAME if passed_over else socket_path()
+    return usual, tuple(passed_over)
