@@ -31,7 +31,7 @@ from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import Daemon, PlannedBreak
 from breakd.durations import humanize
 from breakd.engine import Refused
-from breakd.files import narrow_private_tree, private_folders
+from breakd.files import prepare_private_folders
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -160,7 +160,7 @@ def run_daemon(
         if control is None:
             return 0
     # Before the log file is opened: it, the history and their folders are private.
-    narrowed = narrow_private_tree(private_folders())
+    narrowed = prepare_private_folders()
     log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
     if narrowed:
         log.warning(

@@ -134,6 +134,15 @@ def private_folders() -> list[Path]:
     ]
 
 
+def prepare_private_folders() -> list[Path]:
+    """Create breakd's private folders (0700) and narrow what is in them; what was narrowed."""
+    folders = private_folders()
+    for folder in folders:
+        with contextlib.suppress(OSError):  # each user of a folder reports its own failure
+            make_private_dir(folder)
+    return narrow_private_tree(folders)
+
+
 def create_private_file(path: Path) -> None:
     """Create ``path`` empty and 0600 if it is missing (so what is written later is private)."""
     try:

@@ -27,6 +27,7 @@ from pathlib import Path
 import platformdirs
 
 from breakd import APP_NAME
+from breakd.files import make_private_dir
 
 APP_DIR = "breakd"
 SOCKET_NAME = "control.sock"
@@ -170,7 +171,7 @@ def prepare_runtime_dir() -> RuntimeChoice:
     except OSError as error:
         reason = str(error)
     fallback = fallback_runtime_dir()
-    fallback.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(fallback.parent)
     ensure_private_dir(fallback)
     return RuntimeChoice(
         fallback, f"{reason}; the control socket is in {fallback} instead, which is private"
