@@ -219,3 +219,31 @@ def test_a_write_killed_halfway_leaves_no_temporary_file_after_the_next_write(
     assert breakd("set", "interval", "45m").returncode == 0
     assert 'interval = "45m"' in target.read_text()
     assert leftovers(target.parent, dotfile.parent) == []
+
+
+def test_only_temporary_files_of_dead_writers_are_cleaned_up(tmp_path: Path) -> None:
+    """A live writer's file is never taken from under it; a dead one's always goes."""
+    from breakd.files import write_atomically
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    target = folder / "config.toml"
+    live = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(30)
+    try:
+        mine = folder / f".config.toml.breakd-{live.pid}-0a1b2c3d.tmp"
+        gone = folder / f".config.toml.breakd-{dead.pid}-0a1b2c3d.tmp"
+        other = folder / ".config.toml.swp"  # an editor's, not breakd's naming
+        for path in (mine, gone, other):
+            path.write_text("half")
+        write_atomically(target, b"x = 1\n", None)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["config.toml", mine.name, other.name]
+        )
+        assert mode(target) == 0o600
+    finally:
+        live.kill()
+        live.wait(30)
