@@ -328,6 +328,7 @@ def test_too_many_connections_get_busy_and_the_server_recovers(serve: Serve) -> 
     held = [Line() for _ in range(3)]
     for client in held:  # make sure all three are accepted before the next one
         assert client.ask({"v": 1, "cmd": "ping"})["ok"]
+        client.send(b'{"v": 1, "cmd"')  # mid-request, so none is idle enough to evict
     extra = Line()
     reply = json.loads(extra.rest_until_closed())
     assert reply["error"]["code"] == "busy"
