@@ -25,12 +25,13 @@ from breakd.coach.select import choose_runner
 from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
 from breakd.content import load_exercises
-from breakd.control.paths import socket_path
+from breakd.control.paths import prepare_runtime_dir
 from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import Daemon, PlannedBreak
 from breakd.durations import humanize
 from breakd.engine import Refused
+from breakd.files import prepare_private_folders
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -106,8 +107,14 @@ def open_store() -> HistoryStore | None:
         return None
 
 
-def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
-    """The CLI's way in; None (with the message printed) when breakd already runs."""
+def open_control_channel(
+    owner: list[Daemon], notes: list[str] | None = None
+) -> ControlServer | None:
+    """The CLI's way in; None (with the message printed) when breakd already runs.
+
+    The socket's folder is created private and verified; when the usual one cannot be
+    trusted, the one inside the user's home is used and ``notes`` says why, for the log.
+    """
 
     def handle(request: Request) -> dict[str, Any]:
         if not owner:
@@ -121,7 +128,10 @@ def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
         except Refused as error:
             raise CommandError("refused", str(error)) from None
 
-    server = ControlServer(socket_path(), handle, allowed_commands=COMMANDS)
+    choice = prepare_runtime_dir()
+    if choice.note is not None and notes is not None:
+        notes.append(choice.note)
+    server = ControlServer(choice.socket, handle, allowed_commands=COMMANDS)
     try:
         server.start()
     except AlreadyRunning as running:
@@ -140,15 +150,27 @@ def run_daemon(
 ) -> int:
     """Run breakd until it is told to stop; ``autostart=False`` is ``--no-autostart``."""
     owner: list[Daemon] = []
+    control_notes: list[str] = []
     try:
-        control = open_control_channel(owner)
+        control = open_control_channel(owner, control_notes)
     except OSError as error:
         control = None
         print(f"breakd: the control channel is off ({error})", file=sys.stderr)
     else:
         if control is None:
             return 0
+    # Before the log file is opened: it, the history and their folders are private.
+    narrowed = prepare_private_folders()
     log_path = configure_logging(config.settings.log_level, to_stderr=foreground)
+    if narrowed:
+        log.warning(
+            "other users could read %d of breakd's files and folders; made them private"
+            " (folders 0700, files 0600): %s",
+            len(narrowed),
+            ", ".join(str(path) for path in narrowed[:10]) + (" ..." if len(narrowed) > 10 else ""),
+        )
+    for note in control_notes:
+        log.warning("control channel: %s", note)
     if control is None:
         log.warning("control channel off: `breakd status` and friends will not reach this daemon")
 

@@ -26,7 +26,7 @@ import platformdirs
 
 from breakd import APP_NAME
 from breakd.durations import DurationError, format_duration, parse_duration
-from breakd.files import write_atomically
+from breakd.files import make_private_dir, write_atomically
 from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -566,12 +566,14 @@ def store_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> Non
 
 
 def _atomic_write(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` in one step, keeping the file's permissions."""
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o600
-    write_atomically(target, text.encode("utf-8"), mode)
+    """Replace ``target`` with ``text`` in one step, keeping the file's mode and group.
+
+    A symlinked file (a dotfiles repository) is written through the link; a new file is
+    0600 in a 0700 folder, since it is nobody else's business how the user sits.
+    """
+    if not target.is_symlink():
+        make_private_dir(target.parent)
+    write_atomically(target, text.encode("utf-8"), None)
 
 
 def describe_settings(loaded: LoadedConfig) -> list[tuple[str, str, str]]:

@@ -1,17 +1,33 @@
-"""Logging: a rotating file in the user's log folder, and stderr when asked."""
+"""Logging: a rotating file in the user's log folder, and stderr when asked.
+
+The log says when the user sat and took breaks: its folder is 0700 and every file of it
+(rotated ones included) is created 0600, whatever the umask.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import sys
 from pathlib import Path
 
 import platformdirs
 
 from breakd import APP_NAME
+from breakd.files import PRIVATE_FILE, make_private_dir
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are born 0600 (the stock handler's follow the umask)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.baseFilename, flags, PRIVATE_FILE)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def log_file_path() -> Path:
@@ -29,8 +45,8 @@ def configure_logging(level: str, *, to_stderr: bool) -> Path | None:
     path: Path | None = log_file_path()
     assert path is not None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        make_private_dir(path.parent)
+        file_handler = PrivateRotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
         file_handler.setFormatter(formatter)

@@ -29,6 +29,7 @@ from breakd.engine import (
     StretchStarted,
     UserAction,
 )
+from breakd.files import create_private_file, make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class HistoryStore:
     # --- opening -------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.path.parent)
         try:
             return self._connect_and_migrate()
         except sqlite3.DatabaseError as error:
@@ -128,6 +129,8 @@ class HistoryStore:
             return self._connect_and_migrate()
 
     def _connect_and_migrate(self) -> sqlite3.Connection:
+        # SQLite gives -wal, -shm and journals the main file's mode: 0600 makes them all private.
+        create_private_file(self.path)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA busy_timeout = 2000")

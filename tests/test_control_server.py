@@ -331,12 +331,40 @@ def test_too_many_connections_get_busy_and_the_server_recovers(serve: Serve) -> 
     held = [Line() for _ in range(3)]
     for client in held:  # make sure all three are accepted before the next one
         assert client.ask({"v": 1, "cmd": "ping"})["ok"]
+        client.send(b'{"v": 1, "cmd"')  # mid-request, so none is idle enough to evict
     extra = Line()
     reply = json.loads(extra.rest_until_closed())
     assert reply["error"]["code"] == "busy"
     held.pop().close()
     wait_for(lambda: ping() is not None, 10, "the server to notice the closed connection")
     assert request("incr") == {"count": 1}
+
+
+def test_a_refusal_over_the_limit_carries_the_request_id(serve: Serve) -> None:
+    """Before: the refusal had id null and breakd's client called it "a different request"."""
+    serve(max_connections=1)
+    busy = Line()
+    busy.send(b'{"v": 1, "id": "half", "cmd"')  # mid-request: never evicted
+    extra = Line()
+    extra.send(b'{"v": 1, "id": "mine", "cmd": "incr"}\n')
+    reply = json.loads(extra.rest_until_closed())
+    assert (reply["id"], error_code(reply)) == ("mine", "busy")
+    silent = Line()  # says nothing: refused after a short wait, with the id it never sent
+    assert json.loads(silent.rest_until_closed())["id"] is None
+    busy.send(b': "incr"}\n')
+    assert busy.reply()["result"] == {"count": 1}
+
+
+def test_a_full_server_evicts_the_longest_idle_connection_for_a_new_one(serve: Serve) -> None:
+    """Idle connections left open must not lock the user out of their own breakd."""
+    serve(max_connections=2)
+    oldest, newer = Line(), Line()
+    assert oldest.ask({"v": 1, "cmd": "ping"})["ok"]
+    assert newer.ask({"v": 1, "cmd": "ping"})["ok"]
+    # The client retries its busy refusals until the idle ones are old enough to evict.
+    assert request("incr") == {"count": 1}
+    assert oldest.rest_until_closed() == b""
+    assert newer.ask({"v": 1, "cmd": "get"})["ok"]
 
 
 # --- handlers that fail or hang -----------------------------------------------------------

@@ -18,6 +18,7 @@ import platformdirs
 
 from breakd import APP_NAME
 from breakd.autostart.base import AutostartBackend, AutostartError
+from breakd.files import PRIVATE_FILE, create_private_file, make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ def first_run_marker() -> Path:
 def remember_choice(marker: Path | None = None) -> None:
     """Record that the user chose (``breakd autostart enable|disable``): no first-run enable."""
     marker = marker or first_run_marker()
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.touch()
+    make_private_dir(marker.parent)
+    create_private_file(marker)
 
 
 def enable_on_first_run(
@@ -70,9 +71,9 @@ def enable_on_first_run(
         return False
     marker = marker or first_run_marker()
     try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(marker.parent)
         # O_EXCL: of two breakd processes starting at once, only one goes on.
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
         return False
     except OSError as error:

@@ -3,8 +3,12 @@
 On Unix it is a socket in ``$XDG_RUNTIME_DIR/breakd`` (a per-user 0700 folder that the
 login manager empties at logout); without one, in ``/run/user/<uid>/breakd`` when that
 exists and is ours, else in ``<tmp>/breakd-<uid>``, a 0700 folder we create and check.
-Anyone who can connect can snooze or stop the user's reminders, so the folder is
-refused unless it is a real directory, owned by us, closed to everyone else.
+Anyone who can connect can snooze or stop the user's reminders, and anyone who can put
+a socket there can answer in breakd's name, so the folder is used only when it is a
+real directory, owned by us, closed to everyone else. Another user can create
+``/tmp/breakd-<uid>`` first: then the daemon moves to a folder inside the user's own
+home (:func:`fallback_runtime_dir`), and the client, which checks the same folders the
+same way, finds it there.
 On Windows it is a named pipe whose name carries the user name; the pipe's own
 security descriptor, not its name, is what keeps other users out (windows_pipe.py).
 """
@@ -17,7 +21,13 @@ import re
 import stat
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+import platformdirs
+
+from breakd import APP_NAME
+from breakd.files import make_private_dir
 
 APP_DIR = "breakd"
 SOCKET_NAME = "control.sock"
@@ -60,6 +70,11 @@ def runtime_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"{APP_DIR}-{_uid()}"
 
 
+def fallback_runtime_dir() -> Path:
+    """The folder used when the usual one cannot be trusted: in the user's own home."""
+    return platformdirs.user_state_path(APP_NAME) / "run"
+
+
 def socket_path() -> Path:
     """The control socket's path; the client uses it as is, the server creates its folder."""
     return runtime_dir() / SOCKET_NAME
@@ -96,6 +111,15 @@ def ensure_private_dir(path: Path) -> Path:
         pass
     else:
         os.chmod(path, 0o700)  # mkdir's mode went through the umask
+    check_private_dir(path)
+    return path
+
+
+def check_private_dir(path: Path) -> None:
+    """Raise UnsafeDirectory unless ``path`` is a real folder of ours that only we can enter.
+
+    ``lstat``, not ``stat``: a symlink is refused, whoever it points to.
+    """
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         raise UnsafeDirectory(f"{path} is a symbolic link; breakd wants a real folder there")
@@ -103,12 +127,76 @@ def ensure_private_dir(path: Path) -> Path:
         raise UnsafeDirectory(f"{path} is not a folder; remove it and start breakd again")
     if info.st_uid != _uid():
         raise UnsafeDirectory(
-            f"{path} belongs to uid {info.st_uid}, not to you (uid {_uid()}); breakd will"
-            " not put its control socket there"
+            f"{path} belongs to {describe_uid(info.st_uid)}, not to you (uid {_uid()}); breakd"
+            " will not put its control socket there"
         )
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         raise UnsafeDirectory(
             f"{path} is open to other users (mode {mode:03o}); run `chmod 700 {path}`"
         )
-    return path
+
+
+def describe_uid(uid: int) -> str:
+    """``uid 1001 (mallory)``, or just ``uid 1001`` when it has no name."""
+    try:
+        import pwd
+
+        return f"uid {uid} ({pwd.getpwuid(uid).pw_name})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    """The daemon's socket folder, and (``note``) why the usual one was passed over."""
+
+    folder: Path
+    note: str | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.folder / SOCKET_NAME
+
+
+def prepare_runtime_dir() -> RuntimeChoice:
+    """For the daemon: the usual folder, created 0700 and verified, or the home fallback.
+
+    The usual folder is passed over when it cannot be made private (another user made
+    it first, or a symlink by its name). Raises OSError when the fallback fails too.
+    """
+    usual = runtime_dir()
+    try:
+        return RuntimeChoice(ensure_private_dir(usual))
+    except OSError as error:
+        reason = str(error)
+    fallback = fallback_runtime_dir()
+    make_private_dir(fallback.parent)
+    ensure_private_dir(fallback)
+    return RuntimeChoice(
+        fallback, f"{reason}; the control socket is in {fallback} instead, which is private"
+    )
+
+
+def find_socket() -> tuple[Path, tuple[str, ...]]:
+    """For the client: the socket in the first trusted folder that has one.
+
+    Looks where :func:`prepare_runtime_dir` may have put it, in the same order, with the
+    same checks (without creating anything). Returns the path to try and why folders
+    were passed over; when no trusted folder has a socket, the path is one that is
+    trusted or missing (never a socket in a folder that failed the checks).
+    """
+    passed_over: list[str] = []
+    for folder in (runtime_dir(), fallback_runtime_dir()):
+        try:
+            check_private_dir(folder)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            passed_over.append(str(error))
+            continue
+        candidate = folder / SOCKET_NAME
+        if os.path.lexists(candidate):
+            return candidate, tuple(passed_over)
+    usual = fallback_runtime_dir() / SOCKET_NAME if passed_over else socket_path()
+    return usual, tuple(passed_over)

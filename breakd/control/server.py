@@ -24,7 +24,6 @@ import queue
 import selectors
 import socket
 import stat
-import struct
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ from typing import Any
 
 from breakd import __version__
 from breakd.control.paths import ensure_private_dir, lock_path
+from breakd.control.peer import peer_credentials
 from breakd.control.protocol import (
     BUSY,
     INTERNAL,
@@ -65,11 +65,12 @@ _OUT_HIGH = 256 * 1024
 _RECV_SIZE = 64 * 1024
 #: How long start() waits for a live daemon's ping reply, and for a lock holder's pid.
 _PROBE_TIMEOUT = 2.0
-# struct ucred from SO_PEERCRED: pid_t, uid_t, gid_t (uid and gid are unsigned).
-_UCRED = struct.Struct("iII")
-# macOS: SOL_LOCAL, LOCAL_PEERCRED (struct xucred), LOCAL_PEERPID, from <sys/un.h>.
-_SOL_LOCAL, _LOCAL_PEERCRED, _LOCAL_PEERPID = 0, 0x001, 0x002
-_XUCRED_SIZE = 76  # u_int version, uid_t uid, short ngroups (+2 padding), gid_t groups[16]
+
+#: A connection over the limit waits this long for its request line (to echo its id).
+_REFUSE_WAIT = 0.5
+#: A connection idle this long may be closed to make room for a new one.
+_EVICT_AFTER = 1.0
+_TOO_MANY = "breakd has too many open connections; try again shortly"
 
 # os.umask is process-wide: two binds in this process must not interleave their umasks.
 _UMASK_LOCK = threading.Lock()
@@ -185,8 +186,9 @@ class _Connection:
     call: int | None = None  # token of the handler call in flight
     call_id: RequestId = None
     call_cmd: str = ""
-    call_deadline: float = 0.0
+    call_deadline: float = 0.0  # of the call in flight; of the wait for a refused request
     events: int = 0  # what the selector watches this socket for
+    refusing: bool = False  # admitted over the limit: read its request, answer busy, close
 
 
 _LISTENER = "listener"
@@ -282,7 +284,7 @@ class ControlServer:
         lock_fd = _take_lock(lock_path(path), str(path))
         try:
             _clear_stale_socket(path)
-            listener = _bind(path)
+            listener = _bind(path, self.max_connections)
         except BaseException:
             os.close(lock_fd)
             raise
@@ -431,7 +433,7 @@ class ControlServer:
         if self._accept_paused_until:
             wake_at = min(wake_at, self._accept_paused_until)
         for conn in self._conns.values():
-            if conn.call is not None:
+            if conn.call is not None or (conn.refusing and not conn.closing):
                 wake_at = min(wake_at, conn.call_deadline)
             else:
                 wake_at = min(wake_at, conn.last_active + self.idle_timeout)
@@ -479,15 +481,57 @@ class ControlServer:
                 sock.close()
                 continue
             sock.setblocking(False)
-            if len(self._conns) >= self.max_connections:
-                log.warning("refused a control connection: %d already open", len(self._conns))
-                with contextlib.suppress(OSError):
-                    sock.send(encode_error(None, BUSY, "breakd has too many open connections"))
-                sock.close()
-                continue
-            conn = _Connection(next(self._keys), sock, pid, time.monotonic())
+            now = time.monotonic()
+            conn = _Connection(next(self._keys), sock, pid, now)
+            if self._serving_count() >= self.max_connections and not self._evict_idle(now):
+                if self._refusing_count() >= self.max_connections:
+                    log.warning("refused a control connection: %d open", len(self._conns))
+                    with contextlib.suppress(OSError):
+                        sock.send(encode_error(None, BUSY, _TOO_MANY))
+                    sock.close()
+                    continue
+                # Read its request first, so the refusal carries the id the client waits for.
+                conn.refusing = True
+                conn.call_deadline = now + _REFUSE_WAIT
             self._conns[conn.key] = conn
             self._update(conn)
+
+    def _serving_count(self) -> int:
+        return sum(1 for conn in self._conns.values() if not conn.refusing)
+
+    def _refusing_count(self) -> int:
+        return sum(1 for conn in self._conns.values() if conn.refusing)
+
+    def _evict_idle(self, now: float) -> bool:
+        """Make room by closing the connection that has waited longest with nothing to do.
+
+        Why evict rather than shorten the idle timeout: connections left open (a crashed
+        script, a greedy tool, a ``socat`` session forgotten in a terminal) would still
+        lock the user out of ``breakd status`` for as long as the timeout, and a short
+        timeout would cut off slow but honest clients even when there is room. Evicting
+        only when full costs nothing until then and makes room at once. A connection is
+        evictable only between requests (no command running, no reply or partial line
+        pending) and after :data:`_EVICT_AFTER`, so a client that has just connected
+        and is about to send is never cut off.
+        """
+        idle = [
+            conn
+            for conn in self._conns.values()
+            if not conn.refusing
+            and conn.call is None
+            and not conn.out
+            and conn.splitter.pending == 0
+            and now - conn.last_active >= _EVICT_AFTER
+        ]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda conn: conn.last_active)
+        log.debug(
+            "closed the control connection idle longest (%.1f s) to make room for a new one",
+            now - oldest.last_active,
+        )
+        self._close(oldest)
+        return True
 
     def _on_ready(self, conn: _Connection, mask: int) -> None:
         try:
@@ -532,6 +576,9 @@ class ControlServer:
 
     def _pump(self, conn: _Connection) -> None:
         """Serve the complete lines already received, one at a time, in order."""
+        if conn.refusing:
+            self._refuse(conn)
+            return
         while (
             conn.open
             and conn.call is None
@@ -554,6 +601,32 @@ class ControlServer:
                     break
                 line = rest  # the client half-closed after an unterminated last line
             self._serve_line(conn, line)
+        self._update(conn)
+
+    def _refuse(self, conn: _Connection, *, waited_out: bool = False) -> None:
+        """Answer a connection admitted over the limit with ``busy``, then hang up.
+
+        The reply carries the request's id when its line arrived (or the client
+        half-closed) in time; a client that said nothing within :data:`_REFUSE_WAIT`
+        gets it with id null.
+        """
+        if conn.closing or not conn.open:
+            self._update(conn)
+            return
+        request_id: RequestId = None
+        try:
+            line = conn.splitter.next_line()
+        except ProtocolError:  # too long to be a request: no id to read from it
+            line, waited_out = None, True
+        if line is None and conn.eof:
+            line = conn.splitter.rest() or None
+        if line is None and not conn.eof and not waited_out:
+            self._update(conn)
+            return
+        if line is not None:
+            request_id = _readable_id(line)
+        conn.closing = True
+        self._send(conn, encode_error(request_id, BUSY, _TOO_MANY))
         self._update(conn)
 
     def _serve_line(self, conn: _Connection, line: bytes) -> None:
@@ -594,7 +667,12 @@ class ControlServer:
 
     def _expire(self, now: float) -> None:
         for conn in list(self._conns.values()):
-            if conn.call is not None:
+            if conn.refusing:
+                if now >= conn.call_deadline and not conn.closing:
+                    self._refuse(conn, waited_out=True)
+                elif now - conn.last_active >= self.idle_timeout:
+                    self._close(conn)  # a refusal the client never reads
+            elif conn.call is not None:
                 if now >= conn.call_deadline:
                     log.warning(
                         "control command %r took over %.1f s; answered timeout",
@@ -662,18 +740,7 @@ class ControlServer:
 
 def _peer_credentials(sock: socket.socket) -> tuple[int | None, int | None]:
     """The connecting process's (pid, uid), or None where this OS cannot say."""
-    so_peercred = getattr(socket, "SO_PEERCRED", None)
-    if so_peercred is not None:
-        pid, uid, _gid = _UCRED.unpack(sock.getsockopt(socket.SOL_SOCKET, so_peercred, _UCRED.size))
-        return (pid if pid > 0 else None), uid
-    if sys.platform == "darwin":
-        raw = sock.getsockopt(_SOL_LOCAL, _LOCAL_PEERCRED, _XUCRED_SIZE)
-        version, uid = struct.unpack_from("=II", raw)
-        pid = sock.getsockopt(_SOL_LOCAL, _LOCAL_PEERPID)
-        if version != 0:  # an xucred layout this code does not know
-            return pid, None
-        return pid, uid
-    return None, None
+    return peer_credentials(sock)
 
 
 def _take_lock(path: Path, address: str) -> int:
@@ -761,8 +828,20 @@ def _ping_pid(sock: socket.socket) -> int | None:
     return pid if isinstance(pid, int) and not isinstance(pid, bool) else peer_pid
 
 
-def _bind(path: Path) -> socket.socket:
-    """A listening socket at ``path`` that only its owner can ever connect to."""
+def _readable_id(line: bytes) -> RequestId:
+    """The id of a request line, when it can be read at all (for a refusal to carry)."""
+    try:
+        return decode_request(line).id
+    except ProtocolError as error:
+        return error.request_id
+
+
+def _bind(path: Path, backlog: int) -> socket.socket:
+    """A listening socket at ``path`` that only its owner can ever connect to.
+
+    ``backlog`` is the connection cap: a burst of that many clients waits in the
+    kernel's queue instead of being turned away with EAGAIN.
+    """
     if sys.platform == "win32":
         raise OSError("Unix sockets only; Windows uses windows_pipe")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -774,7 +853,7 @@ def _bind(path: Path) -> socket.socket:
             finally:
                 os.umask(old)
         os.chmod(path, 0o600)
-        sock.listen(16)
+        sock.listen(backlog)
         sock.setblocking(False)
     except BaseException:
         sock.close()

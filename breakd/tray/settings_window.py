@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from typing import IO, Any
 
 from breakd.commands import SETTABLE
 from breakd.config import ChoiceKind, Settings, find_spec, load_config, user_config_file
+from breakd.files import PRIVATE_FILE, make_private_dir
 from breakd.opener import open_with_desktop
 
 log = logging.getLogger(__name__)
@@ -149,14 +151,16 @@ def open_config_file(path: Path | None = None, platform: str = sys.platform) -> 
     """Open the user's config file in the desktop's editor (created, commented, if new)."""
     target = path or user_config_file()
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(target.parent)
         try:
-            with target.open("x", encoding="utf-8") as handle:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(
                     "# breakd settings; see `breakd config show` for every key and its value.\n"
                 )
-        except FileExistsError:
-            pass
     open_with_desktop(target, platform)
 
 

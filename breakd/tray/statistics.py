@@ -7,6 +7,7 @@ the history in a thread of its own, so neither the tray nor the daemon waits for
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from breakd import APP_NAME
+from breakd.files import PRIVATE_FILE, make_private_dir
 from breakd.opener import open_with_desktop
 from breakd.stats import collect, has_history_tables, last_days, open_read_only
 
@@ -41,9 +43,12 @@ def write_week_chart(history: Path, interval: float, out: Path, now: datetime) -
             raise sqlite3.OperationalError(f"{history} holds no breakd history yet")
         report = collect(db, first, last, interval, now=now)
     image = render_report(report, now=now)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out.parent)  # the chart shows when the user sat: 0700, and 0600 files
     partial = out.with_suffix(".part.png")
-    image.save(partial, format="PNG")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as handle:
+        image.save(handle, format="PNG")
     partial.replace(out)
     return out
 

@@ -81,9 +81,11 @@ class DaemonProcess:
         env: dict[str, str] | None = None,
         *,
         first_run: bool = False,
+        wrapper: Sequence[str] = (),
     ) -> None:
         flags = [] if first_run else ["--no-autostart"]
-        self.args = [sys.executable, "-m", "breakd", *flags, *args]
+        # ``wrapper`` runs it through another command, e.g. setpriv as another user.
+        self.args = [*wrapper, sys.executable, "-m", "breakd", *flags, *args]
         self.env = {**os.environ, **(env or {})}
         # What an earlier daemon wrote to the shared log is not evidence about this one.
         self._log_start = log_path().stat().st_size if log_path().exists() else 0
