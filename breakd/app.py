@@ -28,7 +28,7 @@ from breakd.content import load_exercises
 from breakd.control.paths import socket_path
 from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
-from breakd.daemon import Daemon, PlannedBreak
+from breakd.daemon import Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.engine import Refused
 from breakd.logsetup import configure_logging
@@ -120,6 +120,8 @@ def open_control_channel(owner: list[Daemon]) -> ControlServer | None:
             raise CommandError("bad-arguments", str(error)) from None
         except Refused as error:
             raise CommandError("refused", str(error)) from None
+        except NotRun as error:
+            raise CommandError(BUSY, str(error)) from None
 
     server = ControlServer(socket_path(), handle, allowed_commands=COMMANDS)
     try:
