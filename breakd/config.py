@@ -304,7 +304,7 @@ def find_spec(name: str) -> Spec:
         return short[0]
     close = difflib.get_close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ConfigError(f"unknown setting {name!r}{hint} (see `breakd config show`)")
+    raise ConfigError(f"unknown setting {_quote(name)}{hint} (see `breakd config show`)")
 
 
 # --- problems ------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def read_config_bytes(path: Path) -> bytes | None:
             "cannot be read: permission denied (check the file's permissions)"
         ) from None
     except OSError as error:
-        if error.errno == errno.ELOOP:
+        if error.errno == getattr(errno, "ELOOP", None):
             raise Unreadable("is a loop of symbolic links; it never reaches a file") from None
         raise Unreadable(f"cannot be opened: {error.strerror or error}") from None
     try:
@@ -637,8 +637,10 @@ def _refuse(layer: Layer, error: Unreadable) -> None:
 
 def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], layer: Layer) -> None:
     for section, body in document.items():
+        # Past the problems shown, skip the (slow) "did you mean" for the ones only counted.
+        hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section, SECTIONS, n=1)
+            close = difflib.get_close_matches(section[:100], SECTIONS, n=1) if hints else []
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             layer.problems.append(
                 Problem(
@@ -661,7 +663,8 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
             line = lines.get(key, lines.get(f"[{key}]"))
             spec = SPECS_BY_KEY.get(key)
             if spec is None:
-                close = difflib.get_close_matches(name, known, n=1)
+                hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
+                close = difflib.get_close_matches(name[:100], known, n=1) if hints else []
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 layer.problems.append(
                     Problem(
@@ -878,9 +881,11 @@ def prepare_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> U
     else:
         # Check with the same reader breakd loads settings with (it also refuses what
         # would make tomlkit recurse too deep) before tomlkit sees the text.
-        refused = [p for p in layer_from_bytes(original, target, "user").problems if p.key is None]
-        if refused:
-            raise ConfigError(f"{refused[0]}; fix it by hand first, breakd will not overwrite it")
+        checked = layer_from_bytes(original, target, "user")
+        if checked.ignored:
+            raise ConfigError(
+                f"{checked.problems[0]}; fix it by hand first, breakd will not overwrite it"
+            )
         if original.startswith(codecs.BOM_UTF8):
             bom = codecs.BOM_UTF8  # keep the file as the user's editor saved it
         try:
