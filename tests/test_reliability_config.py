@@ -27,7 +27,7 @@ from breakd.app import ContentPlanner
 from breakd.clock import FakeClock
 from breakd.commands import CommandHandler
 from breakd.config import MAX_CONFIG_BYTES, load_config, user_config_file, write_user_setting
-from breakd.daemon import Daemon, NotRun
+from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.notify.log_only import LogOnlyNotifier
 
 NO_DESKTOP = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "DBUS_SESSION_BUS_ADDRESS": ""}
@@ -318,7 +318,7 @@ def test_a_file_changed_between_reading_and_writing_is_not_overwritten(owner: Da
     path.write_text('[reminders]\nsnooze = "15m"\n')
     prepared = owner.prepare_setting("interval", "45m")
     path.write_text('# edited meanwhile\n[reminders]\nsnooze = "20m"\n')
-    with pytest.raises(Exception, match="changed while breakd was saving"):
+    with pytest.raises(SettingsFileChanged, match="changed while breakd was saving"):
         owner.call(lambda: owner.commit_setting(prepared, source="cli"))
     assert path.read_text() == '# edited meanwhile\n[reminders]\nsnooze = "20m"\n'
     assert owner.engine.settings.interval == DEFAULT_INTERVAL
