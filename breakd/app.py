@@ -28,7 +28,7 @@ from breakd.content import load_exercises
 from breakd.control.paths import prepare_runtime_dir
 from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
-from breakd.daemon import Daemon, PlannedBreak
+from breakd.daemon import Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.engine import Refused
 from breakd.files import prepare_private_folders
@@ -127,6 +127,8 @@ def open_control_channel(
             raise CommandError("bad-arguments", str(error)) from None
         except Refused as error:
             raise CommandError("refused", str(error)) from None
+        except NotRun as error:
+            raise CommandError(BUSY, str(error)) from None
 
     choice = prepare_runtime_dir()
     if choice.note is not None and notes is not None:

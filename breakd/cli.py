@@ -117,8 +117,13 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    files = [layer.source for layer in loaded.layers if layer.name in ("system", "user")]
-    print("config OK (" + ", ".join(files) + ")")
+    if loaded.files:
+        print("config OK (" + ", ".join(loaded.files) + ")")
+    else:
+        print(
+            "config OK: no settings file, so the defaults are in force"
+            f" (`breakd config show` lists them; your own file would be {user_config_file()})"
+        )
     return EXIT_OK
 
 

@@ -8,11 +8,13 @@ drives the CLI, so ``breakd snooze 10m`` and a script sending ``{"cmd": "snooze"
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Literal
 
 from breakd.config import ConfigError, find_spec
-from breakd.daemon import Daemon
+from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
 
 #: Settings the menu and ``breakd set`` may change, by their short names.
@@ -76,14 +78,14 @@ class CommandHandler:
         """Raises BadArguments or Refused with a message meant for the user."""
         return self._table[command](args)
 
-    def _on_owner(self, work: Callable[[], Any]) -> dict[str, Any]:
+    def _on_owner(self, work: Callable[[], Any], timeout: float | None = None) -> dict[str, Any]:
         daemon = self.daemon
 
         def run() -> dict[str, Any]:
             work()
             return daemon.status()
 
-        return daemon.call(run, self.timeout)
+        return daemon.call(run, self.timeout if timeout is None else timeout)
 
     def _status(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return self.daemon.call(self.daemon.status, self.timeout)
@@ -119,7 +121,24 @@ class CommandHandler:
                 " (edit the config file for the rest)"
             )
         daemon = self.daemon
-        return self._on_owner(lambda: daemon.change_setting(spec.key, value, source="cli"))
+        deadline = time.monotonic() + self.timeout
+        while True:
+            # Reading and editing the file happen here, off the owner thread; only the
+            # write and the switch to the new settings run there, all or nothing.
+            prepared = daemon.prepare_setting(spec.key, value)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NotRun(
+                    f"breakd could not prepare the change of {spec.key} in time; nothing"
+                    " was changed, try again"
+                )
+            try:
+                commit = partial(daemon.commit_setting, prepared, source="cli")
+                return self._on_owner(commit, left)
+            except SettingsFileChanged:
+                if time.monotonic() >= deadline:
+                    raise
+                # Another change (the tray, a second `breakd set`) came first: redo it.
 
     def _quit(self, args: Mapping[str, Any]) -> dict[str, Any]:
         self.daemon.request_stop()

@@ -12,9 +12,14 @@ the user's comments and order) and replaces the file atomically.
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import errno
+import json
 import os
 import re
+import reprlib
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +40,19 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 IDLE_SOURCES = ("auto", "x11", "gnome", "freedesktop", "windows", "macos", "always-present")
+
+#: A settings file is a few kilobytes; anything over this is refused unread, so a stray
+#: huge file can never stall the daemon (its size is checked before reading, and at most
+#: this many bytes plus one are ever read).
+MAX_CONFIG_BYTES = 1024 * 1024
+#: Settings nest two levels deep; the TOML parser recurses once per level, so a file
+#: nested far deeper is refused before it is parsed.
+MAX_NESTING = 32
+#: Problems reported per file; the rest are counted, so a file of garbage gives a
+#: readable report instead of thousands of lines.
+MAX_PROBLEMS_PER_FILE = 20
+#: Longest piece of the user's text quoted back in a message.
+SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -97,12 +115,14 @@ class DurationKind(Kind):
     def parse(self, raw: object) -> float:
         if not isinstance(raw, str):
             raise ValueError(f"got {_show(raw)}")
+        if len(raw) > SHOWN_CHARS:
+            raise ValueError(f"{_quote(raw)} is too long to be a duration")
         try:
             seconds = parse_duration(raw)
         except DurationError as error:
             raise ValueError(str(error)) from None
         if not self.minimum <= seconds <= self.maximum:
-            raise ValueError(f"{raw!r} is out of range")
+            raise ValueError(f"{_quote(raw)} is out of range")
         return seconds
 
     def to_toml(self, value: Any) -> Any:
@@ -122,14 +142,14 @@ class IntKind(Kind):
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError(f"got {_show(raw)}")
         if not self.minimum <= raw <= self.maximum:
-            raise ValueError(f"{raw} is out of range")
+            raise ValueError(f"{_cut(str(raw))} is out of range")
         return raw
 
     def from_text(self, text: str) -> int:
         try:
             number = int(text.strip())
         except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
+            raise ValueError(f"{_quote(text)} is not a whole number") from None
         return self.parse(number)
 
 
@@ -142,8 +162,12 @@ class ChoiceKind(Kind):
         return "one of " + ", ".join(f'"{c}"' for c in self.choices)
 
     def parse(self, raw: object) -> str:
-        if not isinstance(raw, str) or raw not in self.choices:
+        if not isinstance(raw, str):
             raise ValueError(f"got {_show(raw)}")
+        if raw not in self.choices:
+            close = difflib.get_close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
+            hint = f" (did you mean {_quote(close[0])}?)" if close else ""
+            raise ValueError(f"{_quote(raw)} is not one of the choices{hint}")
         return raw
 
 
@@ -160,7 +184,7 @@ class BoolKind(Kind):
         try:
             return words[text.strip().lower()]
         except KeyError:
-            raise ValueError(f"{text!r} is not true or false") from None
+            raise ValueError(f"{_quote(text)} is not true or false") from None
 
 
 class DaysKind(Kind):
@@ -172,7 +196,8 @@ class DaysKind(Kind):
         days: set[int] = set()
         for item in raw:
             if not isinstance(item, str) or item.lower() not in DAY_NAMES:
-                raise ValueError(f"{_show(item)} is not a day name")
+                shown = _quote(item) if isinstance(item, str) else _show(item)
+                raise ValueError(f"{shown} is not a day name")
             days.add(DAY_NAMES.index(item.lower()))
         return frozenset(days)
 
@@ -188,20 +213,42 @@ class ClockTimeKind(Kind):
     _PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
     def parse(self, raw: object) -> time:
-        match = self._PATTERN.match(raw) if isinstance(raw, str) else None
-        if match is None:
+        if not isinstance(raw, str):
             raise ValueError(f"got {_show(raw)}")
+        match = self._PATTERN.match(raw)
+        if match is None:
+            raise ValueError(f"{_quote(raw)} is not a time written HH:MM")
         return time(int(match.group(1)), int(match.group(2)))
 
     def to_toml(self, value: Any) -> Any:
         return f"{value.hour:02d}:{value.minute:02d}"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2  # a value nested hundreds deep must not recurse
+_REPR.maxlong = _REPR.maxstring = _REPR.maxother = SHOWN_CHARS
+
+
+def _cut(text: str) -> str:
+    """At most SHOWN_CHARS of the user's text, so a huge value cannot flood a message."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def _quote(text: str) -> str:
+    """A string value as it would be written in TOML (cut when long)."""
+    return json.dumps(_cut(text), ensure_ascii=False)
+
+
 def _show(raw: object) -> str:
+    """What the user wrote where something else was expected, e.g. 'a number (30)'."""
     kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
-        type(raw), f"a {type(raw).__name__}"
+        type(raw), "a table" if isinstance(raw, dict) else f"a {type(raw).__name__}"
     )
-    return f"{kind} ({raw!r})"
+    if isinstance(raw, str):
+        return f"{kind} ({_quote(raw)})"
+    if isinstance(raw, bool):
+        return f"{kind} ({'true' if raw else 'false'})"
+    return f"{kind} ({_cut(_REPR.repr(raw))})"
 
 
 # --- the schema --------------------------------------------------------------------
@@ -257,7 +304,7 @@ def find_spec(name: str) -> Spec:
         return short[0]
     close = difflib.get_close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ConfigError(f"unknown setting {name!r}{hint} (see `breakd config show`)")
+    raise ConfigError(f"unknown setting {_quote(name)}{hint} (see `breakd config show`)")
 
 
 # --- problems ------------------------------------------------------------------------
@@ -265,6 +312,10 @@ def find_spec(name: str) -> Spec:
 
 class ConfigError(Exception):
     """A request to read or change settings that cannot be carried out."""
+
+
+class ConfigChanged(ConfigError):
+    """The file changed after a change to it was prepared; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -275,9 +326,11 @@ class Problem:
     line: int | None
     key: str | None
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
         where = self.source + (f", line {self.line}" if self.line else "")
+        where += f", column {self.column}" if self.line and self.column else ""
         subject = f": {self.key}" if self.key else ""
         return f"{where}{subject}: {self.message}"
 
@@ -290,6 +343,9 @@ class Layer:
     source: str  # file path or "command line"
     values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line it was set on
+    found: bool = False  # the file exists (it may still be unreadable)
+    ignored: bool = False  # the whole file was refused (unreadable, too big, not TOML)
 
 
 @dataclass(frozen=True)
@@ -301,6 +357,24 @@ class LoadedConfig:
     @property
     def problems(self) -> list[Problem]:
         return [problem for layer in self.layers for problem in layer.problems]
+
+    @property
+    def files(self) -> list[str]:
+        """The settings files that exist (system-wide ones first), readable or not."""
+        return [layer.source for layer in self.layers if layer.found and layer.name != "default"]
+
+    def describe_sources(self) -> str:
+        """Where the settings in force come from, e.g. 'defaults only (no settings file)'."""
+        used = [layer.source for layer in self.layers[1:] if layer.found and not layer.ignored]
+        ignored = [layer.source for layer in self.layers if layer.ignored]
+        if any(layer.name == "command line" and layer.values for layer in self.layers):
+            used.append("--set flags")
+        text = ", ".join(["defaults", *used]) if used else "defaults only"
+        if not self.files:
+            text += " (no settings file found)"
+        if ignored:
+            text += "; ignored until fixed: " + ", ".join(ignored)
+        return text
 
 
 # --- paths -----------------------------------------------------------------------------
@@ -327,65 +401,252 @@ def system_config_files() -> list[Path]:
 # --- reading ----------------------------------------------------------------------------
 
 
-def _key_line(text: str, section: str, name: str | None) -> int | None:
-    """Best-effort line number of ``[section] name = ...`` (or of the section header)."""
+class Unreadable(Exception):
+    """A settings file that cannot be taken as text; the message is for the user."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MiB".replace(".0 MiB", " MiB")
+    return f"{count / 1024:.0f} KiB" if count >= 1024 else f"{count} bytes"
+
+
+def _too_big(count: int) -> str:
+    return (
+        f"is {_size(count)}, larger than the {_size(MAX_CONFIG_BYTES)} a settings file may be;"
+        " breakd did not read it"
+    )
+
+
+def read_config_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no file; Unreadable says why not.
+
+    Only a regular file is read, and only when it is at most MAX_CONFIG_BYTES: the size
+    is checked before reading and at most one byte more is read, so a huge file, a FIFO
+    or a device can never stall the reader.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise Unreadable(
+                f"is a symbolic link to {os.readlink(path)}, which does not exist"
+            ) from None
+        return None
+    except IsADirectoryError:
+        raise Unreadable("is a folder, not a file") from None
+    except PermissionError:
+        raise Unreadable(
+            "cannot be read: permission denied (check the file's permissions)"
+        ) from None
+    except OSError as error:
+        if error.errno == getattr(errno, "ELOOP", None):
+            raise Unreadable("is a loop of symbolic links; it never reaches a file") from None
+        raise Unreadable(f"cannot be opened: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Unreadable("is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable("is not a regular file (a device, pipe or socket)")
+        raise Unreadable(_too_big(info.st_size))
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        chunks: list[bytes] = []
+        remaining = MAX_CONFIG_BYTES + 1
+        try:
+            while remaining > 0 and (chunk := stream.read(remaining)):
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except OSError as error:
+            raise Unreadable(f"cannot be read: {error.strerror or error}") from None
+    data = b"".join(chunks)
+    if len(data) > MAX_CONFIG_BYTES:  # it grew after the size check
+        raise Unreadable(_too_big(len(data)))
+    return data
+
+
+def decode_config(data: bytes) -> str:
+    """UTF-8 text, a leading byte-order mark dropped (Windows editors write one)."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[start : error.start].decode("utf-8", "replace")) + 1
+        raise Unreadable(
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8",
+            line,
+            column,
+        ) from None
+
+
+# Tokens that matter for nesting: strings and comments (skipped whole, but their lines
+# counted), brackets, and what separates keys from values.
+_NESTING_TOKENS = re.compile(
+    r'"""(?:[^\\]|\\.)*?"""(?!")|\'\'\'.*?\'\'\'(?!\')'
+    r'|"(?:[^"\\\n]|\\.)*"?|\'[^\'\n]*\'?|\#[^\n]*|[\[\]{}\n.=,]',
+    re.DOTALL,
+)
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column) where the nesting first goes past MAX_NESTING, if it does.
+
+    Brackets and braces nest values; dots in a key (``a.b.c = 1``) nest tables. Both
+    make the TOML parser recurse or slow down, so both count.
+    """
+    if sum(text.count(c) for c in "[{.") <= MAX_NESTING:
+        return None
+    depth = dots = 0
+    in_key = True
+    line, line_start = 1, 0
+    for match in _NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            in_key = in_key or token == "{"
+            dots = 0
+        elif token in "]}":
+            depth = max(0, depth - 1)
+        elif token == ".":
+            dots += in_key
+        elif token == "=":
+            in_key, dots = False, 0
+        elif token == ",":
+            in_key, dots = True, 0
+        elif token == "\n":
+            line, line_start = line + 1, match.end()
+            in_key, dots = depth == 0, 0
+        elif "\n" in token:  # a multi-line string
+            line += token.count("\n")
+            line_start = match.start() + token.rfind("\n") + 1
+        if depth + dots > MAX_NESTING:
+            return line, match.start() - line_start + 1
+    return None
+
+
+def _parse_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, with every way it can fail turned into Unreadable."""
+    if where := _too_deep(text):
+        raise Unreadable(
+            f"is nested more than {MAX_NESTING} levels deep; settings need two", *where
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if found:
+            message = message[: found.start()]
+        what = message[:1].lower() + message[1:]
+        raise Unreadable(
+            f"is not valid TOML ({what})",
+            int(found.group(1)) if found else None,
+            int(found.group(2)) if found else None,
+        ) from None
+    except ValueError:  # e.g. an integer of thousands of digits
+        long_number = re.search(r"[0-9_]{4000,}", text)
+        line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
+        raise Unreadable("has a number too long to read", line) from None
+    except RecursionError:  # _too_deep should have caught it; never let it escape
+        raise Unreadable("is nested too deeply to read") from None
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of each ``[section]`` header and each key (with its section), in one pass.
+
+    Best effort: a key written in an inline table has no line of its own here.
+    """
+    lines: dict[str, int] = {}
     current = ""
     header = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
-    assignment = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+    assignment = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         if match := header.match(line):
             current = match.group(1).strip("\"' ")
-            if name is None and current == section:
-                return number
+            lines.setdefault(f"[{current}]", number)
             continue
-        if name is not None and (match := assignment.match(line)):
-            dotted = match.group(1).strip("\"'")
-            full = f"{current}.{dotted}" if current else dotted
-            if full == f"{section}.{name}":
-                return number
-    return None
+        if match := assignment.match(line):
+            parts = [part.strip().strip("\"'") for part in match.group(1).split(".")]
+            full = [current, *parts] if current else parts
+            for end in range(1, len(full) + 1):
+                lines.setdefault(".".join(full[:end]), number)
+    return lines
 
 
 def read_layer(path: Path, name: str, *, missing_ok: bool = True) -> Layer:
     """Read and validate one TOML file; every problem is collected, nothing is raised."""
-    layer = Layer(name=name, source=str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        data = read_config_bytes(path)
+    except Unreadable as error:
+        layer = Layer(name=name, source=str(path), found=True)
+        _refuse(layer, error)
+        return layer
+    if data is None:
+        layer = Layer(name=name, source=str(path))
         if not missing_ok:
             layer.problems.append(Problem(str(path), None, None, "file not found"))
         return layer
-    except (OSError, UnicodeDecodeError) as error:
-        layer.problems.append(Problem(str(path), None, None, f"cannot be read ({error})"))
-        return layer
+    return layer_from_bytes(data, path, name)
+
+
+def layer_from_bytes(data: bytes, path: Path, name: str) -> Layer:
+    """Validate a settings file's content as if read from ``path``."""
+    layer = Layer(name=name, source=str(path), found=True)
     try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        layer.problems.append(
-            Problem(
-                str(path),
-                int(found.group(1)) if found else None,
-                None,
-                f"not valid TOML ({error}); every setting in this file is ignored"
-                " until it is fixed",
-            )
-        )
+        text = decode_config(data)
+        document = _parse_toml(text)
+    except Unreadable as error:
+        _refuse(layer, error)
         return layer
-    _validate_document(document, text, layer)
+    _validate_document(document, _key_lines(text), layer)
+    if len(layer.problems) > MAX_PROBLEMS_PER_FILE:
+        hidden = len(layer.problems) - MAX_PROBLEMS_PER_FILE
+        del layer.problems[MAX_PROBLEMS_PER_FILE:]
+        layer.problems.append(
+            Problem(layer.source, None, None, f"{hidden} more problems like these not shown")
+        )
     return layer
 
 
-def _validate_document(document: Mapping[str, Any], text: str, layer: Layer) -> None:
+def _refuse(layer: Layer, error: Unreadable) -> None:
+    layer.ignored = True
+    layer.problems.append(
+        Problem(
+            layer.source,
+            error.line,
+            None,
+            f"{error}; every setting in this file is ignored until it is fixed",
+            error.column,
+        )
+    )
+
+
+def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], layer: Layer) -> None:
     for section, body in document.items():
+        # Past the problems shown, skip the (slow) "did you mean" for the ones only counted.
+        hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section, SECTIONS, n=1)
+            close = difflib.get_close_matches(section[:100], SECTIONS, n=1) if hints else []
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             layer.problems.append(
                 Problem(
                     layer.source,
-                    _key_line(text, section, None),
-                    f"[{section}]",
+                    lines.get(f"[{section}]", lines.get(section)),
+                    f"[{_cut(section)}]",
                     f"unknown section{hint}; known sections are "
                     + ", ".join(f"[{s}]" for s in SECTIONS),
                 )
@@ -393,22 +654,23 @@ def _validate_document(document: Mapping[str, Any], text: str, layer: Layer) -> 
             continue
         if not isinstance(body, dict):
             layer.problems.append(
-                Problem(layer.source, _key_line(text, "", section), section, "must be a [table]")
+                Problem(layer.source, lines.get(section), section, "must be a [table]")
             )
             continue
         known = [spec.name for spec in SCHEMA if spec.section == section]
         for name, raw in body.items():
             key = f"{section}.{name}"
-            line = _key_line(text, section, name)
+            line = lines.get(key, lines.get(f"[{key}]"))
             spec = SPECS_BY_KEY.get(key)
             if spec is None:
-                close = difflib.get_close_matches(name, known, n=1)
+                hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
+                close = difflib.get_close_matches(name[:100], known, n=1) if hints else []
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 layer.problems.append(
                     Problem(
                         layer.source,
                         line,
-                        key,
+                        f"{section}.{_cut(name)}",
                         f"unknown key{hint}; keys in [{section}] are {', '.join(known)}",
                     )
                 )
@@ -419,6 +681,9 @@ def _validate_document(document: Mapping[str, Any], text: str, layer: Layer) -> 
                 layer.problems.append(
                     Problem(layer.source, line, key, f"{error}; allowed: {spec.kind.allowed}")
                 )
+            else:
+                if line is not None:
+                    layer.lines[key] = line
 
 
 def command_line_layer(assignments: Iterable[str]) -> Layer:
@@ -451,8 +716,13 @@ def load_config(
     *,
     user_file: Path | None = None,
     system_files: Sequence[Path] | None = None,
+    user_data: bytes | None = None,
 ) -> LoadedConfig:
-    """Merge every layer into the settings in force; never raises for bad user input."""
+    """Merge every layer into the settings in force; never raises for bad user input.
+
+    ``user_data``, when given, stands for the user's file's content: the settings a
+    change would give, worked out before the file is written.
+    """
     default = read_layer(default_config_file(), "default", missing_ok=False)
     if default.problems or len(default.values) != len(SCHEMA):
         missing = sorted(set(SPECS_BY_KEY) - set(default.values))
@@ -464,34 +734,60 @@ def load_config(
     layers = [default]
     # $XDG_CONFIG_DIRS lists the most important folder first, so apply it last.
     layers += [read_layer(path, "system") for path in reversed(systems)]
-    layers.append(read_layer(user_file or user_config_file(), "user"))
+    user_path = user_file or user_config_file()
+    if user_data is None:
+        layers.append(read_layer(user_path, "user"))
+    else:
+        layers.append(layer_from_bytes(user_data, user_path, "user"))
     layers.append(command_line_layer(overrides))
     return _merge(layers)
+
+
+#: Keys checked together: one is only wrong next to the other.
+_WORKING_HOURS = ("working_hours.start", "working_hours.end")
 
 
 def _merge(layers: Sequence[Layer]) -> LoadedConfig:
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for layer in layers:
-        for key, value in layer.values.items():
-            candidate = {**values, key: value}
-            if layer.name != "default" and (reason := _cross_check(candidate)):
-                layer.problems.append(Problem(layer.source, None, key, reason))
-                continue
+        # A layer's keys are checked together: start = "18:00" with end = "20:00" is fine
+        # even though 18:00 is not before the end in force below it.
+        taken = dict(layer.values)
+        below = {key: name for key, name in origins.items() if key not in taken}
+        if layer.name != "default" and (reason := _cross_check({**values, **taken}, below)):
+            keys = [key for key in _WORKING_HOURS if key in taken]
+            lines = [layer.lines[key] for key in keys if key in layer.lines]
+            layer.problems.append(
+                Problem(
+                    layer.source,
+                    min(lines, default=None),
+                    " and ".join(keys),
+                    f"{reason}; {'these values are' if len(keys) > 1 else 'this value is'} ignored",
+                )
+            )
+            for key in keys:
+                del taken[key]
+        for key, value in taken.items():
             values[key] = value
             origins[key] = layer.name
     settings = Settings(**{SPECS_BY_KEY[k].attr: v for k, v in values.items()})
     return LoadedConfig(settings=settings, origins=origins, layers=list(layers))
 
 
-def _cross_check(values: Mapping[str, Any]) -> str | None:
-    start, end = values.get("working_hours.start"), values.get("working_hours.end")
-    if start is not None and end is not None and not start < end:
-        return (
-            f"working hours must start before they end (start {start:%H:%M}, end {end:%H:%M});"
-            " this value is ignored"
-        )
-    return None
+def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> str | None:
+    """Why these values cannot go together, or None."""
+    start, end = (values.get(key) for key in _WORKING_HOURS)
+    if start is None or end is None or start < end:
+        return None
+    # Say where a value not set in this layer comes from ("end 18:00 from default").
+    start_from, end_from = (
+        f" from {origins[key]}" if key in origins else "" for key in _WORKING_HOURS
+    )
+    return (
+        "working hours must start before they end, on the same day"
+        f" (start {start:%H:%M}{start_from}, end {end:%H:%M}{end_from})"
+    )
 
 
 def settings_with(settings: Settings, key: str, value: Any) -> Settings:
@@ -518,62 +814,112 @@ def display_value(spec: Spec, value: Any) -> str:
 # --- writing ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies one version of a file without reading it again."""
+
+    inode: int
+    size: int
+    modified_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp | None:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return None
+        return cls(info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """A setting ready to be written: the file's new content and the version it edits."""
+
+    spec: Spec
+    value: Any
+    path: Path
+    data: bytes
+    before: FileStamp | None
+
+
 def write_user_setting(key: str, text: str, *, path: Path | None = None) -> tuple[Spec, Any]:
     """Validate ``text`` for ``key`` and store it in the user's file, changing nothing else.
 
     Refuses (ConfigError) when the value is invalid or the user's file cannot be parsed:
     breakd must never overwrite a file it does not understand.
     """
+    change = prepare_user_setting(key, text, path=path)
+    commit_user_change(change)
+    return change.spec, change.value
+
+
+def prepare_user_setting(key: str, text: str, *, path: Path | None = None) -> UserChange:
+    """Everything a change needs that may take a while (reading, parsing), writing nothing."""
     spec = find_spec(key)
     try:
         value = spec.kind.from_text(text)
     except ValueError as error:
         raise ConfigError(f"{spec.key}: {error}; allowed: {spec.kind.allowed}") from None
-    store_user_value(spec, value, path=path)
-    return spec, value
+    return prepare_user_value(spec, value, path=path)
 
 
-def store_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> None:
-    """Write an already-validated value into the user's file, atomically."""
+def prepare_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> UserChange:
+    """The user's file with one already-validated value changed, as bytes to write."""
     import tomlkit  # only for writing: it costs the daemon memory it rarely needs
 
     target = path or user_config_file()
+    before = FileStamp.of(target)
     try:
-        original = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        original = None
+        original = read_config_bytes(target)
+    except Unreadable as error:
+        raise ConfigError(f"{target} {error}; breakd will not change it") from None
+    bom = b""
     if original is None:
         document = tomlkit.document()
         document.add(tomlkit.comment("breakd settings; see `breakd config show` for every key."))
         document.add(tomlkit.nl())
     else:
+        # Check with the same reader breakd loads settings with (it also refuses what
+        # would make tomlkit recurse too deep) before tomlkit sees the text.
+        checked = layer_from_bytes(original, target, "user")
+        if checked.ignored:
+            raise ConfigError(
+                f"{checked.problems[0]}; fix it by hand first, breakd will not overwrite it"
+            )
+        if original.startswith(codecs.BOM_UTF8):
+            bom = codecs.BOM_UTF8  # keep the file as the user's editor saved it
         try:
-            document = tomlkit.parse(original)
+            document = tomlkit.parse(decode_config(original))
         except Exception as error:
             raise ConfigError(
-                f"{target} is not valid TOML ({error}); fix it by hand first, breakd will not"
-                " overwrite it"
+                f"{target} is not valid TOML ({_cut(str(error))}); fix it by hand first,"
+                " breakd will not overwrite it"
             ) from None
-        if any(p.key is None for p in read_layer(target, "user").problems):
-            raise ConfigError(f"{target} cannot be parsed; fix it by hand first")
     if spec.section not in document:
         document.add(spec.section, tomlkit.table())
     table = document[spec.section]
     if not isinstance(table, (tomlkit.items.Table, tomlkit.items.InlineTable)):
         raise ConfigError(f"{target}: {spec.section} is not a table; fix it by hand first")
     table[spec.name] = spec.kind.to_toml(value)
-    _atomic_write(target, tomlkit.dumps(document))
+    data = bom + tomlkit.dumps(document).encode("utf-8")
+    return UserChange(spec, value, target, data, before)
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` in one step, keeping the file's mode and group.
+def commit_user_change(change: UserChange) -> None:
+    """Write a prepared change atomically, unless the file changed since it was read.
 
-    A symlinked file (a dotfiles repository) is written through the link; a new file is
-    0600 in a 0700 folder, since it is nobody else's business how the user sits.
+    The file keeps its mode and group; a symlinked file (a dotfiles repository) is
+    written through the link; a new file is 0600 in a 0700 folder, since it is nobody
+    else's business how the user sits.
     """
-    if not target.is_symlink():
-        make_private_dir(target.parent)
-    write_atomically(target, text.encode("utf-8"), None)
+    if FileStamp.of(change.path) != change.before:
+        raise ConfigChanged(
+            f"{change.path} changed while breakd was saving {change.spec.key}; nothing was"
+            " written, try again"
+        )
+    if not change.path.is_symlink():
+        make_private_dir(change.path.parent)
+    write_atomically(change.path, change.data, None)
 
 
 def describe_settings(loaded: LoadedConfig) -> list[tuple[str, str, str]]:

@@ -28,12 +28,15 @@ from breakd.clock import Clock
 from breakd.coach.base import BreakRunner, BreakSession, CoachStep
 from breakd.coach.log_only import LogOnlyRunner
 from breakd.config import (
+    ConfigChanged,
     ConfigError,
     LoadedConfig,
     Settings,
+    UserChange,
+    commit_user_change,
     find_spec,
     load_config,
-    write_user_setting,
+    prepare_user_setting,
 )
 from breakd.durations import humanize
 from breakd.engine import (
@@ -67,6 +70,9 @@ TOUCH_EVERY = 60.0
 HOLD_CHECK_EVERY = 15
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
+#: How long a caller waits for a command the owner thread has already started (after its
+#: own timeout): such work is short and bounded, and its real outcome must be reported.
+STARTED_GRACE = 30.0
 
 
 class Planner(Protocol):
@@ -83,6 +89,23 @@ class PlannedBreak:
     @property
     def exercise_ids(self) -> tuple[str, ...]:
         return tuple(step.exercise_id for step in self.steps)
+
+
+class NotRun(Exception):
+    """The owner thread did not get to a command in time; it was withdrawn, nothing changed."""
+
+
+class SettingsFileChanged(Refused):
+    """The user's file changed between preparing a setting and writing it; nothing written."""
+
+
+@dataclass(frozen=True)
+class PreparedSetting:
+    """A setting change worked out off the owner thread, ready to write and apply."""
+
+    change: UserChange
+    overrides: list[str]
+    config: LoadedConfig
 
 
 @dataclass
@@ -146,8 +169,23 @@ class Daemon:
         return command.future
 
     def call(self, function: Callable[[], T], timeout: float = 5.0) -> T:
-        """Submit and wait (for threads that need the answer, like the control socket)."""
-        return self.submit(function).result(timeout)
+        """Submit and wait (for threads that need the answer, like the control socket).
+
+        A command the owner has not started within ``timeout`` is withdrawn and NotRun
+        raised, so a caller told "too late" can rely on nothing having changed. One
+        already running is waited for and its real outcome returned: a reply of
+        "timed out" must never be followed by the change taking effect.
+        """
+        future = self.submit(function)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            if future.cancel():
+                raise NotRun(
+                    "breakd was busy and did not get to this command in time; nothing was"
+                    " changed, try again"
+                ) from None
+        return future.result(STARTED_GRACE)
 
     def request_stop(self) -> None:
         """Safe from any thread and from signal handlers."""
@@ -232,6 +270,7 @@ class Daemon:
         )
         for problem in self.config.problems:
             log.warning("config: %s", problem)
+        log.info("settings: %s", self.config.describe_sources())
         if self.store is not None:
             self._recover_stretch()
             stored = self.store.get_state("recent_exercises")
@@ -479,17 +518,39 @@ class Daemon:
 
     def change_setting(self, key: str, text: str, *, source: str) -> None:
         """Persist one setting in the user's file and put it in force at once."""
+        self.commit_setting(self.prepare_setting(key, text), source=source)
+
+    def prepare_setting(self, key: str, text: str) -> PreparedSetting:
+        """Read, edit and validate off the owner thread; writes nothing, changes nothing.
+
+        Reading and parsing the settings files is the slow part of a change, so the
+        control channel does it on its own thread and keeps the owner thread free.
+        """
         try:
-            spec, _ = write_user_setting(key, text)
+            change = prepare_user_setting(key, text)
         except ConfigError as error:
             raise Refused(str(error)) from None
         except (OSError, UnicodeError) as error:
-            # A settings file that is not text, or a folder that cannot be written:
-            # refuse with the reason rather than fail inside the daemon.
+            # A folder that cannot be read: refuse with the reason rather than fail.
             raise Refused(f"your settings file cannot be changed ({error})") from None
         # A --set flag for this key would hide the user's new choice: drop it.
-        self.overrides = [o for o in self.overrides if not _sets_key(o, spec.key)]
-        self.apply_settings(load_config(self.overrides), source=source)
+        overrides = [o for o in self.overrides if not _sets_key(o, change.spec.key)]
+        config = load_config(overrides, user_file=change.path, user_data=change.data)
+        return PreparedSetting(change, overrides, config)
+
+    def commit_setting(self, prepared: PreparedSetting, *, source: str) -> None:
+        """Write a prepared change and put it in force (owner thread): all or nothing."""
+        try:
+            commit_user_change(prepared.change)
+        except ConfigChanged as error:
+            raise SettingsFileChanged(str(error)) from None
+        except ConfigError as error:
+            raise Refused(str(error)) from None
+        except OSError as error:
+            # A folder that cannot be written: refuse with the reason, change nothing.
+            raise Refused(f"your settings file cannot be changed ({error})") from None
+        self.overrides = prepared.overrides
+        self.apply_settings(prepared.config, source=source)
 
     def apply_settings(self, config: LoadedConfig, *, source: str) -> None:
         old = self.engine.settings

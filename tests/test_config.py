@@ -216,3 +216,13 @@ def test_fuzzed_files_give_clear_errors_or_values(tmp_path: Path, body: dict) ->
     # Each key is either taken or explained once; an unknown section is explained once.
     expected = sum(len(keys) if section != "extra" else 1 for section, keys in body.items())
     assert len(layer.values) + len(layer.problems) == expected
+
+
+def test_a_file_of_many_mistakes_lists_twenty_and_counts_the_rest() -> None:
+    write_user("[reminders]\n" + "".join(f"k{i} = 1\n" for i in range(500)))
+    problems = load_config().problems
+    assert len(problems) == 21
+    assert str(problems[-1]).endswith("480 more problems like these not shown")
+    # Mistakes in single keys do not stop breakd from editing the file.
+    write_user_setting("interval", "45m")
+    assert load_config().settings.interval == 45 * 60
