@@ -1,13 +1,15 @@
 """The ``breakd`` command: run the daemon, inspect settings, talk to the running daemon.
 
 Exit codes: 0 success; 1 an error (a bad config file for ``config check``, a refused
-request); 2 a usage error; 3 no daemon is running.
+request); 2 a usage error (including a value the daemon refuses as a bad argument); 3 no
+daemon is running; 141 the reader of the output went away (``breakd status | head -1``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +27,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
+#: Whoever read the output stopped reading (``breakd status | head -1``): the status a
+#: shell gives a program killed by SIGPIPE, as ``cat`` and ``ls`` would end with.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,12 +147,39 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that went away early (``| head``) ends it quietly."""
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            # A broken pipe shows here, not at interpreter exit; this also covers
+            # argparse's --help and --version, which leave by SystemExit.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_run(args)
     result: int = args.func(args)
     return result
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the flush at exit cannot raise a second time."""
+    if sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        sys.stdout = None
 
 
 if __name__ == "__main__":
