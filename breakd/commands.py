@@ -118,6 +118,12 @@ class CommandHandler:
                 f"{key} cannot be changed while breakd runs; settable: {', '.join(SETTABLE)}"
                 " (edit the config file for the rest)"
             )
+        try:
+            # Checked here, before the owner thread, so a bad value is a bad argument
+            # (exit 2) and not a refusal; the daemon checks it again when it writes.
+            spec.kind.from_text(value)
+        except ValueError as error:
+            raise BadArguments(f"{spec.key}: {error}; allowed: {spec.kind.allowed}") from None
         daemon = self.daemon
         return self._on_owner(lambda: daemon.change_setting(spec.key, value, source="cli"))
 
