@@ -149,9 +149,9 @@ class Daemon:
         """Submit and wait (for threads that need the answer, like the control socket)."""
         return self.submit(function).result(timeout)
 
-    def request_stop(self) -> None:
-        """Safe from any thread and from signal handlers."""
-        self.submit(self._stop)
+    def request_stop(self, reason: str | None = None) -> None:
+        """Safe from any thread and from signal handlers; ``reason`` goes to the log."""
+        self.submit(lambda: self._stop(reason))
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -251,7 +251,9 @@ class Daemon:
                 self.store.close()
             log.info("breakd stopped")
 
-    def _stop(self) -> None:
+    def _stop(self, reason: str | None = None) -> None:
+        if reason is not None and not self._stopping:
+            log.info("stopping: %s", reason)
         self._stopping = True
 
     # --- scheduled jobs ------------------------------------------------------------------
