@@ -85,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     from breakd.cli_autostart import register as register_autostart
     from breakd.cli_control import register as register_control
     from breakd.cli_exercises import register as register_exercises
+    from breakd.cli_start import register as register_start
     from breakd.cli_stats import register as register_stats
 
+    register_start(commands)
     register_control(commands)
     register_stats(commands)
     register_exercises(commands)
