@@ -128,5 +128,5 @@ class CommandHandler:
         return self._on_owner(lambda: daemon.change_setting(spec.key, value, source="cli"))
 
     def _quit(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        self.daemon.request_stop()
+        self.daemon.request_stop("asked to quit over the control channel (`breakd quit`)")
         return {"stopping": True}

@@ -150,6 +150,7 @@ def test_quit_stops_cleanly(daemon: DaemonProcess) -> None:
     result = breakd("quit")
     assert result.returncode == 0 and "stopping" in result.stdout
     assert daemon.process.wait(10) == 0
+    assert "stopping: asked to quit over the control channel" in daemon.log()
     [(reason,)] = query("SELECT end_reason FROM stretches")
     assert reason == "shutdown"
     assert not socket_path().exists()
