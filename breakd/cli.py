@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
             "A quiet break reminder: watches how long you sit at the computer and offers a"
             " two-minute exercise break. With no command, starts the daemon."
         ),
-        epilog="Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running.",
+        epilog=(
+            "Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running,"
+            " 141 the output was cut short (| head)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"breakd {__version__}")
     parser.add_argument(
