@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
-            " two-minute exercise break. With no command, starts the daemon."
+            " two-minute exercise break. With no command, runs the daemon in this terminal;"
+            " `breakd start` runs it in the background."
         ),
         epilog=(
             "Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running,"
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = commands.add_parser("run", help="start the daemon (the default)")
+    run = commands.add_parser("run", help="run the daemon in this terminal (the default)")
     run.set_defaults(func=cmd_run)
 
     config = commands.add_parser("config", help="where the settings are, check them, show them")
