@@ -37,6 +37,7 @@ from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
 from breakd.planner import pick_reminder_exercise, plan_break
 from breakd.resources import data_dir
+from breakd.signals import STOP_SIGNALS, signal_reason
 from breakd.store import HistoryStore, HistoryUnavailable
 from breakd.tray.run import run_with_tray
 
@@ -233,10 +234,10 @@ def run_daemon(
     owner.append(daemon)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        daemon.request_stop()
+        daemon.request_stop(signal_reason(signum))
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    for number in STOP_SIGNALS:
+        signal.signal(number, stop)
     if sys.stderr is not None and sys.stderr.isatty() and not foreground:
         print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
     try:

@@ -1,13 +1,15 @@
 """The ``breakd`` command: run the daemon, inspect settings, talk to the running daemon.
 
 Exit codes: 0 success; 1 an error (a bad config file for ``config check``, a refused
-request); 2 a usage error; 3 no daemon is running.
+request); 2 a usage error (including a value the daemon refuses as a bad argument); 3 no
+daemon is running; 141 the reader of the output went away (``breakd status | head -1``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +27,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
+#: Whoever read the output stopped reading (``breakd status | head -1``): the status a
+#: shell gives a program killed by SIGPIPE, as ``cat`` and ``ls`` would end with.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,9 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
-            " two-minute exercise break. With no command, starts the daemon."
+            " two-minute exercise break. With no command, runs the daemon in this terminal;"
+            " `breakd start` runs it in the background."
         ),
-        epilog="Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running.",
+        epilog=(
+            "Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running,"
+            " 141 the output was cut short (| head)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"breakd {__version__}")
     parser.add_argument(
@@ -59,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = commands.add_parser("run", help="start the daemon (the default)")
+    run = commands.add_parser("run", help="run the daemon in this terminal (the default)")
     run.set_defaults(func=cmd_run)
 
     config = commands.add_parser("config", help="where the settings are, check them, show them")
@@ -80,8 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     from breakd.cli_autostart import register as register_autostart
     from breakd.cli_control import register as register_control
     from breakd.cli_exercises import register as register_exercises
+    from breakd.cli_start import register as register_start
     from breakd.cli_stats import register as register_stats
 
+    register_start(commands)
     register_control(commands)
     register_stats(commands)
     register_exercises(commands)
@@ -147,12 +158,39 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a reader that went away early (``| head``) ends it quietly."""
+    try:
+        try:
+            return _dispatch(argv)
+        finally:
+            # A broken pipe shows here, not at interpreter exit; this also covers
+            # argparse's --help and --version, which leave by SystemExit.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_run(args)
     result: int = args.func(args)
     return result
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the flush at exit cannot raise a second time."""
+    if sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        sys.stdout = None
 
 
 if __name__ == "__main__":

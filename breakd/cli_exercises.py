@@ -134,7 +134,7 @@ def describe(exercise: Exercise) -> str:
     if exercise.caution:
         lines.append(_field("Caution", exercise.caution))
     source = exercise.source
-    lines.append(_field("Source", f'{source.document}, section "{source.section}"'))
+    lines.append(_field("Source", f'{source.cited}, section "{source.section}"'))
     lines.append(_field("Safety", load_safety().short))
     return "\n".join(lines)
 

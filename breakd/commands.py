@@ -120,6 +120,12 @@ class CommandHandler:
                 f"{key} cannot be changed while breakd runs; settable: {', '.join(SETTABLE)}"
                 " (edit the config file for the rest)"
             )
+        try:
+            # Checked here, before the owner thread, so a bad value is a bad argument
+            # (exit 2) and not a refusal; the daemon checks it again when it writes.
+            spec.kind.from_text(value)
+        except ValueError as error:
+            raise BadArguments(f"{spec.key}: {error}; allowed: {spec.kind.allowed}") from None
         daemon = self.daemon
         deadline = time.monotonic() + self.timeout
         while True:
@@ -141,5 +147,5 @@ class CommandHandler:
                 # Another change (the tray, a second `breakd set`) came first: redo it.
 
     def _quit(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        self.daemon.request_stop()
+        self.daemon.request_stop("asked to quit over the control channel (`breakd quit`)")
         return {"stopping": True}

@@ -74,10 +74,17 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """Where an exercise is described: a document file name and its section heading."""
+    """Where an exercise is described: a document file name, its section heading, and the
+    document's title (what people recognise; the file name is only for finding it)."""
 
     document: str
     section: str
+    title: str | None = None
+
+    @property
+    def cited(self) -> str:
+        """The document as a reader names it: its title, else its file name."""
+        return self.title or self.document
 
 
 @dataclass(frozen=True)
@@ -430,10 +437,11 @@ def _validate_entry(
         check.fail("source", "missing (a table with document and section)")
     elif isinstance(raw["source"], dict):
         source_raw = raw["source"]
-        check.unknown_keys(source_raw, ("document", "section"), "source.")
+        check.unknown_keys(source_raw, ("document", "title", "section"), "source.")
         source = Source(
             check.text(source_raw, "document", "source.document"),
             check.text(source_raw, "section", "source.section"),
+            check.text(source_raw, "title", "source.title") if "title" in source_raw else None,
         )
     else:
         check.table(raw["source"], "source")

@@ -187,9 +187,9 @@ class Daemon:
                 ) from None
         return future.result(STARTED_GRACE)
 
-    def request_stop(self) -> None:
-        """Safe from any thread and from signal handlers."""
-        self.submit(self._stop)
+    def request_stop(self, reason: str | None = None) -> None:
+        """Safe from any thread and from signal handlers; ``reason`` goes to the log."""
+        self.submit(lambda: self._stop(reason))
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -290,7 +290,9 @@ class Daemon:
                 self.store.close()
             log.info("breakd stopped")
 
-    def _stop(self) -> None:
+    def _stop(self, reason: str | None = None) -> None:
+        if reason is not None and not self._stopping:
+            log.info("stopping: %s", reason)
         self._stopping = True
 
     # --- scheduled jobs ------------------------------------------------------------------

@@ -75,6 +75,16 @@ def data_home() -> Path:
     return Path(os.environ["XDG_DATA_HOME"])
 
 
+def assert_icons_installed() -> None:
+    """The icon theme has breakd's SVG and its 256x256 PNG, copied from the shipped ones."""
+    apps = data_home() / "icons" / "hicolor"
+    svg = apps / "scalable" / "apps" / "breakd.svg"
+    png = apps / "256x256" / "apps" / "breakd.png"
+    assert svg.read_bytes() == (data_dir("icons") / "breakd.svg").read_bytes()
+    assert png.read_bytes() == (data_dir("icons") / "breakd.png").read_bytes()
+    assert sorted(icon_paths()) == sorted([svg, png])
+
+
 def validate(path: Path) -> None:
     """Run the real desktop-file-validate; fail (not skip) when it is missing."""
     tool = shutil.which("desktop-file-validate")
@@ -203,8 +213,8 @@ def test_enable_writes_a_valid_entry_that_runs_the_launcher(tmp_path: Path) -> N
     assert values["Categories"] == "Utility;"
     assert de.split_exec(values["Exec"]) == [str(launcher)]
     assert de.unescape_string(values["TryExec"]) == str(launcher)
-    icon = Path(de.unescape_string(values["Icon"]))
-    assert icon.is_absolute() and icon.is_file()
+    assert values["Icon"] == "breakd"
+    assert_icons_installed()
     assert backend.status() == AutostartStatus(True, written, launcher, None)
     assert backend.is_enabled()
     assert oct(written.stat().st_mode & 0o777) == oct(0o644)
@@ -218,8 +228,9 @@ def test_enable_again_replaces_the_entry_and_disable_removes_it(tmp_path: Path) 
     path = backend.enable()
     assert backend.status().points_to == new
     assert list(path.parent.iterdir()) == [path]  # no temporary files left behind
-    assert backend.disable() == [path]
+    assert sorted(backend.disable()) == sorted([path, *icon_paths()])
     assert not path.exists()
+    assert not any(icon.exists() for icon in icon_paths())
     assert backend.disable() == []
     assert backend.status() == AutostartStatus(False)
 
@@ -401,17 +412,43 @@ def test_install_desktop_entry_writes_a_valid_menu_entry_and_the_icons(tmp_path:
     ).read_bytes()
     assert (theme / "256x256" / "apps" / "breakd.png").is_file()
 
-    # With the icon in the theme, the autostart entry names it...
-    autostart = XdgAutostart(Launcher(launcher)).enable()
-    assert de.parse(autostart.read_text())["Icon"] == "breakd"
-    # ... and uninstalling points it back at the shipped file.
     removed = uninstall_desktop_entry()
     assert sorted(removed) == sorted([menu, *icon_paths()])
     assert not any(path.exists() for path in removed)
-    icon = Path(de.unescape_string(de.parse(autostart.read_text())["Icon"]))
-    assert icon == data_dir("icons") / "breakd.png"
-    validate(autostart)
     assert uninstall_desktop_entry() == []
+
+
+def test_the_icons_stay_while_either_entry_names_them(tmp_path: Path) -> None:
+    launcher = Launcher(fake_installation(tmp_path))
+    autostart = XdgAutostart(launcher)
+    autostart.enable()
+    install_desktop_entry(launcher)
+    # The menu entry goes; start at login still shows the icon.
+    assert uninstall_desktop_entry() == [menu_entry_path()]
+    assert_icons_installed()
+    validate(autostart.path)
+    # Start at login goes too: nothing names the icon any more.
+    assert sorted(autostart.disable()) == sorted([autostart.path, *icon_paths()])
+    assert not (data_home() / "icons" / "hicolor" / "scalable" / "apps" / "breakd.svg").exists()
+
+    # The other order: start at login off first, the menu entry keeps the icons.
+    autostart.enable()
+    install_desktop_entry(launcher)
+    assert autostart.disable() == [autostart.path]
+    assert_icons_installed()
+    assert sorted(uninstall_desktop_entry()) == sorted([menu_entry_path(), *icon_paths()])
+
+
+def test_an_icon_theme_that_cannot_be_written_costs_only_the_icon(tmp_path: Path) -> None:
+    """Start at login still works; the entry names the shipped picture instead."""
+    (data_home() / "icons").write_text("a file where the icon folder should be")
+    backend = XdgAutostart(Launcher(fake_installation(tmp_path)))
+    written = backend.enable()
+    validate(written)
+    icon = Path(de.unescape_string(de.parse(written.read_text())["Icon"]))
+    assert icon == data_dir("icons") / "breakd.png" and icon.is_file()
+    assert any("icon" in note for note in backend.notes)
+    assert backend.is_enabled()
 
 
 # --- the command line ----------------------------------------------------------------
@@ -467,7 +504,7 @@ def test_cli_systemd_and_xdg_replace_each_other_and_disable_removes_both(
     out = capsys.readouterr().out
     assert f"wrote the systemd user unit {unit}" in out
     assert "systemctl --user enable --now breakd" in out
-    assert f"removed the XDG autostart entry ({entry})" in out
+    assert f"removed the XDG autostart entry ({entry}" in out  # and its icons
     assert unit.exists() and link.is_symlink() and not entry.exists()
     assert run_cli("autostart", "status") == 0
     assert f"start at login: on ({unit}" in capsys.readouterr().out

@@ -13,7 +13,7 @@ from typing import cast
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.daemon import DaemonProcess, breakd, query, status, wait_for
+from support.daemon import DaemonProcess, breakd, breakd_into_closed_pipe, query, status, wait_for
 
 from breakd.commands import COMMANDS, CommandHandler
 from breakd.config import user_config_file
@@ -110,11 +110,39 @@ def test_bad_arguments_name_the_argument(daemon: DaemonProcess) -> None:
     result = breakd("snooze", "soon")
     assert result.returncode == 2
     assert "duration" in result.stderr and "30m" in result.stderr
-    result = breakd("set", "interval", "0s")
-    assert result.returncode == 1 and "allowed" in result.stderr
     result = breakd("set", "colour", "red")
     assert result.returncode == 2 and "invalid choice" in result.stderr
     assert breakd("resume").returncode == 1
+    assert daemon.alive()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        ("interval", "15", "reminders.interval"),
+        ("interval", "0s", "reminders.interval"),
+        ("length", "forever", "breaks.length"),
+        ("exercises", "sideways", "breaks.exercises"),
+    ],
+)
+def test_a_value_the_daemon_refuses_is_a_bad_argument_and_changes_nothing(
+    daemon: DaemonProcess, key: str, value: str, named: str
+) -> None:
+    before = status()
+    result = breakd("set", key, value)
+    assert result.returncode == 2, result.stderr
+    assert named in result.stderr and "allowed" in result.stderr
+    assert not user_config_file().exists()
+    assert query("SELECT key FROM setting_changes") == []
+    assert status()["interval_seconds"] == before["interval_seconds"]
+    assert daemon.alive()
+
+
+def test_status_into_a_closed_pipe_ends_quietly(daemon: DaemonProcess) -> None:
+    """``breakd status | head -1``: no traceback, the status of a program ended by SIGPIPE."""
+    result = breakd_into_closed_pipe("status")
+    assert result.returncode == 141
+    assert result.stderr == ""
     assert daemon.alive()
 
 
@@ -122,6 +150,7 @@ def test_quit_stops_cleanly(daemon: DaemonProcess) -> None:
     result = breakd("quit")
     assert result.returncode == 0 and "stopping" in result.stdout
     assert daemon.process.wait(10) == 0
+    assert "stopping: asked to quit over the control channel" in daemon.log()
     [(reason,)] = query("SELECT end_reason FROM stretches")
     assert reason == "shutdown"
     assert not socket_path().exists()

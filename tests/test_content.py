@@ -94,6 +94,7 @@ def test_every_exercise_has_every_field(shipped: tuple[Exercise, ...]) -> None:
         assert e.helps.strip(), e.id
         assert e.caution is None or e.caution.strip(), e.id
         assert e.source.document and e.source.section, e.id
+        assert e.source.title and not e.source.title.endswith((".txt", ".")), e.id
         assert len(e.picture.frames) >= 2, e.id
 
 
@@ -112,6 +113,27 @@ def test_every_source_is_a_seed_document_and_one_of_its_sections(
         text = seed_documents[e.source.document].lower()
         assert e.source.section.lower() in text, (
             f"{e.id}: section {e.source.section!r} does not occur in {e.source.document}"
+        )
+
+
+def test_every_citation_of_a_document_gives_it_the_same_title(
+    shipped: tuple[Exercise, ...],
+) -> None:
+    titles: dict[str, set[str | None]] = {}
+    for e in shipped:
+        titles.setdefault(e.source.document, set()).add(e.source.title)
+    assert all(len(named) == 1 for named in titles.values()), titles
+
+
+def test_every_source_title_is_the_documents_own(
+    shipped: tuple[Exercise, ...], seed_documents: dict[str, str]
+) -> None:
+    """The title is the heading the document opens with, not one made up for it."""
+    for e in shipped:
+        assert e.source.title is not None, e.id
+        opening = " ".join(seed_documents[e.source.document][:500].split()).lower()
+        assert e.source.title.lower() in opening, (
+            f"{e.id}: {e.source.title!r} is not how {e.source.document} opens"
         )
 
 
@@ -349,8 +371,27 @@ def test_cli_shows_one_exercise(capsys: pytest.CaptureFixture[str]) -> None:
     for number, step in enumerate(exercise.steps, start=1):
         assert f"  {number}. {step.split()[0]}" in out
     assert f"Cue: {exercise.cue}" in out
-    assert "Helps: " in out and '003_6ef2df3a58be9d54.txt, section "Sedentary exercises"' in out
+    assert "Helps: " in out
+    assert (
+        'Source: Exercises for the lower back and lower back pain, section "Sedentary exercises"'
+        in out
+    )
+    assert ".txt" not in out
     assert "Safety: " in out
+
+
+def test_cli_show_names_the_file_of_a_user_source_without_a_title(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = shipped_text("knee-press").replace(
+        'title = "Exercises for the lower back and lower back pain"\n', ""
+    )
+    assert "Exercises for the lower back" not in text
+    (user_dir() / "knee-press.toml").write_text(text, encoding="utf-8")
+    assert run_cli("exercises", "show", "knee-press") == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert 'Source: 003_6ef2df3a58be9d54.txt, section "Sedentary exercises"' in captured.out
 
 
 def test_cli_show_prints_the_caution_when_there_is_one(

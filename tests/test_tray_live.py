@@ -187,19 +187,23 @@ def test_gtk_tray_menu_sets_the_interval_and_snoozes_then_sigterm_stops_cleanly(
     assert daemon.output().strip() == "", "the daemon printed to stdout/stderr"
 
 
-def test_sigint_stops_the_daemon_and_its_gtk_tray(
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGHUP])
+def test_a_stop_signal_stops_the_daemon_and_its_gtk_tray(
     xserver: XServer,
     session_bus: Bus,
     tray_host: Callable[[], TrayHost],
     daemons: list[DaemonProcess],
+    number: signal.Signals,
 ) -> None:
+    """GLib, not Python, watches the signals while GTK's loop runs; SIGHUP is one."""
     require_gtk_tray()
     tray_host().ready()
     daemon = DaemonProcess(STEADY, env=GTK)
     daemons.append(daemon)
     daemon.wait_log("tray: icon shown (gtk backend)")
-    daemon.process.send_signal(signal.SIGINT)
-    assert daemon.process.wait(5) == 0
+    daemon.process.send_signal(number)
+    assert daemon.process.wait(30) == 0
+    assert f"stopping: {number.name} received" in daemon.log()
     assert query("SELECT end_reason FROM stretches") == [("shutdown",)]
     assert "Traceback" not in log_path().read_text()
 

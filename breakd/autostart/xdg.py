@@ -6,9 +6,11 @@ the programs named by ``$XDG_CONFIG_HOME/autostart/*.desktop`` at login. The ent
 breakd with ``Terminal=false``, so no terminal opens, and breakd prints nothing when
 its output is not a terminal: the start is silent.
 
-``install_desktop_entry`` is separate: it puts breakd in the applications menu and its
-icon in the user's hicolor theme. Its counterpart is ``uninstall_desktop_entry``;
-``breakd autostart disable`` leaves the menu entry alone, since it is not about login.
+``install_desktop_entry`` is separate: it puts breakd in the applications menu. Its
+counterpart is ``uninstall_desktop_entry``; ``breakd autostart disable`` leaves the menu
+entry alone, since it is not about login. Both entries say ``Icon=breakd`` and put the
+icon in the user's hicolor theme (a path that survives upgrades, unlike the copy inside
+the venv); it is removed when the last of the two entries goes.
 """
 
 from __future__ import annotations
@@ -85,11 +87,31 @@ def icon_paths(data_home: Path | None = None) -> dict[Path, Path]:
     }
 
 
-def icon_value(data_home: Path | None = None) -> str:
-    """``Icon=``: the theme name once the icon is installed, else the shipped file's path."""
-    if all(path.exists() for path in icon_paths(data_home)):
-        return ICON_NAME
-    return str(data_dir("icons") / f"{ICON_NAME}.png")
+def shipped_icon() -> Path:
+    """The PNG inside the installation: only a fallback, since its path changes with the
+    Python version and the venv (``…/lib/python3.11/site-packages/…``)."""
+    return data_dir("icons") / f"{ICON_NAME}.png"
+
+
+def install_icons(data_home: Path | None = None) -> list[Path]:
+    """Copy the shipped icons into the user's hicolor theme, so entries can say
+    ``Icon=breakd`` and survive upgrades; return the files written."""
+    written = []
+    for destination, source in icon_paths(data_home).items():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(destination, source.read_bytes())
+        written.append(destination)
+    return written
+
+
+def remove_icons_unless_used(
+    data_home: Path | None = None, config_home: Path | None = None
+) -> list[Path]:
+    """Remove the theme icons once neither the menu entry nor the autostart entry is left
+    to name them; return what was removed."""
+    if menu_entry_path(data_home).exists() or autostart_entry_path(config_home).exists():
+        return []
+    return remove_files(*icon_paths(data_home))
 
 
 def _common_keys(launcher: Launcher, icon: str) -> list[tuple[str, str]]:
@@ -195,13 +217,21 @@ class XdgAutostart(AutostartBackend):
     def enable(self) -> Path:
         self.notes = []
         launcher = self._launcher or find_posix_launcher()
-        text = autostart_entry_text(launcher, icon_value(self._data_home))
+        try:
+            install_icons(self._data_home)
+            icon = ICON_NAME
+        except OSError as error:
+            # Start at login matters more than its icon: name the shipped file instead.
+            icon = str(shipped_icon())
+            self.notes.append(f"the icon could not be put in the icon theme ({error})")
+        text = autostart_entry_text(launcher, icon)
         write_atomically(self.path, text.encode("utf-8"))
         return self.path
 
     def disable(self) -> list[Path]:
         self.notes = []
-        return remove_files(self.path)
+        removed = remove_files(self.path)
+        return removed + remove_icons_unless_used(self._data_home, self._config_home)
 
     def status(self) -> AutostartStatus:
         path = self.path
@@ -214,11 +244,7 @@ def install_desktop_entry(
     launcher: Launcher | None = None, *, data_home: Path | None = None
 ) -> list[Path]:
     """Put breakd in the applications menu, with its icon; return the files written."""
-    written = []
-    for destination, source in icon_paths(data_home).items():
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(destination, source.read_bytes())
-        written.append(destination)
+    written = install_icons(data_home)
     launcher = launcher or find_posix_launcher()
     entry = menu_entry_path(data_home)
     write_atomically(entry, menu_entry_text(launcher, ICON_NAME).encode("utf-8"))
@@ -231,16 +257,7 @@ def uninstall_desktop_entry(
 ) -> list[Path]:
     """Remove what ``install_desktop_entry`` wrote; return what was there.
 
-    An autostart entry that named the installed icon is pointed back at the shipped one.
+    The icons stay while the autostart entry still names them.
     """
-    removed = remove_files(menu_entry_path(data_home), *icon_paths(data_home))
-    autostart = autostart_entry_path(config_home)
-    try:
-        text = autostart.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return removed
-    themed = f"Icon={ICON_NAME}\n"
-    if themed in text:
-        shipped = desktop_entry.escape_string(str(data_dir("icons") / f"{ICON_NAME}.png"))
-        write_atomically(autostart, text.replace(themed, f"Icon={shipped}\n").encode("utf-8"))
-    return removed
+    removed = remove_files(menu_entry_path(data_home))
+    return removed + remove_icons_unless_used(data_home, config_home)

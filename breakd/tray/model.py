@@ -281,7 +281,7 @@ class TrayActions:
             self.start_at_login.toggle()
 
     def quit(self) -> None:
-        self._daemon.request_stop()
+        self._daemon.request_stop("Quit in the tray menu")
 
 
 def _log_outcome(what: str, future: Future[None]) -> None:

@@ -7,10 +7,11 @@ tray the daemon's loop moves to a thread of its own, "breakd-owner". A third thr
 the daemon stops, whatever stopped it (Quit, ``breakd quit``, a signal).
 
 Signals: with GTK's loop in C on the main thread, Python's signal handlers would only
-run when GTK next calls into Python, so for the GTK backends GLib watches SIGTERM and
-SIGINT itself (``GLib.unix_signal_add``). The sni backend's loop is Python's own, so
-Python's handlers run at once there. Either way a signal only asks the daemon to stop,
-and the daemon stopping stops the tray: one path out, and history is closed.
+run when GTK next calls into Python, so for the GTK backends GLib watches the stop
+signals (SIGTERM, SIGINT, SIGHUP) itself (``GLib.unix_signal_add``). The sni backend's
+loop is Python's own, so Python's handlers run at once there. Either way a signal only
+asks the daemon to stop, and the daemon stopping stops the tray: one path out, and
+history is closed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
+from breakd.signals import STOP_SIGNALS, signal_reason
 from breakd.store import default_history_path
 from breakd.tray.icon import IconState, icon_state, render
 from breakd.tray.model import (
@@ -59,14 +61,14 @@ HOST_WAIT = 10.0
 #: The size the icon is drawn at until the tray says which size it shows.
 DEFAULT_SIZE = 32
 
-_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_SIGNALS = STOP_SIGNALS
 
 
 def run_with_tray(daemon: Daemon, *, environ: Mapping[str, str] = os.environ) -> bool:
     """Run the daemon with a tray icon; False (nothing started) when no tray can work here.
 
     With a tray, the daemon runs in the "breakd-owner" thread and the tray on the calling
-    (main) thread until the daemon stops; SIGTERM and SIGINT stop both. Without one, the
+    (main) thread until the daemon stops; SIGTERM, SIGINT and SIGHUP stop both. Without one, the
     reason is logged once and the caller runs the daemon as before.
     """
     choice = choose_backend(environ)
@@ -249,7 +251,7 @@ class Tray:
 
 
 class SignalWatch:
-    """SIGTERM and SIGINT ask the daemon to stop, even while a C main loop runs."""
+    """SIGTERM, SIGINT and SIGHUP ask the daemon to stop, even while a C main loop runs."""
 
     def __init__(self, daemon: Daemon, backend: str) -> None:
         self._daemon = daemon
@@ -259,7 +261,7 @@ class SignalWatch:
         self._sources: list[int] = []
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self._daemon.request_stop()
+        self._daemon.request_stop(signal_reason(signum))
 
     def start(self) -> None:
         self._previous = {number: signal.getsignal(number) for number in _SIGNALS}
@@ -269,15 +271,15 @@ class SignalWatch:
             return
         glib = self._glib = importlib.import_module("gi.repository.GLib")
 
-        def on_glib_signal(*_: Any) -> bool:
-            self._daemon.request_stop()
+        def on_glib_signal(number: int) -> bool:
+            self._daemon.request_stop(signal_reason(number))
             return True
 
         def watch() -> bool:
             # Run from inside the loop: pystray's start-up resets SIGINT before it.
             for number in _SIGNALS:
                 self._sources.append(
-                    glib.unix_signal_add(glib.PRIORITY_HIGH, number, on_glib_signal, None)
+                    glib.unix_signal_add(glib.PRIORITY_HIGH, number, on_glib_signal, int(number))
                 )
             return False
 
@@ -316,7 +318,7 @@ class _NoSignalWatch(SignalWatch):
 
 @contextmanager
 def stop_on_signals(daemon: Daemon, backend: str) -> Iterator[SignalWatch]:
-    """SIGTERM and SIGINT ask the daemon to stop while the tray runs."""
+    """SIGTERM, SIGINT and SIGHUP ask the daemon to stop while the tray runs."""
     on_main = threading.current_thread() is threading.main_thread()
     watch = (SignalWatch if on_main else _NoSignalWatch)(daemon, backend)
     watch.start()

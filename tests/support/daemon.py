@@ -178,6 +178,23 @@ def breakd(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def breakd_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``breakd`` with its stdout a pipe whose reader has already gone, as
+    ``breakd status | head -1`` leaves it once ``head`` has its line: every write fails."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "breakd", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(write_end)
+
+
 def status() -> dict[str, Any]:
     """``breakd status --json`` of the running daemon."""
     result = breakd("status", "--json")
