@@ -31,7 +31,7 @@ def test_records_a_stretch_and_a_reminder_and_survives_kill_9(
     )
     assert rows[0][0] == 1 and rows[0][1], rows
     assert rows[0][2] >= 3
-    assert "reminder 1: You've been sitting for 3 seconds" in first.log()
+    first.wait_log("reminder 1: You've been sitting for 3 seconds")  # logged after the row
     stretches = query("SELECT started_at, ended_at FROM stretches")
     assert len(stretches) == 1 and stretches[0][1] is None
 
