@@ -43,7 +43,7 @@ def test_every_command_is_handled() -> None:
 def test_status_when_nothing_runs_exits_3() -> None:
     result = breakd("status")
     assert result.returncode == 3
-    assert "breakd is not running; start it with `breakd`" in result.stderr
+    assert "breakd is not running; start it with `breakd start`" in result.stderr
 
 
 def test_second_daemon_refuses_politely(daemon: DaemonProcess) -> None:

@@ -451,7 +451,7 @@ def test_stop_lets_a_reply_in_progress_go_out(serve: Serve) -> None:
 def test_client_reports_a_missing_daemon_with_how_to_start_it() -> None:
     with pytest.raises(DaemonNotRunning) as caught:
         request("get")
-    assert str(caught.value) == "breakd is not running; start it with `breakd`"
+    assert str(caught.value) == "breakd is not running; start it with `breakd start`"
     assert ping() is None
 
 

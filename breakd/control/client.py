@@ -51,7 +51,7 @@ class DaemonNotRunning(Exception):
     """
 
     def __init__(self, address: str, passed_over: tuple[str, ...] = ()) -> None:
-        message = "breakd is not running; start it with `breakd`"
+        message = "breakd is not running; start it with `breakd start`"
         if passed_over:
             message += " (ignored: " + "; ".join(passed_over) + ")"
         super().__init__(message)

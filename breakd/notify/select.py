@@ -21,7 +21,12 @@ def session_bus_available(environ: Mapping[str, str]) -> bool:
     if environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return True
     runtime = environ.get("XDG_RUNTIME_DIR")
-    return runtime is not None and Path(runtime, "bus").is_socket()
+    if runtime is None:
+        return False
+    try:
+        return Path(runtime, "bus").is_socket()
+    except OSError:  # a runtime folder we may not look into has no bus for us
+        return False
 
 
 def plyer_can_deliver(environ: Mapping[str, str], platform: str) -> str | None:
