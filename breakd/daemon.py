@@ -403,14 +403,16 @@ class Daemon:
     def _break_over(self, effect: BreakOver) -> None:
         done = len(self._plan.steps) if self._plan is not None else 0
         self._plan = None
-        self.runner.over(effect.kind == "completed", effect.next_reminder_in)
+        told = self.runner.over(effect.kind == "completed", effect.next_reminder_in)
         log.info(
             "break %s after %s; next reminder in %s",
             effect.kind,
             humanize(effect.seconds),
             humanize(effect.next_reminder_in),
         )
-        if effect.kind == "completed":
+        if effect.kind == "completed" and told:
+            log.info("the break window says the break is done; no notification")
+        elif effect.kind == "completed":
             exercises = f"{done} exercise{'s' if done != 1 else ''} in " if done else ""
             self.notifier.tell(
                 "Break done",
