@@ -475,8 +475,10 @@ def _merge(layers: Sequence[Layer]) -> LoadedConfig:
     for layer in layers:
         for key, value in layer.values.items():
             candidate = {**values, key: value}
-            if layer.name != "default" and (reason := _cross_check(candidate)):
-                layer.problems.append(Problem(layer.source, None, key, reason))
+            if layer.name != "default" and (reason := cross_check(candidate)):
+                layer.problems.append(
+                    Problem(layer.source, None, key, f"{reason}; this value is ignored")
+                )
                 continue
             values[key] = value
             origins[key] = layer.name
@@ -484,13 +486,12 @@ def _merge(layers: Sequence[Layer]) -> LoadedConfig:
     return LoadedConfig(settings=settings, origins=origins, layers=list(layers))
 
 
-def _cross_check(values: Mapping[str, Any]) -> str | None:
+def cross_check(values: Mapping[str, Any]) -> str | None:
+    """What is wrong with keys that are fine alone but not together (key -> parsed value);
+    shared by the config files and the settings window so both refuse the same."""
     start, end = values.get("working_hours.start"), values.get("working_hours.end")
     if start is not None and end is not None and not start < end:
-        return (
-            f"working hours must start before they end (start {start:%H:%M}, end {end:%H:%M});"
-            " this value is ignored"
-        )
+        return f"working hours must start before they end (start {start:%H:%M}, end {end:%H:%M})"
     return None
 
 

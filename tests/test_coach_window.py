@@ -419,23 +419,34 @@ def test_window_and_its_frame_stay_clear_of_a_panel_under_xfwm4(
         check_fixed_in(xserver, programs, area, artifacts(tmp_path), "coach-xfwm4")
 
 
+FOOTER_PROBE = """
+import sys, time, tkinter as tk
+from breakd.coach.base import BreakSession, CoachStep
+from breakd.coach.protocol import WindowStart
+from breakd.coach.window import CoachWindow
+from breakd.content import load_exercises
+root = tk.Tk(className="breakd")
+session = BreakSession((CoachStep("reach-up", 20),), 20, 1800)
+exercises = {e.id: e for e in load_exercises().exercises}
+window = CoachWindow(root, WindowStart(session), exercises, "Move.", lambda _m: True)
+root.update()
+print(window.help_label.cget("text"))
+print(window.help_label.winfo_ismapped(), window.pause_button.cget("takefocus"))
+root.destroy()
+"""
+
+
 def test_footer_says_the_keys_need_a_click_first(xserver: XServer) -> None:
     """The window never takes the keyboard, so keys do nothing until it is clicked: the
-    footer says so, next to the buttons that always work."""
-    import tkinter as tk
+    footer says so, under the buttons that always work. (The window is built in a child
+    process: a Tk in the test process would outlive this test's X server.)"""
+    from breakd.coach.window import KEYS_HELP
 
-    from breakd.coach.window import KEYS_HELP, CoachWindow
-
-    root = tk.Tk(className="breakd")
-    try:
-        start = WindowStart(SESSION, "bottom-right", time.time())
-        exercises = {e.id: e for e in load_exercises().exercises}
-        window = CoachWindow(root, start, exercises, "Move smoothly.", lambda _m: True)
-        root.update()
-        footer = window.help_label.cget("text")
-        assert "click the window" in footer and "Space pause" in footer
-        assert footer.endswith(KEYS_HELP)
-        assert window.help_label.winfo_ismapped()
-        assert str(window.pause_button.cget("takefocus")) == "0"
-    finally:
-        root.destroy()
+    result = subprocess.run(
+        [sys.executable, "-c", FOOTER_PROBE], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    footer, _, last = result.stdout.strip().rpartition("\n")
+    assert "click the window" in footer and "Space pause" in footer
+    assert footer.endswith(KEYS_HELP)
+    assert last.split() == ["1", "0"]  # shown; the buttons never take the keyboard

@@ -104,6 +104,7 @@ class Tray:
         self.settings_window = SettingsLauncher(
             lambda key, text: self.actions.change(key, text),
             lambda: current_texts(self.cache.current.settings),
+            open_config=self._open_config,
         )
         self.statistics = StatisticsLauncher(
             default_history_path(), lambda: self.cache.current.settings.interval
@@ -111,7 +112,7 @@ class Tray:
         self.actions = TrayActions(
             daemon,
             open_settings=self.settings_window.open,
-            open_config=open_config_file,
+            open_config=self._open_config,
             open_statistics=self.statistics.open,
             start_at_login=StartAtLogin(),
         )
@@ -134,6 +135,16 @@ class Tray:
             entries=self.menu,
             hooks=IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown),
         )
+
+    def _open_config(self) -> None:
+        """Open the config file; with no editor to show it, the daemon's notifier says
+        where it is (on the owner thread, which owns the notifier)."""
+        daemon = self.daemon
+
+        def tell(title: str, body: str) -> None:
+            daemon.submit(lambda: daemon.notifier.tell(title, body))
+
+        open_config_file(tell=tell)
 
     # --- running -------------------------------------------------------------------------
 
