@@ -149,6 +149,10 @@ class Daemon:
         """Submit and wait (for threads that need the answer, like the control socket)."""
         return self.submit(function).result(timeout)
 
+    def tell_user(self, title: str, body: str) -> None:
+        """A notification from any thread: the owner thread, which owns the notifier, shows it."""
+        self.submit(lambda: self.notifier.tell(title, body))
+
     def request_stop(self) -> None:
         """Safe from any thread and from signal handlers."""
         self.submit(self._stop)

@@ -138,13 +138,8 @@ class Tray:
 
     def _open_config(self) -> None:
         """Open the config file; with no editor to show it, the daemon's notifier says
-        where it is (on the owner thread, which owns the notifier)."""
-        daemon = self.daemon
-
-        def tell(title: str, body: str) -> None:
-            daemon.submit(lambda: daemon.notifier.tell(title, body))
-
-        open_config_file(tell=tell)
+        where it is."""
+        open_config_file(tell=self.daemon.tell_user)
 
     # --- running -------------------------------------------------------------------------
 
