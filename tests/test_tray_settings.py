@@ -117,10 +117,15 @@ def test_working_hours_are_checked_together_as_the_config_checks_them() -> None:
     assert list(errors) == ["working_hours.end"]
     assert "must start before they end" in errors["working_hours.end"]
     moved = {**VALUES, "working_hours.start": "19:00", "working_hours.end": "23:30"}
-    assert validate(moved, VALUES) == (
-        {"working_hours.start": "19:00", "working_hours.end": "23:30"},
-        {},
-    )
+    changes, errors = validate(moved, VALUES)
+    assert errors == {}
+    # Written one by one, the new end goes first, so the file never says 19:00 to 18:00.
+    assert list(changes.items()) == [
+        ("working_hours.end", "23:30"),
+        ("working_hours.start", "19:00"),
+    ]
+    earlier = {**VALUES, "working_hours.start": "06:00", "working_hours.end": "08:00"}
+    assert list(validate(earlier, VALUES)[0]) == ["working_hours.start", "working_hours.end"]
     no_days = {**VALUES, "working_hours.days": ""}
     assert validate(no_days, VALUES)[1] == {"working_hours.days": "choose at least one day"}
 

@@ -189,17 +189,33 @@ def validate(
             unchanged = False
         if not unchanged:
             changes[spec.key] = text_of(spec, value)
-    together: dict[str, Any] = {}
-    for spec in SCHEMA:  # the values in force, with what was typed on top
+    before: dict[str, Any] = {}
+    for spec in SCHEMA:  # the values in force, as far as they can be read
         with contextlib.suppress(KeyError, ValueError):
-            together[spec.key] = spec.kind.from_text(original[spec.key])
-    together.update(parsed)
-    reason = cross_check(together)
+            before[spec.key] = spec.kind.from_text(original[spec.key])
+    reason = cross_check({**before, **parsed})
     if reason is not None and "working_hours.end" not in errors:
         errors["working_hours.end"] = reason
     if errors:
-        changes = {}
-    return changes, errors
+        return {}, errors
+    return _in_safe_order(changes, before, parsed), errors
+
+
+def _in_safe_order(
+    changes: Mapping[str, str], before: Mapping[str, Any], after: Mapping[str, Any]
+) -> dict[str, str]:
+    """The changes ordered so that the settings agree after each one is written (the
+    tray writes them one by one): moving working hours later writes the new end first."""
+    current = dict(before)
+    pending = list(changes)
+    ordered: dict[str, str] = {}
+    while pending:
+        fits = [key for key in pending if cross_check({**current, key: after[key]}) is None]
+        key = fits[0] if fits else pending[0]
+        ordered[key] = changes[key]
+        current[key] = after[key]
+        pending.remove(key)
+    return ordered
 
 
 # --- the tray's side ------------------------------------------------------------------------
