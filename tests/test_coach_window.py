@@ -450,3 +450,17 @@ def test_footer_says_the_keys_need_a_click_first(xserver: XServer) -> None:
     assert "click the window" in footer and "Space pause" in footer
     assert footer.endswith(KEYS_HELP)
     assert last.split() == ["1", "0"]  # shown; the buttons never take the keyboard
+
+
+def test_corner_position_puts_the_whole_frame_inside_the_work_area() -> None:
+    from breakd.coach.window import corner_position
+    from breakd.coach.x11 import FrameExtents
+
+    area = (0, 27, 1280, 725)  # a top panel of 27 px and a bottom one of 48 px
+    frame = FrameExtents(left=4, right=4, top=26, bottom=4)
+    x, y = corner_position("bottom-right", area, (600, 500), frame, 24)
+    assert (x + 4 + 600 + 4, y + 26 + 500 + 4) == (1280 - 24, 27 + 725 - 24)
+    assert corner_position("top-left", area, (600, 500), frame, 24) == (24, 27 + 24)
+    # Larger than the area: its top-left stays inside, never off the screen.
+    assert corner_position("bottom-right", area, (1400, 900), frame, 24) == (0, 27)
+    assert corner_position("top-left", area, (1400, 900), frame, 24) == (0, 27)
