@@ -755,7 +755,7 @@ def _merge(layers: Sequence[Layer]) -> LoadedConfig:
         # even though 18:00 is not before the end in force below it.
         taken = dict(layer.values)
         below = {key: name for key, name in origins.items() if key not in taken}
-        if layer.name != "default" and (reason := _cross_check({**values, **taken}, below)):
+        if layer.name != "default" and (reason := cross_check({**values, **taken}, below)):
             keys = [key for key in _WORKING_HOURS if key in taken]
             lines = [layer.lines[key] for key in keys if key in layer.lines]
             layer.problems.append(
@@ -775,8 +775,11 @@ def _merge(layers: Sequence[Layer]) -> LoadedConfig:
     return LoadedConfig(settings=settings, origins=origins, layers=list(layers))
 
 
-def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> str | None:
-    """Why these values cannot go together, or None."""
+def cross_check(values: Mapping[str, Any], origins: Mapping[str, str] | None = None) -> str | None:
+    """Why keys that are fine alone cannot go together (key -> parsed value), or None;
+    shared by the config files and the settings window so both refuse the same.
+    ``origins`` names the layer of each value, for the message."""
+    origins = origins or {}
     start, end = (values.get(key) for key in _WORKING_HOURS)
     if start is None or end is None or start < end:
         return None

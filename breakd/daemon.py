@@ -187,6 +187,10 @@ class Daemon:
                 ) from None
         return future.result(STARTED_GRACE)
 
+    def tell_user(self, title: str, body: str) -> None:
+        """A notification from any thread: the owner thread, which owns the notifier, shows it."""
+        self.submit(lambda: self.notifier.tell(title, body))
+
     def request_stop(self, reason: str | None = None) -> None:
         """Safe from any thread and from signal handlers; ``reason`` goes to the log."""
         self.submit(lambda: self._stop(reason))
@@ -444,14 +448,16 @@ class Daemon:
     def _break_over(self, effect: BreakOver) -> None:
         done = len(self._plan.steps) if self._plan is not None else 0
         self._plan = None
-        self.runner.over(effect.kind == "completed", effect.next_reminder_in)
+        told = self.runner.over(effect.kind == "completed", effect.next_reminder_in)
         log.info(
             "break %s after %s; next reminder in %s",
             effect.kind,
             humanize(effect.seconds),
             humanize(effect.next_reminder_in),
         )
-        if effect.kind == "completed":
+        if effect.kind == "completed" and told:
+            log.info("the break window says the break is done; no notification")
+        elif effect.kind == "completed":
             exercises = f"{done} exercise{'s' if done != 1 else ''} in " if done else ""
             self.notifier.tell(
                 "Break done",

@@ -15,7 +15,8 @@ Rules, in short:
   to ``max_reminders`` times in all; then breakd stays quietly "due".
 * Snooze postpones reminders; pause stops them (and the reminder clock) until resumed.
 * A break lasts ``break_length`` and resets sitting; ended early it is recorded with its
-  real length and resets sitting only if most of it was done.
+  real length and resets sitting only if most of it was spent exercising (time the
+  break window held it paused does not count).
 * Outside working hours (when enabled) nothing is shown and sitting is not counted.
 
 Times: sitting is measured on the clock's monotonic reading; wall-clock readings are used
@@ -34,6 +35,11 @@ from breakd.config import Settings
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
+
+
+def mostly_done(exercised: float, length: float) -> bool:
+    """Whether an early-ended break did enough to reset sitting (time exercising only)."""
+    return exercised >= MOST_OF_A_BREAK * length
 
 
 class Phase(Enum):
@@ -157,6 +163,11 @@ class _Break:
     def ends_at(self) -> float | None:
         """When the break is over, or None while it is on hold."""
         return None if self.held_since is not None else self.started + self.length + self.held_for
+
+    def exercised(self, at: float) -> float:
+        """Seconds of the break spent exercising up to ``at``: time on hold is not."""
+        held = self.held_for + (at - self.held_since if self.held_since is not None else 0.0)
+        return max(0.0, at - self.started - held)
 
 
 class Engine:
@@ -591,7 +602,8 @@ class Engine:
                 )
             )
         )
-        resets = completed or seconds >= MOST_OF_A_BREAK * taken.length
+        # Only exercise counts towards "most of the break": a long pause is not a break.
+        resets = completed or mostly_done(taken.exercised(at), taken.length)
         if resets:
             self._close_stretch(effects, taken.started, "break")
             self._start_stretch(effects, at)

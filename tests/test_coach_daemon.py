@@ -49,8 +49,6 @@ BREAK = [
     "--set",
     "natural_break=10m",
     "--set",
-    "breaks.length=10s",
-    "--set",
     "logging.level=debug",
 ]
 
@@ -69,9 +67,11 @@ def notifies(server: MockService) -> list[list[Any]]:
     return [list(args) for _, args in server.mock().GetMethodCalls("Notify")]
 
 
-def start_break(daemons: list[DaemonProcess], server: MockService) -> DaemonProcess:
+def start_break(
+    daemons: list[DaemonProcess], server: MockService, length: str = "10s"
+) -> DaemonProcess:
     """Run the daemon, wait for its reminder and click it: the break begins."""
-    daemon = DaemonProcess(BREAK)
+    daemon = DaemonProcess([*BREAK, "--set", f"breaks.length={length}"])
     daemons.append(daemon)
     daemon.wait_log("breakd started")
     wait_for(lambda: notifies(server), what="the reminder")
@@ -151,8 +151,11 @@ def test_break_left_to_run_completes_with_one_window_only(
     assert len(stretches) == 2 and stretches[0] == ("break",) and stretches[1] == (None,)
     window = find_windows()[0]
     screenshot(xserver, window, artifacts(tmp_path) / "daemon-break-done.png")
+    # The window says "Done — next reminder in …": no "Break done" bubble on top of it.
+    daemon.wait_log("the break window says the break is done; no notification")
     wait_gone(8)
     assert daemon.stop() == 0
+    assert [call[3] for call in notifies(server) if call[3] == "Break done"] == []
 
 
 def test_space_pauses_the_break_and_it_lasts_longer(
@@ -175,6 +178,32 @@ def test_space_pauses_the_break_and_it_lasts_longer(
     assert kind == "completed"
     assert ended - started > 10 + pause - 0.5, f"the {pause:.1f} s pause was not added"
     assert ended - started < 10 + pause + 2.0
+    assert daemon.stop() == 0
+
+
+def test_a_pause_in_the_window_is_not_counted_as_break_time(
+    xserver: XServer, bus: Bus, daemons: list[DaemonProcess]
+) -> None:
+    """A few seconds of exercise, then Pause held for 16 s, then End break: more than half
+    of a 30 s break has passed, but most of it was not exercise, so sitting goes on."""
+    server = notification_server(bus)
+    daemon = start_break(daemons, server, length="30s")
+    wait_for_window()
+    pause = button(daemon, "pause")
+    xdotool("mousemove", str(pause[0]), str(pause[1]), "click", "1")
+    daemon.wait_log("break paused in the window")
+    time.sleep(16.0)  # time on hold passing is the point
+    end = button(daemon, "end")
+    xdotool("mousemove", str(end[0]), str(end[1]), "click", "1")
+    [(kind, started, ended, _)] = wait_for(breaks, what="the partial break")
+    assert kind == "partial"
+    assert ended - started > 16.0, "the break's real length, pause included, is recorded"
+    exercised = re.search(
+        r"break ended in the window after ([\d.]+) s", daemon.wait_log("break ended in the window")
+    )
+    assert exercised and float(exercised.group(1)) < 14.0
+    # The stretch was not reset: still one, still open, with no break ending it.
+    assert query("SELECT end_reason FROM stretches ORDER BY id") == [(None,)]
     assert daemon.stop() == 0
 
 

@@ -108,7 +108,8 @@ def test_window_events_reach_the_engine_and_the_log(
     assert start["corner"] == "top-right"
     assert start["session"]["steps"][0] == {"exercise_id": "knee-press", "seconds": 30}
     assert abs(start["started_at"] - time.time()) < 10
-    runner.over(False, 1800)
+    # Ended in the window: nothing for the window to say, the daemon may speak.
+    assert runner.over(False, 1800) is False
     wait_for(lambda: len(lines(record)) == 2, timeout=5, what="the over command")
     assert lines(record)[1] == {"cmd": "over", "completed": False, "next_reminder_in": 1800}
     runner.close()
@@ -125,8 +126,9 @@ def test_one_window_at_a_time(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     runner.begin(SESSION)
     wait_for(lambda: "already open; not opening another" in caplog.text, 10, "the refusal")
     assert len([line for line in lines(record) if "pid" in line]) == 1
-    # Once the break is over, its "Done" note makes way for the next break's window.
-    runner.over(True, 1800)
+    # The window says "Done" itself, so the daemon need not notify; once the break is
+    # over, that note makes way for the next break's window.
+    assert runner.over(True, 1800) is True
     runner.begin(SESSION)
     pids = wait_for(
         lambda: [line["pid"] for line in lines(record) if "pid" in line][1:],
@@ -148,7 +150,7 @@ def test_close_ends_a_window_that_does_not_listen(tmp_path: Path) -> None:
     runner.close()
     assert time.monotonic() - began < 5
     assert child.process.poll() is not None
-    runner.over(True, 60)  # harmless after close
+    assert runner.over(True, 60) is False  # harmless after close: no window said it
     runner.close()
 
 
@@ -171,7 +173,7 @@ def test_a_crash_is_logged_once_and_releases_a_pause(
 def test_a_window_program_that_cannot_start_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     runner = CoachWindowRunner(Recorder(), command=["/nonexistent/breakd-window"])
     runner.begin(SESSION)
-    runner.over(True, 60)
+    assert runner.over(True, 60) is False  # no window: the daemon's notification says it
     runner.close()
     assert "the break window cannot start" in caplog.text
 

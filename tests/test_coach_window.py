@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 from PIL import Image, ImageGrab
 from support.daemon import wait_for
-from support.screen import artifacts
+from support.screen import artifacts, changed, grab, wait_still
+from support.sessionbus import private_bus
+from support.wm import bottom_panel, running_xfwm4, work_area
 from support.xserver import XServer, require_tool
 
 from breakd.coach.base import BreakSession, CoachStep
@@ -235,20 +237,25 @@ def test_window_guides_with_keys_and_ends_on_escape(
     wait_gone()
 
 
-def test_done_note_then_the_window_closes_itself(
+def test_done_note_in_the_same_window_then_it_closes_itself(
     xserver: XServer, programs: list[WindowProgram], tmp_path: Path
 ) -> None:
     program = WindowProgram(corner="top-left")
     programs.append(program)
     program.next_event("ready")
     window = wait_for_window()
-    x, y, _, height = geometry(window)
+    before = geometry(window)
+    x, y, _, _ = before
     assert 0 < x < 60 and 0 < y < 60
+    exercise = screenshot(xserver, window, artifacts(tmp_path) / "coach-window-top-left.png")
     program.send(encode({"cmd": "over", "completed": True, "next_reminder_in": 1800}))
     told = time.monotonic()
-    wait_for(lambda: geometry(window)[3] < height, 5, "the window to shrink to its note")
+    wait_for(
+        lambda: changed(exercise, grab(xserver, before)), 5, "the note in place of the exercise"
+    )
+    wait_still(xserver, before)
     done = screenshot(xserver, window, artifacts(tmp_path) / "coach-window-done.png")
-    assert done.height < height, "the note is a small card, not the whole window"
+    assert geometry(window) == before, "the note keeps the window's size and place"
     assert sum(near(p, BACKGROUND, 3) for p in rgb_pixels(done)) > done.width * done.height // 2
     assert program.wait(8) == 0
     assert 3.0 < time.monotonic() - told < 6.0, "the note stays a few seconds"
@@ -315,3 +322,145 @@ def test_hidpi_desktop_gets_a_bigger_window(
     screenshot(xserver, window, artifacts(tmp_path) / "coach-window-hidpi.png")
     assert 1.7 < big_width / width < 2.3
     assert big_height > 1.4 * height
+
+
+# --- place and size: inside the work area, fixed for the whole break ----------------------
+
+#: The shortest exercise first, then the longest: the window must be sized for the longest
+#: from the start, or it grows (and moves) when the exercise changes.
+SHORT_THEN_LONG = BreakSession(
+    (CoachStep("reach-up", 20), CoachStep("behind-back-clasp", 20), CoachStep("forward-bend", 20)),
+    60,
+    1800,
+)
+
+
+def frame_box(window: str) -> tuple[int, int, int, int]:
+    """The window's outermost box on the root: the window manager's frame if it has one."""
+    from Xlib import display
+
+    screen = display.Display()
+    try:
+        root = screen.screen().root
+        node = screen.create_resource_object("window", int(window))
+        while (parent := node.query_tree().parent).id != root.id:
+            node = parent
+        box = node.get_geometry()
+        position = node.translate_coords(root, 0, 0)
+        border = 2 * box.border_width
+        return -position.x, -position.y, box.width + border, box.height + border
+    finally:
+        screen.close()
+
+
+def inside(box: tuple[int, int, int, int], area: tuple[int, int, int, int]) -> bool:
+    x, y, width, height = box
+    ax, ay, aw, ah = area
+    return ax <= x and ay <= y and x + width <= ax + aw and y + height <= ay + ah
+
+
+def press(buttons: dict[str, list[int]], name: str) -> None:
+    x, y, width, height = buttons[name]
+    xdotool("mousemove", str(x + width // 2), str(y + height // 2), "click", "1")
+
+
+def check_fixed_in(
+    xserver: XServer,
+    programs: list[WindowProgram],
+    area: tuple[int, int, int, int],
+    folder: Path,
+    name: str,
+) -> None:
+    """The window opens inside ``area`` and keeps its box through every exercise; the
+    Next button stays where it was reported, so the same click goes on working."""
+    program = WindowProgram(SHORT_THEN_LONG)
+    programs.append(program)
+    buttons = program.next_event("ready")["buttons"]
+    assert program.next_event("showing")["exercise"] == "reach-up"
+    window = wait_for_window()
+    first = frame_box(window)
+    wait_still(xserver, first)
+    screenshot(xserver, window, folder / f"{name}-first.png")
+    assert inside(first, area), f"the window {first} is not inside the work area {area}"
+    x, y, width, height = first
+    assert area[0] + area[2] - 60 < x + width and area[1] + area[3] - 60 < y + height
+    for expected in ("behind-back-clasp", "forward-bend"):
+        press(buttons, "next")
+        assert program.next_event("showing")["exercise"] == expected
+        wait_still(xserver, first)
+        screenshot(xserver, window, folder / f"{name}-{expected}.png")
+        assert frame_box(window) == first, f"the window moved or changed size on {expected}"
+    press(buttons, "end")
+    program.next_event("ended")
+    assert program.wait(5) == 0
+
+
+def test_window_stays_inside_the_announced_work_area_at_one_size(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    """No window manager, a work area announced on the root (a 40 px panel at the bottom)."""
+    xprop = require_tool("xprop", "x11-utils")
+    subprocess.run(
+        [xprop, "-root", "-f", "_NET_WORKAREA", "32c", "-set", "_NET_WORKAREA", "0,0,1280,760"],
+        check=True,
+        timeout=15,
+    )
+    check_fixed_in(xserver, programs, (0, 0, 1280, 760), artifacts(tmp_path), "coach-workarea")
+
+
+def test_window_and_its_frame_stay_clear_of_a_panel_under_xfwm4(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    """xfwm4 frames the window with a title bar and a 48 px panel reserves the bottom:
+    the framed window opens above the panel, and never moves or grows afterwards."""
+    with private_bus() as bus, running_xfwm4(xserver, bus), bottom_panel(xserver, 48):
+        area = work_area(xserver)
+        assert area is not None and area[1] + area[3] == 800 - 48
+        check_fixed_in(xserver, programs, area, artifacts(tmp_path), "coach-xfwm4")
+
+
+FOOTER_PROBE = """
+import sys, time, tkinter as tk
+from breakd.coach.base import BreakSession, CoachStep
+from breakd.coach.protocol import WindowStart
+from breakd.coach.window import CoachWindow
+from breakd.content import load_exercises
+root = tk.Tk(className="breakd")
+session = BreakSession((CoachStep("reach-up", 20),), 20, 1800)
+exercises = {e.id: e for e in load_exercises().exercises}
+window = CoachWindow(root, WindowStart(session), exercises, "Move.", lambda _m: True)
+root.update()
+print(window.help_label.cget("text"))
+print(window.help_label.winfo_ismapped(), window.pause_button.cget("takefocus"))
+root.destroy()
+"""
+
+
+def test_footer_says_the_keys_need_a_click_first(xserver: XServer) -> None:
+    """The window never takes the keyboard, so keys do nothing until it is clicked: the
+    footer says so, under the buttons that always work. (The window is built in a child
+    process: a Tk in the test process would outlive this test's X server.)"""
+    from breakd.coach.window import KEYS_HELP
+
+    result = subprocess.run(
+        [sys.executable, "-c", FOOTER_PROBE], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    footer, _, last = result.stdout.strip().rpartition("\n")
+    assert "click the window" in footer and "Space pause" in footer
+    assert footer.endswith(KEYS_HELP)
+    assert last.split() == ["1", "0"]  # shown; the buttons never take the keyboard
+
+
+def test_corner_position_puts_the_whole_frame_inside_the_work_area() -> None:
+    from breakd.coach.window import corner_position
+    from breakd.coach.x11 import FrameExtents
+
+    area = (0, 27, 1280, 725)  # a top panel of 27 px and a bottom one of 48 px
+    frame = FrameExtents(left=4, right=4, top=26, bottom=4)
+    x, y = corner_position("bottom-right", area, (600, 500), frame, 24)
+    assert (x + 4 + 600 + 4, y + 26 + 500 + 4) == (1280 - 24, 27 + 725 - 24)
+    assert corner_position("top-left", area, (600, 500), frame, 24) == (24, 27 + 24)
+    # Larger than the area: its top-left stays inside, never off the screen.
+    assert corner_position("bottom-right", area, (1400, 900), frame, 24) == (0, 27)
+    assert corner_position("top-left", area, (1400, 900), frame, 24) == (0, 27)

@@ -24,6 +24,7 @@ from breakd.engine import (
     UserAction,
     WithdrawReminder,
     Write,
+    mostly_done,
 )
 
 MIN = 60.0
@@ -269,6 +270,52 @@ def test_break_ended_after_most_of_it_resets_sitting() -> None:
     assert taken.kind == "partial"
     assert records(h.effects, StretchEnded)[-1].reason == "break"
     assert h.engine.sitting_seconds() == 0
+
+
+def test_time_on_hold_does_not_count_towards_most_of_the_break() -> None:
+    """48.5 s of exercise and an 18 s pause: 66.5 s have passed, but the back moved for
+    less than half of the 2-minute break, so sitting is not reset."""
+    h = Harness()
+    h.run(30 * MIN)
+    h.log(h.engine.start_break("tray"))
+    h.clock.advance(30)
+    h.log(h.engine.hold_break())
+    h.clock.advance(18)
+    h.log(h.engine.release_break())
+    h.clock.advance(18.5)
+    h.log(h.engine.end_break_early())
+    [taken] = records(h.effects, BreakRecorded)
+    assert taken.kind == "partial"
+    assert (taken.ended - taken.started) == timedelta(seconds=66.5)  # its real length
+    assert records(h.effects, StretchEnded) == []
+    assert h.engine.sitting_seconds() == pytest.approx(30 * MIN + 66.5)
+
+
+def test_a_break_ended_while_on_hold_counts_only_the_exercise_before_it() -> None:
+    h = Harness()
+    h.run(30 * MIN)
+    h.log(h.engine.start_break("tray"))
+    h.clock.advance(59)
+    h.log(h.engine.hold_break())
+    h.clock.advance(5 * MIN)
+    h.log(h.engine.end_break_early())
+    assert records(h.effects, StretchEnded) == []  # 59 s of 120 s: not most of it
+    h2 = Harness()
+    h2.run(30 * MIN)
+    h2.log(h2.engine.start_break("tray"))
+    h2.clock.advance(20)
+    h2.log(h2.engine.hold_break())
+    h2.clock.advance(10)
+    h2.log(h2.engine.release_break())
+    h2.clock.advance(40)
+    h2.log(h2.engine.end_break_early())
+    assert records(h2.effects, StretchEnded)[-1].reason == "break"  # 60 s exercised
+    assert h2.engine.sitting_seconds() == 0
+
+
+def test_mostly_done_is_half_the_break_spent_exercising() -> None:
+    assert mostly_done(60, 120) and mostly_done(61, 120)
+    assert not mostly_done(59.9, 120)
 
 
 def test_lock_shorter_than_threshold_is_not_a_break() -> None:

@@ -44,7 +44,7 @@ from breakd.tray.model import (
     today_line,
 )
 from breakd.tray.pystray_tray import pystray_menu
-from breakd.tray.settings_window import SettingsLauncher, current_texts
+from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
 from breakd.tray.statistics import StatisticsLauncher
 
 
@@ -356,6 +356,9 @@ def test_changes_from_the_settings_window_reach_the_daemon_and_the_file(
     lines = [
         {"key": "reminders.interval", "value": "45m"},
         {"key": "reminders.snooze", "value": "7m"},
+        # Beyond what `breakd set` offers: the window covers every setting.
+        {"key": "notifications.quiet_when_fullscreen", "value": "false"},
+        {"key": "breaks.window_corner", "value": "top-left"},
     ]
     script = "".join(f"print({json.dumps(json.dumps(line))})\n" for line in lines)
     # A stand-in for the Tk window: prints what Save prints (it gets --values too).
@@ -371,6 +374,26 @@ def test_changes_from_the_settings_window_reach_the_daemon_and_the_file(
     wait_for(lambda: "snooze" in saved()["reminders"], 10, "the snooze setting saved")
     assert saved()["reminders"] == {"interval": "45m", "snooze": "7m"}
     assert tray.daemon.engine.settings.snooze == 420
+    wait_for(lambda: "breaks" in saved(), 10, "the break window corner saved")
+    assert saved()["notifications"] == {"quiet_when_fullscreen": False}
+    assert saved()["breaks"] == {"window_corner": "top-left"}
+    assert tray.daemon.engine.settings.window_corner == "top-left"
+
+
+def test_open_config_file_without_an_editor_tells_the_path_through_the_daemon(
+    start: Callable[[], Running],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="breakd.notify")
+    tray = start()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    target = tmp_path / "config.toml"
+    assert open_config_file(target, "linux", tell=tray.daemon.tell_user) is None
+    tray.settle()
+    told = "breakd settings file - No graphical text editor is installed."
+    assert f"{told} Your settings are in {target}" in caplog.text
 
 
 def test_start_at_login_is_the_same_switch_as_the_cli(

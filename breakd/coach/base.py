@@ -47,8 +47,12 @@ class BreakRunner(Protocol):
         """Start guiding the break."""
         ...
 
-    def over(self, completed: bool, next_reminder_in: float) -> None:
-        """The break is over (its time ran out, or it was ended): stop guiding it."""
+    def over(self, completed: bool, next_reminder_in: float) -> bool:
+        """The break is over (its time ran out, or it was ended): stop guiding it.
+
+        True when the runner itself tells the user the break is done and when the next
+        reminder comes (the window's "Done" note), so the daemon need not say it again.
+        """
         ...
 
     def close(self) -> None: ...

@@ -17,8 +17,9 @@ class LogOnlyRunner:
         for number, step in enumerate(session.steps, start=1):
             log.info("break step %d: %s for %s", number, step.exercise_id, humanize(step.seconds))
 
-    def over(self, completed: bool, next_reminder_in: float) -> None:
+    def over(self, completed: bool, next_reminder_in: float) -> bool:
         log.info("break %s", "done" if completed else "ended")
+        return False
 
     def close(self) -> None:
         pass

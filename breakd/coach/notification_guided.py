@@ -6,7 +6,8 @@ of the runner's own, so ``begin`` returns at once; ``over`` and ``close`` cancel
 what is still to come. There is no pause here: nothing to press it on.
 
 The end of the break needs no notification from this runner: the daemon itself tells
-the user "Break done" with the time of the next reminder, whichever runner guided it.
+the user "Break done" with the time of the next reminder whenever the runner did not
+(only the break window shows it itself).
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ class NotificationGuidedRunner:
             self._cancel, self._thread = cancel, thread
         thread.start()
 
-    def over(self, completed: bool, next_reminder_in: float) -> None:
+    def over(self, completed: bool, next_reminder_in: float) -> bool:
         self._stop()
+        return False  # the daemon's "Break done" notification says it
 
     def close(self) -> None:
         thread = self._stop()

@@ -5,10 +5,13 @@ reads the session and commands on stdin and reports on stdout (see
 :mod:`breakd.coach.protocol`). It runs in a process of its own so that Tk can never
 stall the daemon, and so that it owns a main thread (which Tk needs on macOS).
 
-It sits in a corner, above other windows but without taking the keyboard: it never
-asks for focus, and on X11 it asks the window manager not to give it any when it
-appears. Keys (Space pause, N next, Esc end) work once the user clicks into it; the
-buttons take no focus, so Space never presses a button by accident.
+It sits in a corner of the work area (the screen less its panels), above other windows
+but without taking the keyboard: it never asks for focus, and on X11 it asks the window
+manager not to give it any when it appears. Its size is fixed for the whole break,
+measured for the session's largest exercise, so it never grows or jumps when the
+exercise changes. The buttons are the way to use it; the keys (Space pause, N next,
+Esc end) are a bonus that works once the user has clicked into it, and the footer says
+so. The buttons take no focus, so Space never presses a button by accident.
 
 Sizes are in points and Tk scales them to the screen's DPI, so the window reads the
 same on a HiDPI screen. Its own countdown keeps time with the engine's: both count
@@ -33,9 +36,10 @@ from typing import IO, Any
 
 from PIL import Image
 
+from breakd.coach.base import CoachStep
 from breakd.coach.protocol import ProtocolError, WindowStart, decode, encode, parse_start
 from breakd.coach.timeline import BreakClock, Timeline, clock_text
-from breakd.coach.x11 import ScreenFacts
+from breakd.coach.x11 import FrameExtents, ScreenFacts
 from breakd.config import user_config_dir
 from breakd.content import ContentError, Exercise, load_exercises, load_safety
 from breakd.durations import humanize
@@ -74,6 +78,9 @@ PICTURE_POINTS = 118
 TEXT_POINTS = 250
 PAD_POINTS = 16
 MARGIN_POINTS = 18
+
+#: The footer's key help: the keys only work once the window has the keyboard.
+KEYS_HELP = "Keys, once you click the window: Space pause · N next · Esc end break"
 
 
 class CoachWindow:
@@ -115,6 +122,7 @@ class CoachWindow:
         self._build(help_text)
         self._bind()
         self._show_exercise(announce=False)
+        self.size = self._measure()
         self._place()
 
     # --- sizes ------------------------------------------------------------------------
@@ -186,8 +194,14 @@ class CoachWindow:
         picture = self.px(PICTURE_POINTS)
         full_width = picture + pad + text_width
 
+        # The window keeps one size for the whole break: spare room goes above the bar,
+        # so the bar, the buttons and the footer stay where they are.
+        root.rowconfigure(0, weight=1)
+        root.columnconfigure(0, weight=1)
         outer = ttk.Frame(root, padding=pad)
         outer.grid(sticky="nsew")
+        outer.rowconfigure(0, weight=1)
+        outer.columnconfigure(0, weight=1)
         self.outer = outer
 
         # Header: "BACK BREAK · 1 OF 4" over the exercise title; the countdown on the right.
@@ -195,6 +209,7 @@ class CoachWindow:
         self.body.grid(row=0, column=0, sticky="nsew")
         body = self.body
         body.columnconfigure(1, weight=1)
+        body.rowconfigure(2, weight=1)
         self.eyebrow = self._label(body, self.font_eyebrow, ACCENT_TEXT)
         self.eyebrow.grid(row=0, column=0, columnspan=2, sticky="w")
         self.title_label = self._label(body, self.font_title, wraplength=full_width - self.px(70))
@@ -203,6 +218,7 @@ class CoachWindow:
         self.countdown.grid(row=0, column=2, rowspan=2, sticky="ne")
 
         # The picture and the numbered steps side by side.
+        self._blank = tk.PhotoImage(master=root, width=picture, height=picture)
         self.picture = tk.Label(
             body,
             background=SURFACE,
@@ -254,9 +270,8 @@ class CoachWindow:
         tk.Frame(body, height=1, background=LINE).grid(
             row=6, column=0, columnspan=3, sticky="ew", pady=(self.px(12), self.px(8))
         )
-        keys = "Space pause · N next · Esc end break"
         self.help_label = self._label(
-            body, self.font_small, MUTED, text=f"{help_text}\n{keys}", wraplength=full_width
+            body, self.font_small, MUTED, text=f"{help_text}\n{KEYS_HELP}", wraplength=full_width
         )
         self.help_label.grid(row=7, column=0, columnspan=3, sticky="w")
 
@@ -275,7 +290,7 @@ class CoachWindow:
         done_bar = Bar(self.done, self.px(5))
         done_bar.set(1.0)
         done_bar.grid(row=2, column=0, sticky="ew", pady=(self.px(14), 0))
-        self.done.columnconfigure(0, weight=1, minsize=self.px(290))
+        self.done.columnconfigure(0, weight=1)
 
     def _bind(self) -> None:
         root = self.root
@@ -286,8 +301,23 @@ class CoachWindow:
         root.protocol("WM_DELETE_WINDOW", self.end)
         root.bind("<Map>", self._on_map, add=True)
 
+    def _measure(self) -> tuple[int, int]:
+        """The size that holds every exercise of this break: the largest one's."""
+        root = self.root
+        width = height = 0
+        steps = self.timeline.steps or (None,)
+        for index, step in enumerate(steps):
+            following = steps[index + 1] if index + 1 < len(steps) else None
+            self._fill(step, following)
+            root.update_idletasks()
+            width = max(width, root.winfo_reqwidth())
+            height = max(height, root.winfo_reqheight())
+        self._fill(self.timeline.current, self.timeline.following)
+        return width, height
+
     def _place(self) -> None:
-        """Put the window in its corner, clear of panels, without taking focus."""
+        """Put the window in its corner of the work area, frame and all, at its fixed
+        size, without taking focus; it stays there for the whole break."""
         root = self.root
         windowing = root.tk.call("tk", "windowingsystem")
         try:
@@ -298,19 +328,29 @@ class CoachWindow:
                 root.wm_attributes("-toolwindow", True)
         except tk.TclError as error:
             log.debug("window attributes not set: %s", error)
-        root.update_idletasks()  # creates the window (still hidden) at its natural size
+        root.update_idletasks()  # creates the window (still hidden)
         area = self.facts.work_area or (0, 0, root.winfo_screenwidth(), root.winfo_screenheight())
+        extents: FrameExtents | None = None
         if windowing == "x11":
             from breakd.coach import x11
 
             self.window_id = x11.prepare_window(root.winfo_id(), TITLE)
-        root.geometry(corner_geometry(self.start.corner, area, root, self.px(MARGIN_POINTS)))
+            if self.window_id is not None:
+                extents = x11.frame_extents(self.window_id)
+        if extents is None:
+            # A window manager that does not say: allow for a usual title bar and border.
+            extents = FrameExtents(1, 1, self.px(22), 1)
+        width, height = self.size
+        x, y = corner_position(
+            self.start.corner, area, (width, height), extents, self.px(MARGIN_POINTS)
+        )
+        root.geometry(f"{width}x{height}+{x}+{y}")
         root.deiconify()
 
     # --- the exercise on screen -------------------------------------------------------
 
-    def _show_exercise(self, *, announce: bool = True) -> None:
-        step = self.timeline.current
+    def _fill(self, step: CoachStep | None, following: CoachStep | None) -> Exercise | None:
+        """Write one exercise's text into the window; returns the exercise if known."""
         exercise = self.exercises.get(step.exercise_id) if step is not None else None
         if exercise is not None:
             self.title_label.configure(text=exercise.title)
@@ -319,13 +359,16 @@ class CoachWindow:
             title = step.exercise_id.replace("-", " ").capitalize() if step else "Move freely"
             self.title_label.configure(text=title)
             self._set_steps(("Stand up, walk a few steps and stretch as feels good.",))
-        following = self.timeline.following
         if following is not None:
             known = self.exercises.get(following.exercise_id)
             name = known.title if known is not None else following.exercise_id
             self.next_label.configure(text=f"Next: {name}")
         else:
             self.next_label.configure(text="Last one" if self.timeline.count > 1 else "")
+        return exercise
+
+    def _show_exercise(self, *, announce: bool = True) -> None:
+        exercise = self._fill(self.timeline.current, self.timeline.following)
         self.next_button.state(["disabled"] if self.timeline.is_last else ["!disabled"])
         self._start_animation(exercise)
         self._refresh()
@@ -361,7 +404,8 @@ class CoachWindow:
             self.root.after_cancel(self._animation)
             self._animation = None
         if exercise is None:
-            self.picture.configure(image="")
+            # A blank picture, not none: without an image a Label measures in characters.
+            self.picture.configure(image=self._blank)
             return
         frames = self._frames.get(exercise.id)
         if frames is None:
@@ -514,7 +558,8 @@ class CoachWindow:
             if self._animation is not None:
                 self.root.after_cancel(self._animation)
                 self._animation = None
-            # A small card in the same corner: the window shrinks towards it.
+            # The note takes the place of the exercise in the same window: same size,
+            # same place, so nothing on screen jumps at the end either.
             self.body.grid_remove()
             self.done.grid(row=0, column=0, sticky="ew")
             self.root.after(DONE_MS, self.close)
@@ -547,24 +592,32 @@ class Bar(tk.Canvas):
         )
 
 
-def corner_geometry(
-    corner: str, area: tuple[int, int, int, int], root: tk.Misc, margin: int
-) -> str:
-    """A Tk geometry that pins the window to ``corner`` of the work area ``area``.
+def corner_position(
+    corner: str,
+    area: tuple[int, int, int, int],
+    size: tuple[int, int],
+    extents: FrameExtents,
+    margin: int,
+) -> tuple[int, int]:
+    """Where the frame's top-left goes so the framed window sits ``margin`` inside
+    ``corner`` of the work area ``area`` (x, y, width, height).
 
-    Right and bottom corners use Tk's negative offsets, which count from the screen's
-    right and bottom edges: the window then stays in its corner when its height changes
-    with the exercise.
+    Positive offsets from the top-left only: Tk's negative ones count from the screen's
+    edges, not the work area's, and the window manager may move a window placed by
+    them once it learns its frame. A window larger than the area keeps its top-left in.
     """
     x, y, width, height = area
-    screen_w, screen_h = root.winfo_screenwidth(), root.winfo_screenheight()
-    left = f"+{x + margin}"
-    right = f"-{max(0, screen_w - (x + width)) + margin}"
-    top = f"+{y + margin}"
-    bottom = f"-{max(0, screen_h - (y + height)) + margin}"
-    horizontal = right if corner.endswith("right") else left
-    vertical = bottom if corner.startswith("bottom") else top
-    return f"{horizontal}{vertical}"
+    outer_w = size[0] + extents.left + extents.right
+    outer_h = size[1] + extents.top + extents.bottom
+    if corner.endswith("right"):
+        left = max(x, x + width - margin - outer_w)
+    else:
+        left = x + min(margin, max(0, width - outer_w))
+    if corner.startswith("bottom"):
+        top = max(y, y + height - margin - outer_h)
+    else:
+        top = y + min(margin, max(0, height - outer_h))
+    return left, top
 
 
 def _screen_facts(root: tk.Tk) -> ScreenFacts:

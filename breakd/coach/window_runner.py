@@ -126,15 +126,17 @@ class CoachWindowRunner:
         child.reader = reader
         reader.start()
 
-    def over(self, completed: bool, next_reminder_in: float) -> None:
+    def over(self, completed: bool, next_reminder_in: float) -> bool:
+        """Tell the window; True when it is there to show "Done" and the next reminder."""
         with self._lock:
             child = self._child
             if child is None:
-                return
+                return False
             child.over = True
-        if child.alive():
-            message = {"cmd": "over", "completed": completed, "next_reminder_in": next_reminder_in}
-            child.send(encode(message))
+        if not child.alive():
+            return False
+        message = {"cmd": "over", "completed": completed, "next_reminder_in": next_reminder_in}
+        return child.send(encode(message)) and completed and not child.ended
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,9 @@ The window process talks to the X server directly (python-xlib) to
 * read the DPI the desktop chose (``Xft.dpi``: GNOME, KDE and Xfce announce HiDPI
   scaling there while the server itself often still claims 96);
 * read the work area (``_NET_WORKAREA``), so a corner window clears panels and docks;
+* learn the size of the window manager's frame before the window is shown
+  (``_NET_REQUEST_FRAME_EXTENTS``), so the frame, title bar included, fits the work
+  area at once instead of being moved by the window manager later;
 * ask the window manager not to give the window keyboard focus when it appears
   (``_NET_WM_USER_TIME`` of 0, the EWMH way): a break offer must never take the
   keyboard from a call or from what the user is typing;
@@ -19,6 +22,7 @@ cannot answer: the window works without these touches.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +117,68 @@ def prepare_window(window_id: int, title: str, display_name: str | None = None) 
         return int(window.id)
     except Exception as error:
         log.debug("cannot prepare the window: %s", error)
+        return None
+    finally:
+        screen.close()
+
+
+@dataclass(frozen=True)
+class FrameExtents:
+    """How far the window manager's frame reaches beyond the window on each side."""
+
+    left: int = 0
+    right: int = 0
+    top: int = 0
+    bottom: int = 0
+
+
+#: How long to wait for the window manager to announce a frame's size.
+EXTENTS_TIMEOUT = 1.0
+
+
+def frame_extents(
+    window_id: int, display_name: str | None = None, timeout: float = EXTENTS_TIMEOUT
+) -> FrameExtents | None:
+    """The frame the window manager will put around the (unmapped) top-level ``window_id``.
+
+    No window manager means no frame (all zero). None when a window manager runs but
+    does not say (it lacks ``_NET_REQUEST_FRAME_EXTENTS`` or did not answer in time).
+    """
+    screen = _open(display_name)
+    if screen is None:
+        return None
+    try:
+        from Xlib import X, Xatom
+        from Xlib.protocol import event
+
+        root = screen.screen().root
+        check = root.get_full_property(screen.intern_atom("_NET_SUPPORTING_WM_CHECK"), Xatom.WINDOW)
+        if check is None or not check.value:
+            return FrameExtents()
+        request = screen.intern_atom("_NET_REQUEST_FRAME_EXTENTS")
+        supported = root.get_full_property(screen.intern_atom("_NET_SUPPORTED"), Xatom.ATOM)
+        if supported is None or request not in supported.value:
+            return None
+        window = screen.create_resource_object("window", window_id)
+        message = event.ClientMessage(window=window, client_type=request, data=(32, [0] * 5))
+        root.send_event(
+            message,
+            event_mask=X.SubstructureRedirectMask | X.SubstructureNotifyMask,
+        )
+        screen.sync()
+        name = screen.intern_atom("_NET_FRAME_EXTENTS")
+        deadline = time.monotonic() + timeout
+        while True:
+            found = window.get_full_property(name, Xatom.CARDINAL)
+            if found is not None and len(found.value) >= 4:
+                left, right, top, bottom = (max(0, int(v)) for v in found.value[:4])
+                return FrameExtents(left, right, top, bottom)
+            if time.monotonic() > deadline:
+                log.debug("the window manager did not announce the frame's size")
+                return None
+            time.sleep(0.02)  # the window manager answers asynchronously
+    except Exception as error:
+        log.debug("cannot learn the frame's size: %s", error)
         return None
     finally:
         screen.close()

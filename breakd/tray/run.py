@@ -106,6 +106,7 @@ class Tray:
         self.settings_window = SettingsLauncher(
             lambda key, text: self.actions.change(key, text),
             lambda: current_texts(self.cache.current.settings),
+            open_config=self._open_config,
         )
         self.statistics = StatisticsLauncher(
             default_history_path(), lambda: self.cache.current.settings.interval
@@ -113,7 +114,7 @@ class Tray:
         self.actions = TrayActions(
             daemon,
             open_settings=self.settings_window.open,
-            open_config=open_config_file,
+            open_config=self._open_config,
             open_statistics=self.statistics.open,
             start_at_login=StartAtLogin(),
         )
@@ -136,6 +137,11 @@ class Tray:
             entries=self.menu,
             hooks=IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown),
         )
+
+    def _open_config(self) -> None:
+        """Open the config file; with no editor to show it, the daemon's notifier says
+        where it is."""
+        open_config_file(tell=self.daemon.tell_user)
 
     # --- running -------------------------------------------------------------------------
 
