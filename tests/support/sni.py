@@ -145,6 +145,16 @@ def labels(node: Any) -> list[str]:
     ]
 
 
+def shown(node: Any) -> list[Any]:
+    """A node's children a host shows (``visible`` not false)."""
+    return [child for child in node[2] if child[1].get("visible", True)]
+
+
+def shown_labels(node: Any) -> list[str]:
+    """The labels of the children a host shows ("-" for a separator)."""
+    return labels((node[0], node[1], shown(node)))
+
+
 class SignalLog:
     """``dbus-monitor`` writing the item's and its menu's signals to a file."""
 
