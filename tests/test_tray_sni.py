@@ -333,7 +333,7 @@ def test_a_real_sni_host_shows_the_icon_and_its_menu_drives_the_daemon(
     host = SniHost(xserver, session_bus)
     try:
         daemon = start_daemon(daemons)
-        daemon.wait_log(SHOWN)
+        daemon.wait_log(SHOWN, timeout=60)  # a busy machine starts a GTK host slowly
         box = wait_for(lambda: icon_box(xserver), 15, "the icon in the host's bar")
         folder = artifacts(tmp_path)
         icon = grab(xserver, box)
