@@ -33,7 +33,7 @@ from PIL import Image, ImageGrab
 
 from support.daemon import wait_for
 from support.sessionbus import Bus
-from support.sni import WATCHER, SniHost
+from support.sni import SniHost, host_registered
 from support.wayland import BTN_LEFT, BTN_RIGHT, VirtualPointer
 from support.xserver import XServer, require_tool
 
@@ -90,9 +90,9 @@ def _wait_watcher(bus: Bus, process: subprocess.Popen[bytes], log: IO[bytes]) ->
         def up() -> bool:
             if process.poll() is not None:
                 raise AssertionError(f"the tray host exited:\n{_tail(log)}")
-            return bool(connection.name_has_owner(WATCHER))
+            return host_registered(connection)
 
-        wait_for(up, 30, "the tray's StatusNotifierWatcher")
+        wait_for(up, 30, "the tray's StatusNotifierWatcher with its host registered")
     finally:
         connection.close()
 
