@@ -38,6 +38,7 @@ from breakd.tray.model import (
     TrayActions,
     build_menu,
     find,
+    next_change,
     shown,
     status_line,
     title,
@@ -145,6 +146,7 @@ def test_menu_shows_the_state_and_the_settings(start: Callable[[], Running]) -> 
         "Start a 2-minute break now",
         "Snooze",
         "Pause",
+        "Resume",
         "",
         "Remind me after",
         "Break length",
@@ -160,7 +162,8 @@ def test_menu_shows_the_state_and_the_settings(start: Callable[[], Running]) -> 
     ]
     status, start_break = menu[0], menu[1]
     assert not status.enabled and start_break.enabled and start_break.default
-    assert not menu[9].enabled  # the "Today" line is information only
+    assert not menu[10].enabled  # the "Today" line is information only
+    assert not find(tray.menu, "Resume").enabled()  # shown, greyed: the menu keeps its height
     assert title(tray.cache.current) == "Sitting 23 min · next break in 7 min"
 
     remind = find(tray.menu, "Remind me after").submenu
@@ -186,7 +189,7 @@ def test_settings_from_the_menu_apply_at_once_and_are_saved(
     assert tray.status()["interval_seconds"] == 45 * 60
     assert saved()["reminders"]["interval"] == "45m"
     assert tray.checked("Remind me after") == ["45 min"]
-    assert status_line(tray.cache.current) == "Sitting 0 s · next break in 45 min"
+    assert status_line(tray.cache.current) == "Sitting less than a minute · next break in 45 min"
 
     tray.pick("Break length", "5 min")
     assert saved()["breaks"]["length"] == "5m"
@@ -240,15 +243,19 @@ def test_snooze_pause_resume_and_break_from_the_menu(start: Callable[[], Running
     assert status["state"] == "snoozed"
     assert title(tray.cache.current) == "Snoozed until 09:41"
     assert status_line(tray.cache.current) == "Sitting 31 min · snoozed until 09:41"
-    assert "Snooze" in tray.labels()  # a snooze can be changed while snoozed
+    assert find(tray.menu, "Snooze").enabled()  # a snooze can be changed while snoozed
+    labels_before = tray.labels()
     [(action, until, at)] = tray.history("SELECT action, until, at FROM actions")
     assert action == "snooze" and until - at == pytest.approx(600)
 
     tray.pick("Pause", "1 hour")
     assert tray.status()["state"] == "paused"
     assert title(tray.cache.current) == "Paused until 10:31"
-    labels = tray.labels()
-    assert "Resume" in labels and "Pause" not in labels and "Snooze" not in labels
+    # Paused: the same items, so a menu opening as the state changes keeps its height;
+    # what does not apply is greyed out.
+    assert tray.labels()[1:] == labels_before[1:]  # all but the status line
+    assert find(tray.menu, "Resume").enabled()
+    assert not find(tray.menu, "Pause").enabled() and not find(tray.menu, "Snooze").enabled()
     assert icon_state(tray.cache.current.status) == IconState("paused")
     tray.pick("Resume")
     assert tray.status()["state"] in ("counting", "due", "snoozed")
@@ -266,12 +273,13 @@ def test_snooze_pause_resume_and_break_from_the_menu(start: Callable[[], Running
     assert tray.status()["state"] == "break"
     assert title(tray.cache.current) == "On a break — 2 min to go"
     assert not find(tray.menu, "Start a 2-minute break now").enabled()
-    assert "Snooze" not in tray.labels()
+    assert not find(tray.menu, "Snooze").enabled()
     assert icon_state(tray.cache.current.status) == IconState("break")
+    # Whole minutes, counted down as a clock does: 1:10 to go is "2 min".
     tray.later(50)
-    assert title(tray.cache.current) == "On a break — 1 min to go"
+    assert title(tray.cache.current) == "On a break — 2 min to go"
     tray.later(25)
-    assert title(tray.cache.current) == "On a break — 45 s to go"
+    assert title(tray.cache.current) == "On a break — less than a minute to go"
     tray.later(45)
     assert tray.status()["state"] == "counting"
     assert tray.history("SELECT kind, trigger FROM breaks") == [("completed", "tray")]
@@ -310,7 +318,7 @@ def test_away_and_title_words(start: Callable[[], Running]) -> None:
     tray.settle()
     assert title(tray.cache.current) == "Away"
     assert icon_state(tray.cache.current.status) == IconState("away")
-    assert "Snooze" not in tray.labels()
+    assert "Snooze" in tray.labels() and not find(tray.menu, "Snooze").enabled()
 
 
 def _pystray(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
@@ -432,3 +440,28 @@ def test_statistics_draws_the_last_seven_days_from_the_history(
         # One row per day: the chart is not blank.
         colours = image.convert("RGB").getcolors(maxcolors=100_000)
         assert colours is not None and len(colours) > 5
+
+
+def test_the_words_change_when_next_change_says(start: Callable[[], Running]) -> None:
+    """The tray refreshes at ``next_change``: the words must be the same just before it
+    and different just after, and there must be no words with seconds to go stale."""
+    tray = start()
+    tray.later(20)
+    assert title(tray.cache.current) == "Sitting less than a minute · next break in 30 min"
+    assert next_change(tray.cache.current) == pytest.approx(40)
+    tray.later(39)
+    assert title(tray.cache.current) == "Sitting less than a minute · next break in 30 min"
+    tray.later(2)
+    assert title(tray.cache.current) == "Sitting 1 min · next break in 29 min"
+    assert next_change(tray.cache.current) == pytest.approx(59)
+
+    tray.pick("Start a 2-minute break now")
+    assert title(tray.cache.current) == "On a break — 2 min to go"
+    assert next_change(tray.cache.current) == pytest.approx(60)
+    tray.later(61)
+    assert title(tray.cache.current) == "On a break — less than a minute to go"
+    assert next_change(tray.cache.current) is None  # only the break's end changes it now
+
+    tray.later(60)
+    tray.pick("Pause", "1 hour")
+    assert next_change(tray.cache.current) is None

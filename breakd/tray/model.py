@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -107,6 +108,8 @@ class StatusCache:
     def __init__(self, daemon: Daemon, first: Snapshot | None = None) -> None:
         self._daemon = daemon
         self._current = first if first is not None else daemon.call(partial(capture, daemon))
+        #: When the current snapshot arrived (``time.monotonic()``): how old its numbers are.
+        self.updated_at = time.monotonic()
         self._listeners: list[Callable[[], None]] = []
 
     def attach(self) -> None:
@@ -140,6 +143,7 @@ class StatusCache:
 
     def _set(self, snapshot: Snapshot) -> None:
         self._current = snapshot
+        self.updated_at = time.monotonic()
         for listener in self._listeners:
             listener()
 
@@ -148,7 +152,11 @@ class StatusCache:
 
 
 def title(snapshot: Snapshot) -> str:
-    """The icon's tooltip: "Sitting 23 min · next break in 7 min"."""
+    """The icon's tooltip: "Sitting 23 min · next break in 7 min".
+
+    Whole minutes only: the tray refreshes when these words change (``next_change``),
+    about once a minute, so seconds would be stale the moment they were shown.
+    """
     st = snapshot.status
     state = snapshot.state
     if state == "break":
@@ -163,17 +171,56 @@ def title(snapshot: Snapshot) -> str:
         return "Away"
     if state == "off-hours":
         return "Outside working hours"
-    sitting = f"Sitting {humanize(float(st.get('sitting_seconds') or 0))}"
+    sitting = f"Sitting {elapsed_words(float(st.get('sitting_seconds') or 0))}"
     next_in = st.get("next_reminder_in")
     if state == "due" or next_in is None:
         return f"{sitting} · a break is due"
-    return f"{sitting} · next break in {humanize(float(next_in))}"
+    return f"{sitting} · next break in {remaining_words(float(next_in))}"
+
+
+def elapsed_words(seconds: float) -> str:
+    """Time gone by in whole minutes, rounded down: "less than a minute", "23 min"."""
+    return "less than a minute" if seconds < 60 else humanize(60 * (seconds // 60))
+
+
+def remaining_words(seconds: float) -> str:
+    """Time to go in whole minutes, rounded up as a countdown is: "7 min", "less than a
+    minute" in the last one."""
+    return "less than a minute" if seconds < 60 else humanize(60 * math.ceil(seconds / 60))
+
+
+def next_change(snapshot: Snapshot) -> float | None:
+    """Seconds from ``snapshot`` until its tooltip or status line words change by time
+    alone (None: they do not; only a state change, which comes as news, changes them).
+
+    Minutes gone by change at each whole minute; minutes to go when the time left
+    crosses one; the last minute to go shows as one phrase, so it changes no more.
+    """
+    st = snapshot.status
+    state = snapshot.state
+    moments: list[float] = []
+    if state in ("counting", "due", "snoozed"):
+        sitting = float(st.get("sitting_seconds") or 0)
+        moments.append(60 - sitting % 60)
+    if state == "counting" and st.get("next_reminder_in") is not None:
+        moments.append(_next_minute_down(float(st["next_reminder_in"])))
+    if state == "break" and st.get("break_remaining") is not None:
+        moments.append(_next_minute_down(float(st["break_remaining"])))
+    found = [moment for moment in moments if moment > 0]
+    return min(found) if found else None
+
+
+def _next_minute_down(seconds: float) -> float:
+    """When a countdown at ``seconds`` next crosses a whole minute (0: not before it ends)."""
+    if seconds < 60:
+        return 0.0
+    return seconds % 60 or 60.0
 
 
 def status_line(snapshot: Snapshot) -> str:
     """The menu's first line: like the tooltip, with the sitting time while snoozed."""
     if snapshot.state == "snoozed":
-        sitting = humanize(float(snapshot.status.get("sitting_seconds") or 0))
+        sitting = elapsed_words(float(snapshot.status.get("sitting_seconds") or 0))
         return f"Sitting {sitting} · {title(snapshot).lower()}"
     return title(snapshot)
 
@@ -186,6 +233,11 @@ def today_line(snapshot: Snapshot) -> str:
     return format_today(today)
 
 
+def today_item(snapshot: Snapshot) -> str:
+    """The menu's line for today, never empty: the menu keeps its height (see build_menu)."""
+    return today_line(snapshot) or "Today: nothing recorded yet"
+
+
 def break_button(snapshot: Snapshot) -> str:
     """ "Start a 2-minute break now": the length follows ``breaks.length``."""
     whole = round(snapshot.break_length)
@@ -196,10 +248,7 @@ def break_button(snapshot: Snapshot) -> str:
 def _break_words(remaining: Any) -> str:
     if remaining is None:
         return "On a break (paused)"
-    seconds = max(0.0, float(remaining))
-    if seconds < 60:
-        return f"On a break — {math.ceil(seconds)} s to go"
-    return f"On a break — {round(seconds / 60)} min to go"
+    return f"On a break — {remaining_words(max(0.0, float(remaining)))} to go"
 
 
 def _moment(iso: Any, now: datetime) -> str | None:
@@ -322,7 +371,13 @@ def _text(words: str) -> Callable[[], str]:
 
 
 def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...]:
-    """The whole tray menu, reading ``cache.current`` whenever it is shown."""
+    """The whole tray menu, reading ``cache.current`` whenever it is shown.
+
+    The top level shows the same items in every state: what does not apply now is
+    disabled, not hidden. A state change often lands while the menu is opening (the
+    click that opens it is the input that ends "away"), and a GTK menu that grows or
+    shrinks while it is shown keeps its old height and scrolls (xfce4-panel's tray).
+    """
 
     def now() -> Snapshot:
         return cache.current
@@ -348,9 +403,9 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
             enabled=state_not_in("break", "off-hours"),
             default=True,
         ),
-        MenuEntry(_text("Snooze"), submenu=snooze, visible=state_in(*SNOOZABLE)),
-        MenuEntry(_text("Pause"), submenu=pause, visible=state_not_in("paused")),
-        MenuEntry(_text("Resume"), actions.resume, visible=state_in("paused")),
+        MenuEntry(_text("Snooze"), submenu=snooze, enabled=state_in(*SNOOZABLE)),
+        MenuEntry(_text("Pause"), submenu=pause, enabled=state_not_in("paused")),
+        MenuEntry(_text("Resume"), actions.resume, enabled=state_in("paused")),
         SEPARATOR,
         MenuEntry(
             _text("Remind me after"),
@@ -366,11 +421,7 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
         ),
         MenuEntry(_text("Exercises"), submenu=_exercise_radio(now, actions)),
         SEPARATOR,
-        MenuEntry(
-            lambda: today_line(now()),
-            enabled=lambda: False,
-            visible=lambda: bool(today_line(now())),
-        ),
+        MenuEntry(lambda: today_item(now()), enabled=lambda: False),
         MenuEntry(_text("Statistics…"), actions.open_statistics),
         SEPARATOR,
         MenuEntry(_text("Settings…"), actions.open_settings),

@@ -3,8 +3,9 @@
 pystray's ``run()`` must own the main thread (macOS insists; GTK expects it), so with a
 tray the daemon's loop moves to a thread of its own, "breakd-owner". A third thread,
 "breakd-tray", keeps the icon current: it redraws when a snapshot shows something new
-(on every daemon change, and once a minute for time passing), and stops the icon when
-the daemon stops, whatever stopped it (Quit, ``breakd quit``, a signal).
+(on every daemon change, and when time passing changes the words shown: the next whole
+minute, see ``model.next_change``), and stops the icon when the daemon stops, whatever
+stopped it (Quit, ``breakd quit``, a signal).
 
 Signals: with GTK's loop in C on the main thread, Python's signal handlers would only
 run when GTK next calls into Python, so for the GTK backends GLib watches the stop
@@ -40,6 +41,7 @@ from breakd.tray.model import (
     TrayActions,
     build_menu,
     capture,
+    next_change,
     shown,
     title,
 )
@@ -49,13 +51,17 @@ from breakd.tray.statistics import StatisticsLauncher
 
 log = logging.getLogger(__name__)
 
-#: How often the tray asks for a fresh snapshot when nothing happens (sitting time grows).
+#: The longest the tray waits for a fresh snapshot while it shows time passing (sitting
+#: time grows); it asks sooner when the words shown change sooner (``next_change``).
 REFRESH_EVERY = 60.0
 #: The same while what it shows does not move with time (away, paused, off hours): only
 #: the day's figures can change then, at midnight.
 QUIET_REFRESH_EVERY = 15 * 60.0
 #: The states whose tooltip or menu counts time (sitting, time to the next break).
 TIME_SHOWING_STATES = ("counting", "due", "snoozed", "break")
+#: How long after the words are due to change the tray asks: the snapshot is then
+#: surely past the minute, though it was taken a moment after the last one.
+CHANGE_MARGIN = 0.5
 #: How long a tray host may take to show the icon before the log says none does.
 HOST_WAIT = 10.0
 #: The size the icon is drawn at until the tray says which size it shows.
@@ -209,9 +215,13 @@ class Tray:
     def _next_wait(self, started: float) -> float:
         if self._shown is None and not self._no_host_told:
             return max(0.1, min(REFRESH_EVERY, started + HOST_WAIT - time.monotonic()))
-        if self.cache.current.state in TIME_SHOWING_STATES:
+        snapshot, age = self.cache.current, time.monotonic() - self.cache.updated_at
+        if snapshot.state not in TIME_SHOWING_STATES:
+            return QUIET_REFRESH_EVERY
+        change = next_change(snapshot)
+        if change is None:
             return REFRESH_EVERY
-        return QUIET_REFRESH_EVERY
+        return max(0.1, min(REFRESH_EVERY, change - age + CHANGE_MARGIN))
 
     def _show_state(self) -> None:
         snapshot = self.cache.current

@@ -16,11 +16,16 @@ pystray's ``Icon``, ``Menu`` and ``MenuItem``:
 * The picture goes out as ``IconPixmap`` (ARGB32, big-endian) at several sizes, so the
   host never has to scale; the title is also the tooltip. ``Activate`` (a left click on
   most trays) runs the menu's default item.
-* The menu is exported at ``/MenuBar``. Item ids follow an item's place in the whole
-  pystray menu (hidden items included), so an id stays valid while items come and go.
-  ``update_menu`` compares the menu as it would show now with what was sent last and
-  emits ``ItemsPropertiesUpdated`` when only properties changed (a check moved, a label
-  changed) or ``LayoutUpdated`` when items appeared or vanished.
+* The menu is exported at ``/MenuBar``, every item of the pystray menu in it, hidden
+  ones too (``visible`` false; a separator is hidden where pystray would leave it out):
+  the layout's structure never changes while breakd runs. Item ids follow an item's
+  place in the whole menu. ``update_menu`` compares the menu as it would show now with
+  what was sent last and emits ``ItemsPropertiesUpdated`` for what changed (a label, a
+  check, an item shown or hidden); ``LayoutUpdated``, with a new revision, only if the
+  structure itself changed. A host rebuilds its menu on ``LayoutUpdated``, and a GTK
+  menu rebuilt while it opens comes up scrolled with its first items cut off, so
+  ``AboutToShow`` sends what changed as properties and answers that no new layout is
+  needed.
 
 One connection serves everything: the loop in ``_run`` (pystray's main thread) reads and
 answers every message; other threads only send (jeepney's threading connection locks its
@@ -34,6 +39,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import count
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +88,24 @@ Variant = tuple[str, Any]
 Properties = dict[str, Variant]
 #: A menu item as sent: (id, properties, children).
 Node = tuple[int, Properties, tuple["Node", ...]]
+
+
+@dataclass(frozen=True)
+class LayoutChange:
+    """Items were added or removed: hosts fetch the layout of this revision again."""
+
+    revision: int
+
+
+@dataclass(frozen=True)
+class PropertiesChange:
+    """Only properties changed: ``ItemsPropertiesUpdated``'s two arguments."""
+
+    updated: list[tuple[int, Properties]]
+    removed: list[tuple[int, list[str]]]
+
+
+MenuChange = LayoutChange | PropertiesChange
 
 FAILED = "org.freedesktop.DBus.Error.Failed"
 UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod"
@@ -146,24 +170,26 @@ class MenuExport:
         if menu is None:
             return ()
         everything = list(menu.items)
-        nodes = []
+        shown: set[int] = set()
         index = 0
         for item in menu:  # pystray's visible items, in order, separators tidied
             # The shared separator appears many times: match by place, not by identity.
             while everything[index] is not item:
                 index += 1
-            nodes.append(self._node(item, (*path, index)))
+            shown.add(index)
             index += 1
-        return tuple(nodes)
+        return tuple(
+            self._node(item, (*path, at), at in shown) for at, item in enumerate(everything)
+        )
 
-    def _node(self, item: Any, path: tuple[int, ...]) -> Node:
+    def _node(self, item: Any, path: tuple[int, ...], visible: bool) -> Node:
         number = self._id(path)
         if item is self._separator:
-            return (number, {"type": ("s", "separator")}, ())
+            return (number, {"type": ("s", "separator"), "visible": ("b", visible)}, ())
         props: Properties = {
             "label": ("s", dbusmenu_label(str(item.text))),
             "enabled": ("b", bool(item.enabled)),
-            "visible": ("b", True),
+            "visible": ("b", visible),
         }
         checked = item.checked
         if checked is not None:
@@ -176,21 +202,21 @@ class MenuExport:
             children = self._children(submenu, path)
         return (number, props, children)
 
-    def refresh(self) -> tuple[str, Any] | None:
+    def refresh(self) -> MenuChange | None:
         """Rebuild; what to announce if anything changed since the last time, else None.
 
-        ``("layout", revision)`` when items appeared or vanished, ``("properties",
-        (updated, removed))`` when only their properties changed.
+        The revision moves only when the structure does (``LayoutChange``); new labels,
+        checks and visibility are a ``PropertiesChange``.
         """
         with self._lock:
             now = self._build()
             before, self._last = self._last, now
             if before is None or before == now:
                 return None
-            self.revision += 1
             if _shape(before) != _shape(now):
-                return ("layout", self.revision)
-            return ("properties", _property_changes(before, now))
+                self.revision += 1
+                return LayoutChange(self.revision)
+            return PropertiesChange(*_property_changes(before, now))
 
     def layout(self, parent: int, depth: int, names: Sequence[str]) -> tuple[int, Node]:
         """``GetLayout``: the subtree under ``parent``, ``depth`` levels (-1: all)."""
@@ -510,17 +536,13 @@ class StatusNotifierIcon:
             self._status = status
             self._emit(ITEM_PATH, ITEM_IFACE, "NewStatus", "s", (status,))
 
-    def _announce(self, change: tuple[str, Any] | None) -> None:
-        if change is None:
-            return
-        kind, what = change
-        if kind == "layout":
-            self._emit(MENU_PATH, MENU_IFACE, "LayoutUpdated", "ui", (what, 0))
-        else:
-            updated, removed = what
+    def _announce(self, change: MenuChange | None) -> None:
+        if isinstance(change, LayoutChange):
+            self._emit(MENU_PATH, MENU_IFACE, "LayoutUpdated", "ui", (change.revision, 0))
+        elif isinstance(change, PropertiesChange):
             self._emit(
                 MENU_PATH, MENU_IFACE, "ItemsPropertiesUpdated", "a(ia{sv})a(ias)",
-                (updated, removed),
+                (change.updated, change.removed),
             )  # fmt: skip
 
     def _emit(
@@ -790,10 +812,12 @@ class StatusNotifierIcon:
             self._click(item)
 
     def _about_to_show(self) -> bool:
-        """The menu is about to open: send what changed since, and say whether it did."""
+        """The menu is about to open: send what changed since; True only if the host must
+        fetch the layout again (it never has to while the menu's structure stays put:
+        new properties reach it as ``ItemsPropertiesUpdated``, without a rebuild)."""
         change = self._export.refresh()
         self._announce(change)
-        return change is not None
+        return isinstance(change, LayoutChange)
 
 
 def _machine_id() -> str:

@@ -145,6 +145,16 @@ def labels(node: Any) -> list[str]:
     ]
 
 
+def shown(node: Any) -> list[Any]:
+    """A node's children a host shows (``visible`` not false)."""
+    return [child for child in node[2] if child[1].get("visible", True)]
+
+
+def shown_labels(node: Any) -> list[str]:
+    """The labels of the children a host shows ("-" for a separator)."""
+    return labels((node[0], node[1], shown(node)))
+
+
 class SignalLog:
     """``dbus-monitor`` writing the item's and its menu's signals to a file."""
 
@@ -190,6 +200,20 @@ class SignalLog:
         self._file.close()
 
 
+def host_registered(connection: Any) -> bool:
+    """Whether a StatusNotifierWatcher is on the bus with a host registered with it."""
+    import dbus
+
+    if not connection.name_has_owner(WATCHER):
+        return False
+    try:
+        watcher = connection.get_object(WATCHER, WATCHER_PATH, introspect=False)
+        value = watcher.Get(WATCHER, "IsStatusNotifierHostRegistered", dbus_interface=PROPS)
+    except dbus.DBusException:
+        return False  # the name changed hands meanwhile, or the watcher is still starting
+    return bool(value)
+
+
 class SniHost:
     """gtk-sni-tray-standalone with its own watcher: a tray bar along the top of the screen."""
 
@@ -204,24 +228,35 @@ class SniHost:
             "DBUS_SESSION_BUS_ADDRESS": bus.address,
             "NO_AT_BRIDGE": "1",
         }
-        self.process = subprocess.Popen(
-            [host, "--watcher", "--top", "--end", "--size", str(self.HEIGHT)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=self._log,
-        )
+        self._args = [host, "--watcher", "--top", "--end", "--size", str(self.HEIGHT)]
+        self._env = env
+        self.process = self._start()
         connection = bus.connect()
         try:
-            wait_for(lambda: connection.name_has_owner(WATCHER), 15, "the tray's watcher")
+            # The name alone is not enough: up is when its own host has registered with its
+            # watcher. Now and then (one start in a few runs, on a busy machine) the tool
+            # never gets there, or drops the watcher's name again, before breakd is even
+            # started. One new start, as a user would restart a stuck panel, keeps the
+            # tool's own start-up out of breakd's results; its output is printed.
+            try:
+                wait_for(lambda: host_registered(connection), 20, "the tray's watcher and host")
+            except AssertionError:
+                self._end()
+                print(
+                    f"gtk-sni-tray-standalone did not come up; starting it again:\n{self.output()}"
+                )
+                self.process = self._start()
+                wait_for(lambda: host_registered(connection), 30, "the tray's watcher and host")
         finally:
             connection.close()
 
-    def output(self) -> str:
-        self._log.seek(0)
-        return self._log.read().decode(errors="replace")[-4000:]
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self._args, env=self._env, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=self._log,
+        )  # fmt: skip
 
-    def stop(self) -> None:
+    def _end(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -229,4 +264,11 @@ class SniHost:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        self._end()
         self._log.close()
