@@ -109,28 +109,24 @@ def daemon_argv(args: argparse.Namespace) -> list[str]:
     return [*argv, "run"]
 
 
+#: DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP (Process Creation Flags, winbase.h): no
+#: console of its own and no Ctrl+C from the one it was started from.
+_WINDOWS_DETACHED = 0x00000008 | 0x00000200
+
+
 def spawn_detached(argv: list[str]) -> subprocess.Popen[bytes]:
     """Start ``argv`` with nothing tying it to this terminal or this process."""
     home = Path.home()
     cwd = home if home.is_dir() else Path("/")  # never pin the folder it was started from
-    if sys.platform == "win32":
-        flags = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
-        return subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=cwd,
-            creationflags=flags,
-        )
+    windows = sys.platform == "win32"
     return subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=cwd,
-        start_new_session=True,
-        close_fds=True,
+        start_new_session=not windows,  # setsid(): no controlling terminal, own group
+        creationflags=_WINDOWS_DETACHED if windows else 0,
     )
 
 
