@@ -63,7 +63,7 @@ def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> 
     if body_click is not None:
         return f"{body_click} to start a {length_words(reminder.break_seconds)} break."
     if buttons:
-        return f"Press \u201c{reminder.break_label}\u201d to start the break."
+        return f"Press \u201c{reminder.break_label}\u201d to begin."
     return HOW_TO_START
 
 
