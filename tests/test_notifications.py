@@ -158,6 +158,21 @@ def test_no_bus_falls_back_to_the_log(
     assert daemon.stop() == 0
 
 
+def test_a_server_that_starts_after_breakd_gets_the_next_reminder(
+    bus: Bus, daemons: list[DaemonProcess]
+) -> None:
+    """At login the notification server may start after breakd: log, once, then use it."""
+    daemon = start(daemons)
+    daemon.wait_log("reminder 2:")
+    assert daemon.log().count("no notification server answers") == 1
+    assert "notifications via freedesktop" in daemon.log()
+    server = notification_server(bus)
+    [notify] = wait_for(lambda: calls(server, "Notify"), timeout=15, what="a reminder")
+    assert notify[3].startswith("You've been sitting for")
+    assert daemon.log().count("no notification server answers") == 1
+    assert daemon.stop() == 0
+
+
 def test_server_restart_between_reminders(bus: Bus, daemons: list[DaemonProcess]) -> None:
     server = notification_server(bus)
     daemon = start(daemons, "--set", "remind_again=4s")

@@ -177,12 +177,13 @@ class FreedesktopNotifier:
             self._conn: Any = self._connect()
         except BusUnavailable as error:
             raise NotifierUnavailable(str(error)) from None
+        # No server yet (one that starts after breakd at login): reminders go to the log,
+        # said once, until a server answers.
         try:
-            self._server = self._ask_server()
-        except (DBusError, TimeoutError, OSError, EOFError) as error:
+            self._server_now()
+        except (OSError, EOFError) as error:
             self._conn.close()
-            raise NotifierUnavailable(f"no notification server answered ({error})") from None
-        log.info("notification server: %s", self._server.describe())
+            raise NotifierUnavailable(f"the session bus connection broke ({error})") from None
         self._thread = threading.Thread(target=self._run, name="breakd-notifier", daemon=True)
         self._thread.start()
 
@@ -277,21 +278,26 @@ class FreedesktopNotifier:
 
     def _server_now(self) -> ServerInfo | None:
         """The server to word the reminder for; asked again after it changed."""
-        if self._server is None:
+        if self._server is None and self._conn is not None:
             try:
                 self._server = self._ask_server()
             except (DBusError, TimeoutError) as error:
-                if not self._missing_said:
-                    self._missing_said = True
-                    log.warning(
-                        "no notification server answers (%s): reminders go to the log until"
-                        " one does",
-                        error,
-                    )
+                self._missing(error)
                 return None
             self._missing_said = False
             log.info("notification server: %s", self._server.describe())
         return self._server
+
+    def _missing(self, error: Exception) -> None:
+        """No server answers: say so once, until one does again."""
+        self._server = None
+        self._current = 0
+        if not self._missing_said:
+            self._missing_said = True
+            log.warning(
+                "no notification server answers (%s): reminders go to the log until one does",
+                error,
+            )
 
     # --- the notifier's thread --------------------------------------------------------
 
@@ -376,21 +382,19 @@ class FreedesktopNotifier:
     # --- the work (on the notifier's thread) ----------------------------------------------
 
     def _show(self, reminder: Reminder) -> None:
-        server = self._server_now() if self._conn is not None else None
-        if server is None:
-            log.info("reminder %d: %s - %s", reminder.number, reminder.title, reminder.body)
-            return
-        outgoing = compose(reminder, server)
-        try:
-            (identifier,) = self._notify(
-                self._current, reminder.title, outgoing.body, outgoing.actions, NEVER_EXPIRE
-            )
-        except (DBusError, TimeoutError) as error:
-            log.warning("the reminder could not be shown (%s): %s", error, reminder.title)
-            self._server = None
-            self._current = 0
-            return
-        self._current = int(identifier)
+        server = self._server_now()
+        if server is not None:
+            outgoing = compose(reminder, server)
+            try:
+                (identifier,) = self._notify(
+                    self._current, reminder.title, outgoing.body, outgoing.actions, NEVER_EXPIRE
+                )
+            except (DBusError, TimeoutError) as error:  # it went away since we asked
+                self._missing(error)
+            else:
+                self._current = int(identifier)
+                return
+        log.info("reminder %d: %s - %s", reminder.number, reminder.title, reminder.body)
 
     def _withdraw(self) -> None:
         current, self._current = self._current, 0
@@ -401,16 +405,16 @@ class FreedesktopNotifier:
                 log.debug("could not withdraw reminder %d: %s", current, error)
 
     def _tell(self, title: str, body: str) -> None:
-        server = self._server_now() if self._conn is not None else None
-        if server is None:
-            log.info("%s - %s", title, body)
-            return
-        if "body-markup" in server.capabilities:
-            body = escape(body, quote=False)
-        try:
-            self._notify(0, title, body, (), SERVER_DEFAULT)
-        except (DBusError, TimeoutError) as error:
-            log.warning("a notification could not be shown (%s): %s", error, title)
+        server = self._server_now()
+        if server is not None:
+            text = escape(body, quote=False) if "body-markup" in server.capabilities else body
+            try:
+                self._notify(0, title, text, (), SERVER_DEFAULT)
+            except (DBusError, TimeoutError) as error:
+                self._missing(error)
+            else:
+                return
+        log.info("%s - %s", title, body)
 
     def _notify(
         self, replaces: int, title: str, body: str, actions: tuple[str, ...], expire: int
