@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
-            " two-minute exercise break. With no command, starts the daemon."
+            " short exercise break (breaks.length, 2 min by default). With no command, starts"
+            " the daemon."
         ),
         epilog="Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running.",
     )

@@ -258,6 +258,8 @@ class FreedesktopNotifier:
             try:
                 reply = conn.receive(timeout=remaining)
             except ReceiveStopped:
+                if self._stopping:
+                    raise OSError("the notifier is closing") from None
                 # New work was queued: the loop runs it once this call is done.
                 conn.reset_interrupt()
                 continue
