@@ -214,3 +214,32 @@ def test_a_click_on_the_xfce_bubble_closes_it_and_it_said_so(
         assert state["break_remaining"] is None
         assert "break started" not in daemon.log()
         assert daemon.stop() == 0
+
+
+def test_a_restarted_server_gets_a_new_bubble(
+    xserver: XServer,
+    bus: Bus,
+    recorder: NotifyRecorder,
+    daemons: list[DaemonProcess],
+    tmp_path: Path,
+) -> None:
+    """The ids of a server that restarted mean nothing: the repeat starts afresh there."""
+    with running_server(DUNST, bus, tmp_path) as first_server:
+        daemon = start_daemon(daemons, "--set", "remind_again=8s")
+        first = first_reminder(recorder)
+        the_bubble(DUNST, xserver)
+        first_server.stop()
+        wait_for(lambda: not bubbles(DUNST), 20, "dunst's bubble to go with it")
+    with running_server(DUNST, bus, tmp_path):
+        daemon.wait_log("notification server changed owner", timeout=30)
+        again = wait_for(
+            lambda: [c for c in recorder.breakd_calls() if c.sender == first.sender][1:],
+            60,
+            "the repeat on the new dunst",
+        )[0]
+        assert again.replaces_id == 0
+        wait_for(lambda: again.answered_id, 20, "the new dunst to answer")
+        bubble = the_bubble(DUNST, xserver)
+        keep_picture(xserver, bubble, tmp_path, "dunst-after-restart.png")
+        assert dunst_displayed() == 1
+        assert daemon.stop() == 0

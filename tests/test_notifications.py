@@ -93,6 +93,22 @@ def test_labels_follow_the_settings(bus: Bus, daemons: list[DaemonProcess]) -> N
     assert daemon.stop() == 0
 
 
+def test_desktop_notifier_stays_a_choice_on_linux(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    """``notifications.backend = "desktop-notifier"`` still works, with the same labels."""
+    server = notification_server(bus)
+    daemon = start(
+        daemons, "--set", "notifications.backend=desktop-notifier", "--set", "reminders.snooze=3m"
+    )
+    assert "notifications via desktop-notifier" in daemon.log()
+    [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    pairs = dict(zip(notify[5][::2], notify[5][1::2], strict=True))
+    assert pairs["break"] == "Start 2-min break" and pairs["snooze"] == "Snooze 3 min"
+    assert notify[4].endswith("\nClick to start a 2-min break.") and notify[7] == 0
+    server.emit(NAME, "ActionInvoked", "us", [1, "default"])
+    daemon.wait_log("break started (reminder")
+    assert daemon.stop() == 0
+
+
 def test_click_starts_the_break_and_it_is_recorded(bus: Bus, daemons: list[DaemonProcess]) -> None:
     server = notification_server(bus)
     daemon = start(daemons, "--set", "breaks.length=10s")
