@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
-            " two-minute exercise break. With no command, runs the daemon in this terminal;"
+            " short exercise break (breaks.length, 2 min by default). With no command, runs the"
+            " daemon in this terminal;"
             " `breakd start` runs it in the background."
         ),
         epilog=(

@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=_sender("status"))
 
-    take = commands.add_parser("break", help="start a two-minute break now")
+    take = commands.add_parser("break", help="start a break now (breaks.length, 2 min by default)")
     take.add_argument("--json", action="store_true", help="print the new state as JSON")
     take.set_defaults(func=_sender("break"))
 

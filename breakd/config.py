@@ -37,7 +37,7 @@ from breakd.resources import data_dir
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
 LOG_LEVELS = ("debug", "info", "warning", "error")
-NOTIFIER_BACKENDS = ("auto", "desktop-notifier", "plyer", "log")
+NOTIFIER_BACKENDS = ("auto", "freedesktop", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 IDLE_SOURCES = ("auto", "x11", "gnome", "freedesktop", "windows", "macos", "always-present")
 

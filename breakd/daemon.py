@@ -427,9 +427,15 @@ class Daemon:
     def _show_reminder(self, effect: ShowReminder) -> None:
         plan = self._current_plan()
         title = sitting_title(effect.sitting_seconds)
+        settings = self.engine.settings
         self.notifier.show_reminder(
             Reminder(
-                title=title, body=plan.cue, exercise_id=plan.exercise_ids[0], number=effect.number
+                title=title,
+                body=plan.cue,
+                exercise_id=plan.exercise_ids[0],
+                number=effect.number,
+                break_seconds=settings.break_length,
+                snooze_seconds=settings.snooze,
             )
         )
 

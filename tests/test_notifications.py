@@ -51,9 +51,9 @@ def start(daemons: list[DaemonProcess], *extra: str) -> DaemonProcess:
 def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess]) -> None:
     server = notification_server(bus)
     daemon = start(daemons)
-    assert "notifications via desktop-notifier" in log_path().read_text()
+    assert "notifications via freedesktop" in log_path().read_text()
     [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
-    app_name, replaces_id, icon, title, body, actions, hints, _timeout = notify
+    app_name, replaces_id, icon, title, body, actions, hints, timeout = notify
     assert app_name == "breakd"
     assert replaces_id == 0
     icon_path = Path(unquote(urlparse(str(icon)).path))
@@ -61,7 +61,8 @@ def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess
     assert title == "You've been sitting for 3 seconds"
     [(exercise_id,)] = query("SELECT exercise_id FROM reminders")
     cue = load_exercises().get(exercise_id)
-    assert cue is not None and body == cue.cue
+    # The mock server lists "actions" and is not known to drop the click on the bubble.
+    assert cue is not None and body == f"{cue.cue}\nClick to start a 2-min break."
     pairs = dict(zip(actions[::2], actions[1::2], strict=True))
     assert pairs == {
         "default": "",
@@ -70,10 +71,41 @@ def test_reminder_is_the_exact_notify_call(bus: Bus, daemons: list[DaemonProcess
         "skip": "Skip",
     }
     assert int(hints["urgency"]) == 1
-    # The repeat replaces the first reminder instead of stacking under it.
+    assert timeout == 0  # never expires: it stays until answered or replaced
+    # The repeat takes the first reminder's place instead of stacking under it.
     wait_for(lambda: len(calls(server, "Notify")) >= 2, what="the repeated reminder")
-    closed = calls(server, "CloseNotification")
-    assert closed and closed[0][0] == 1
+    repeat = calls(server, "Notify")[1]
+    assert repeat[1] == 1 and repeat[3].startswith("You've been sitting for")
+    assert calls(server, "CloseNotification") == []
+    assert daemon.stop() == 0
+
+
+def test_labels_follow_the_settings(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = notification_server(bus)
+    daemon = start(daemons, "--set", "reminders.snooze=3m", "--set", "breaks.length=1m")
+    [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    pairs = dict(zip(notify[5][::2], notify[5][1::2], strict=True))
+    assert pairs["break"] == "Start 1-min break" and pairs["snooze"] == "Snooze 3 min"
+    assert notify[4].endswith("\nClick to start a 1-min break.")
+    server.emit(NAME, "ActionInvoked", "us", [1, "snooze"])
+    [(until, at)] = wait_for(lambda: query("SELECT until, at FROM actions"), what="the snooze")
+    assert until - at == pytest.approx(180, abs=1)
+    assert daemon.stop() == 0
+
+
+def test_desktop_notifier_stays_a_choice_on_linux(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    """``notifications.backend = "desktop-notifier"`` still works, with the same labels."""
+    server = notification_server(bus)
+    daemon = start(
+        daemons, "--set", "notifications.backend=desktop-notifier", "--set", "reminders.snooze=3m"
+    )
+    assert "notifications via desktop-notifier" in daemon.log()
+    [notify] = wait_for(lambda: calls(server, "Notify"), what="a Notify call")
+    pairs = dict(zip(notify[5][::2], notify[5][1::2], strict=True))
+    assert pairs["break"] == "Start 2-min break" and pairs["snooze"] == "Snooze 3 min"
+    assert notify[4].endswith("\nClick to start a 2-min break.") and notify[7] == 0
+    server.emit(NAME, "ActionInvoked", "us", [1, "default"])
+    daemon.wait_log("break started (reminder")
     assert daemon.stop() == 0
 
 
@@ -139,6 +171,21 @@ def test_no_bus_falls_back_to_the_log(
     text = daemon.wait_log("reminder 1:")
     assert text.count("no notification service") == 1
     assert daemon.alive()
+    assert daemon.stop() == 0
+
+
+def test_a_server_that_starts_after_breakd_gets_the_next_reminder(
+    bus: Bus, daemons: list[DaemonProcess]
+) -> None:
+    """At login the notification server may start after breakd: log, once, then use it."""
+    daemon = start(daemons)
+    daemon.wait_log("reminder 2:")
+    assert daemon.log().count("no notification server answers") == 1
+    assert "notifications via freedesktop" in daemon.log()
+    server = notification_server(bus)
+    [notify] = wait_for(lambda: calls(server, "Notify"), timeout=15, what="a reminder")
+    assert notify[3].startswith("You've been sitting for")
+    assert daemon.log().count("no notification server answers") == 1
     assert daemon.stop() == 0
 
 

@@ -27,7 +27,7 @@ def test_without_a_session_bus_nothing_on_linux_can_show_a_notification(tmp_path
     notifier, notes = choose_notifier("auto", ICON, lambda _key: None, environ=environ)
     assert notifier.name == "log"
     assert notes == [
-        "desktop-notifier: no D-Bus session bus",
+        "freedesktop: no D-Bus session bus",
         "plyer: no D-Bus session bus",
     ]
 

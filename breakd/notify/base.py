@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from breakd.durations import humanize
+
+#: What the actions are called on the wire (the freedesktop "action key"); the daemon's
+#: ``notification_action`` takes these.
+ACTION_BREAK = "break"
+ACTION_SNOOZE = "snooze"
+ACTION_SKIP = "skip"
+#: For a notification that cannot be clicked at all.
+HOW_TO_START = "Start the break from the breakd tray icon or with `breakd break`."
+
 
 @dataclass(frozen=True)
 class Reminder:
@@ -19,6 +29,46 @@ class Reminder:
     body: str  # the exercise's one-line cue
     exercise_id: str | None
     number: int  # 1 for the first reminder of a stretch, 2 for its first repeat, ...
+    # The settings in force when it is shown, so the buttons say what they will do.
+    break_seconds: float
+    snooze_seconds: float
+
+    @property
+    def break_label(self) -> str:
+        """ "Start 2-min break": the length of the break this reminder offers."""
+        return f"Start {length_words(self.break_seconds)} break"
+
+    @property
+    def snooze_label(self) -> str:
+        """ "Snooze 10 min": what the snooze button postpones by (``reminders.snooze``)."""
+        return f"Snooze {humanize(self.snooze_seconds)}"
+
+
+def length_words(seconds: float) -> str:
+    """A length as an adjective: "2-min", "45-second", "1 h 30 min"."""
+    text = humanize(seconds)
+    if text.endswith(" s"):
+        return f"{text[:-2]}-second"
+    if text.endswith(" min") and " h " not in text:
+        return f"{text[:-4]}-min"
+    return text
+
+
+def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> str:
+    """The line under the cue that says how to start the break on this server.
+
+    ``body_click`` is how a click on the bubble reaches the server's "default" action
+    ("Click", "Middle-click"), or None where a click on the bubble only closes it.
+    """
+    if body_click is not None:
+        return f"{body_click} to start a {length_words(reminder.break_seconds)} break."
+    if buttons:
+        return f"Press \u201c{reminder.break_label}\u201d to begin."
+    return HOW_TO_START
+
+
+class NotifierUnavailable(Exception):
+    """No notification service answered; the caller falls back to another backend."""
 
 
 class Notifier(Protocol):

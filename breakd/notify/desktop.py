@@ -1,4 +1,7 @@
-"""Clickable notifications through desktop-notifier (D-Bus, WinRT, UserNotifications).
+"""Clickable notifications through desktop-notifier (WinRT, UserNotifications, D-Bus).
+
+breakd uses it on Windows and macOS; on Linux it speaks the freedesktop protocol itself
+(``breakd.notify.freedesktop``), and this backend is there when chosen by name.
 
 desktop-notifier is asyncio-based, so it gets a loop in a thread of its own. Calls from
 the daemon's owner thread are handed to that loop and return at once; clicks and button
@@ -18,42 +21,31 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from breakd import APP_NAME
-from breakd.notify.base import Reminder
+from breakd.notify.base import (
+    ACTION_BREAK,
+    ACTION_SKIP,
+    ACTION_SNOOZE,
+    NotifierUnavailable,
+    Reminder,
+    start_hint,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: How long start-up waits for the notification server to answer.
 PROBE_TIMEOUT = 3.0
-#: What the actions are called on the wire (the freedesktop "action key").
-ACTION_BREAK = "break"
-ACTION_SNOOZE = "snooze"
-ACTION_SKIP = "skip"
-HOW_TO_START = "Start the break from the breakd tray icon or with `breakd break`."
-
-
-class NotifierUnavailable(Exception):
-    """No notification service answered; the caller falls back to another backend."""
 
 
 class DesktopNotifierBackend:
     name = "desktop-notifier"
 
-    def __init__(
-        self,
-        app_icon: Path,
-        on_action: Callable[[str], None],
-        *,
-        snooze_label: str = "Snooze 10 min",
-        break_label: str = "Start 2-min break",
-    ) -> None:
+    def __init__(self, app_icon: Path, on_action: Callable[[str], None]) -> None:
         try:
             from desktop_notifier import Capability, DesktopNotifier, Icon
         except ImportError as error:
             raise NotifierUnavailable(f"desktop-notifier is not installed ({error})") from None
         self._on_action = on_action
-        self.snooze_label = snooze_label
-        self.break_label = break_label
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="breakd-notifier", daemon=True
@@ -125,22 +117,27 @@ class DesktopNotifierBackend:
         # A repeat replaces the earlier reminder instead of stacking under it.
         await self._withdraw()
         buttons: tuple[Any, ...] = ()
-        body = reminder.body
         if self.buttons:
             buttons = (
-                Button(self.break_label, self._action(ACTION_BREAK), identifier=ACTION_BREAK),
-                Button(self.snooze_label, self._action(ACTION_SNOOZE), identifier=ACTION_SNOOZE),
+                Button(reminder.break_label, self._action(ACTION_BREAK), identifier=ACTION_BREAK),
+                Button(
+                    reminder.snooze_label, self._action(ACTION_SNOOZE), identifier=ACTION_SNOOZE
+                ),
                 Button("Skip", self._action(ACTION_SKIP), identifier=ACTION_SKIP),
             )
-        else:
-            body = f"{body}\n{HOW_TO_START}"
+        # desktop-notifier leaves the click on the bubble out where it knows it does not
+        # work (xfce4-notifyd closes the bubble instead): say so rather than promise it.
+        hint = start_hint(
+            reminder, body_click="Click" if self.clickable else None, buttons=self.buttons
+        )
         notification = Notification(
             title=reminder.title,
-            message=body,
+            message=f"{reminder.body}\n{hint}",
             urgency=Urgency.Normal,
             buttons=buttons,
             on_clicked=self._action(ACTION_BREAK),
             on_dismissed=self._forget,
+            timeout=0,  # never expire: a reminder stays until it is answered or replaced
         )
         self._current = notification
         await self._notifier.send_notification(notification)

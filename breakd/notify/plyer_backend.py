@@ -10,8 +10,7 @@ import logging
 from pathlib import Path
 
 from breakd import APP_NAME
-from breakd.notify.base import Reminder
-from breakd.notify.desktop import HOW_TO_START, NotifierUnavailable
+from breakd.notify.base import HOW_TO_START, NotifierUnavailable, Reminder
 
 log = logging.getLogger(__name__)
 

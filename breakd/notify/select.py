@@ -1,4 +1,5 @@
-"""Pick the best notifier that works here: desktop-notifier, then plyer, then the log."""
+"""Pick the best notifier that works here: on Linux breakd's own freedesktop client,
+elsewhere desktop-notifier; then plyer; then the log."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from breakd.config import NOTIFIER_BACKENDS as BACKENDS
-from breakd.notify.base import Notifier
-from breakd.notify.desktop import DesktopNotifierBackend, NotifierUnavailable
+from breakd.notify.base import Notifier, NotifierUnavailable
 from breakd.notify.log_only import LogOnlyNotifier
 from breakd.notify.plyer_backend import PlyerNotifier
 
@@ -57,13 +57,28 @@ def choose_notifier(
     """The notifier to use and notes on every backend that was passed over and why."""
     if preference not in BACKENDS:
         raise ValueError(f"unknown notification backend {preference!r}; use one of {BACKENDS}")
-    order = ["desktop-notifier", "plyer", "log"] if preference == "auto" else [preference, "log"]
+    linux = platform.startswith("linux")
+    if preference == "auto":
+        order = ["freedesktop" if linux else "desktop-notifier", "plyer", "log"]
+    else:
+        order = [preference, "log"]
     notes: list[str] = []
     for name in order:
         try:
-            if name == "desktop-notifier":
-                if platform.startswith("linux") and not session_bus_available(environ):
+            if name == "freedesktop":
+                if not session_bus_available(environ):
                     raise NotifierUnavailable("no D-Bus session bus")
+                # Imported here: it needs nothing that Windows and macOS lack, but they
+                # never use it.
+                from breakd.notify.freedesktop import FreedesktopNotifier
+
+                return FreedesktopNotifier(app_icon, on_action, environ=environ), notes
+            if name == "desktop-notifier":
+                if linux and not session_bus_available(environ):
+                    raise NotifierUnavailable("no D-Bus session bus")
+                # Imported here: its asyncio and D-Bus stack costs memory Linux can save.
+                from breakd.notify.desktop import DesktopNotifierBackend
+
                 return DesktopNotifierBackend(app_icon, on_action), notes
             if name == "plyer":
                 if (reason := plyer_can_deliver(environ, platform)) is not None:
