@@ -34,7 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
             "A quiet break reminder: watches how long you sit at the computer and offers a"
             " two-minute exercise break. With no command, starts the daemon."
         ),
-        epilog="Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running.",
+        epilog=(
+            "Durations are bounded: a snooze lasts at most 24h, a timed pause at most a year"
+            " (8760h; or pause forever), and each setting stays within the range `breakd"
+            " config check` names. Exit codes: 0 success, 1 error, 2 usage error, 3 breakd"
+            " is not running."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"breakd {__version__}")
     parser.add_argument(

@@ -102,7 +102,8 @@ class DurationKind(Kind):
         except DurationError as error:
             raise ValueError(str(error)) from None
         if not self.minimum <= seconds <= self.maximum:
-            raise ValueError(f"{raw!r} is out of range")
+            shown = raw if len(raw) <= 40 else f"{raw[:37]}..."
+            raise ValueError(f"{shown!r} is out of range")
         return seconds
 
     def to_toml(self, value: Any) -> Any:

@@ -34,6 +34,10 @@ from breakd.config import Settings
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
+#: The longest snooze: a day. Longer is a pause, and a bound keeps every time finite.
+MAX_SNOOZE = 24 * 3600.0
+#: The longest timed pause: a year ("forever" has no end at all).
+MAX_PAUSE = 365 * 24 * 3600.0
 
 
 class Phase(Enum):
@@ -398,14 +402,16 @@ class Engine:
         if self._phase is not Phase.SITTING:
             raise Refused(f"there is nothing to snooze while {self._describe_phase()}")
         length = self._settings.snooze if seconds is None else seconds
-        if length <= 0:
-            raise Refused("a snooze must last longer than zero")
-        effects: list[Effect] = []
+        if not 0 < length <= MAX_SNOOZE:
+            raise Refused("a snooze must last longer than zero and at most 24h")
+        # Everything that can fail is worked out before any state changes.
         now = self._clock.monotonic()
+        record = UserAction(self._clock.now(), "snooze", self._wall_at(now + length))
+        effects: list[Effect] = []
         self._snoozed_until = now + length
         self._shown = 0
         self._withdraw(effects, "snoozed")
-        effects.append(Write(UserAction(self._clock.now(), "snooze", self._wall_at(now + length))))
+        effects.append(Write(record))
         return effects
 
     def skip(self) -> list[Effect]:
@@ -427,22 +433,20 @@ class Engine:
         elif seconds is None:
             until = None
         else:
-            if seconds <= 0:
-                raise Refused("a pause must last longer than zero")
+            if not 0 < seconds <= MAX_PAUSE:
+                raise Refused("a pause must last longer than zero and at most a year")
             until = now + seconds
+        # Everything that can fail is worked out before any state changes.
+        record = UserAction(
+            self._clock.now(), "pause", None if until is None else self._wall_at(until)
+        )
         effects: list[Effect] = []
         if not self._paused:
             self._paused_at = now
         self._paused = True
         self._paused_until = until
         self._withdraw(effects, "paused")
-        effects.append(
-            Write(
-                UserAction(
-                    self._clock.now(), "pause", None if until is None else self._wall_at(until)
-                )
-            )
-        )
+        effects.append(Write(record))
         return effects
 
     def resume(self) -> list[Effect]:
