@@ -5,6 +5,11 @@ cheap and a ``kill -9`` loses nothing that was committed. The schema is versione
 ``PRAGMA user_version`` and migrated forward. A file SQLite cannot read is renamed aside
 (never deleted) and a fresh one started. When the disk refuses a write (full, read-only)
 the event is kept in memory and retried with the next one, and the log says so once.
+
+What a crash leaves: the open stretch and a running break, each with the last moment it
+was known to last, on the wall clock *and* on the monotonic (boot) clock, with the boot's
+id and the seconds observed so far. Recovery counts only observed seconds, so a wall
+clock set forward or back meanwhile can neither invent nor remove time.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import platformdirs
 from breakd import APP_NAME
 from breakd.engine import (
     BreakRecorded,
+    BreakStarted,
     Record,
     ReminderShown,
     StretchEnded,
@@ -81,6 +87,35 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: what crash recovery needs. The open stretch and a running break carry the last
+    # moment they were seen on the monotonic clock (seen_mono) of a boot (boot_id) and
+    # the seconds observed (observed). A break is written when it starts (ended_at NULL,
+    # kind 'running') and one cut short by a crash is closed as 'interrupted'; SQLite
+    # cannot change a CHECK, so the breaks table is rebuilt with its rows.
+    """
+    ALTER TABLE stretches ADD COLUMN seen_mono REAL;
+    ALTER TABLE stretches ADD COLUMN boot_id TEXT;
+    ALTER TABLE stretches ADD COLUMN observed REAL;
+    CREATE TABLE breaks_v2 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('completed', 'partial', 'natural', 'interrupted', 'running')),
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        planned_seconds REAL NOT NULL,
+        trigger TEXT NOT NULL,
+        exercises TEXT NOT NULL DEFAULT '[]',
+        last_seen REAL,
+        seen_mono REAL,
+        boot_id TEXT,
+        observed REAL
+    );
+    INSERT INTO breaks_v2 (id, kind, started_at, ended_at, planned_seconds, trigger, exercises)
+        SELECT id, kind, started_at, ended_at, planned_seconds, trigger, exercises FROM breaks;
+    DROP TABLE breaks;
+    ALTER TABLE breaks_v2 RENAME TO breaks;
+    CREATE INDEX breaks_started ON breaks(started_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -91,10 +126,18 @@ class HistoryUnavailable(Exception):
 
 @dataclass(frozen=True)
 class OpenStretch:
-    """A stretch a previous run left open (the daemon was killed while the user sat)."""
+    """A stretch (or break) a previous run left open (the daemon was killed meanwhile).
 
+    ``seen_mono``, ``boot_id`` and ``observed`` are None in rows written before
+    schema 2 (and ``boot_id`` where the platform has none).
+    """
+
+    row_id: int
     started_at: float
     last_seen: float
+    seen_mono: float | None = None
+    boot_id: str | None = None
+    observed: float | None = None
 
 
 def default_history_path() -> Path:
@@ -109,6 +152,7 @@ class HistoryStore:
         self.set_aside: Path | None = None
         self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=_MAX_PENDING)
         self._write_failing = False
+        self._break_running = False
         self._db = self._open()
 
     # --- opening -------------------------------------------------------------------
@@ -218,6 +262,36 @@ class HistoryStore:
                     " VALUES (?, ?, ?, ?)",
                     (at.timestamp(), sitting, number, exercise_id),
                 )
+            case BreakStarted():
+                began = record.started.timestamp()
+                self._execute(
+                    "INSERT INTO breaks (kind, started_at, planned_seconds, trigger, exercises,"
+                    " last_seen, observed) VALUES ('running', ?, ?, ?, ?, ?, 0)",
+                    (
+                        began,
+                        record.planned_seconds,
+                        record.trigger,
+                        json.dumps(list(record.exercises)),
+                        began,
+                    ),
+                )
+                self._break_running = True
+                self._answer_reminders("break", record.started)
+            case BreakRecorded() if record.kind != "natural" and self._break_running:
+                # The row written when the break started gets its end.
+                self._break_running = False
+                self._execute(
+                    "UPDATE breaks SET kind = ?, started_at = ?, ended_at = ?, exercises = ?,"
+                    " last_seen = ?"
+                    " WHERE id = (SELECT MAX(id) FROM breaks WHERE kind = 'running')",
+                    (
+                        record.kind,
+                        record.started.timestamp(),
+                        record.ended.timestamp(),
+                        json.dumps(list(record.exercises)),
+                        record.ended.timestamp(),
+                    ),
+                )
             case BreakRecorded():
                 self._execute(
                     "INSERT INTO breaks (kind, started_at, ended_at, planned_seconds, trigger,"
@@ -271,10 +345,53 @@ class HistoryStore:
             (outcome, at.timestamp()),
         )
 
-    def touch(self, when: datetime) -> None:
-        """Note that the user was still sitting at ``when`` (so a crash loses little)."""
+    def touch(
+        self,
+        when: datetime,
+        *,
+        seen_mono: float | None = None,
+        boot_id: str | None = None,
+        observed: float | None = None,
+        started: datetime | None = None,
+    ) -> None:
+        """Note that the user was still sitting at ``when`` (so a crash loses little).
+
+        ``seen_mono`` is the same moment on the monotonic clock of boot ``boot_id`` and
+        ``observed`` the stretch's length so far on that clock; ``started`` rewrites its
+        start on today's wall clock (after the wall clock was set).
+        """
         self._execute(
-            "UPDATE stretches SET last_seen = ? WHERE ended_at IS NULL", (when.timestamp(),)
+            "UPDATE stretches SET last_seen = ?, seen_mono = ?, boot_id = ?, observed = ?,"
+            " started_at = COALESCE(?, started_at) WHERE ended_at IS NULL",
+            (
+                when.timestamp(),
+                seen_mono,
+                boot_id,
+                observed,
+                None if started is None else started.timestamp(),
+            ),
+        )
+
+    def touch_break(
+        self,
+        when: datetime,
+        *,
+        seen_mono: float,
+        boot_id: str | None,
+        observed: float,
+        started: datetime | None = None,
+    ) -> None:
+        """Note that the running break was still on at ``when`` (see :meth:`touch`)."""
+        self._execute(
+            "UPDATE breaks SET last_seen = ?, seen_mono = ?, boot_id = ?, observed = ?,"
+            " started_at = COALESCE(?, started_at) WHERE kind = 'running'",
+            (
+                when.timestamp(),
+                seen_mono,
+                boot_id,
+                observed,
+                None if started is None else started.timestamp(),
+            ),
         )
 
     def record_setting_change(
@@ -289,18 +406,49 @@ class HistoryStore:
 
     def open_stretch(self) -> OpenStretch | None:
         row = self._db.execute(
-            "SELECT started_at, last_seen FROM stretches WHERE ended_at IS NULL"
-            " ORDER BY id DESC LIMIT 1"
+            "SELECT id, started_at, last_seen, seen_mono, boot_id, observed FROM stretches"
+            " WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else OpenStretch(float(row[0]), float(row[1]))
+        return None if row is None else _open_row(row)
 
-    def close_interrupted_stretches(self) -> int:
-        """Close stretches a killed daemon left open, at the last moment they were seen."""
+    def running_break(self) -> OpenStretch | None:
+        """A break a killed daemon left running."""
+        row = self._db.execute(
+            "SELECT id, started_at, COALESCE(last_seen, started_at), seen_mono, boot_id,"
+            " observed FROM breaks WHERE kind = 'running' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _open_row(row)
+
+    def close_stretch(self, row_id: int, started: float, ended: float, reason: str) -> None:
+        """Close one stretch a killed daemon left open, with the ends recovery settled."""
+        self._execute(
+            "UPDATE stretches SET started_at = ?, ended_at = ?, end_reason = ?, last_seen = ?"
+            " WHERE id = ?",
+            (started, ended, reason, ended, row_id),
+        )
+
+    def close_interrupted_break(self, row_id: int, started: float, ended: float) -> None:
+        """Close a break a killed daemon left running, as interrupted, with its length."""
+        self._execute(
+            "UPDATE breaks SET kind = 'interrupted', started_at = ?, ended_at = ?,"
+            " last_seen = ? WHERE id = ?",
+            (started, ended, ended, row_id),
+        )
+
+    def close_interrupted_stretches(self, *, keep: int | None = None) -> int:
+        """Close stretches a killed daemon left open, at the last moment they were seen
+        (all but row ``keep``, the one being resumed).
+
+        A row whose wall times disagree (seen before it started: the clock was set back)
+        keeps its observed length, or none.
+        """
         before = self._db.total_changes
         self._execute(
-            "UPDATE stretches SET ended_at = last_seen, end_reason = 'interrupted'"
-            " WHERE ended_at IS NULL",
-            (),
+            "UPDATE stretches SET end_reason = 'interrupted',"
+            " started_at = CASE WHEN observed IS NOT NULL THEN last_seen - observed"
+            " ELSE MIN(started_at, last_seen) END,"
+            " ended_at = last_seen WHERE ended_at IS NULL AND id IS NOT ?",
+            (keep,),
         )
         return self._db.total_changes - before
 
@@ -346,6 +494,18 @@ class HistoryStore:
     def connection(self) -> sqlite3.Connection:
         """For read-only queries (statistics, tests)."""
         return self._db
+
+
+def _open_row(row: tuple[object, ...]) -> OpenStretch:
+    row_id, started, seen, mono, boot, observed = row
+    return OpenStretch(
+        int(str(row_id)),
+        float(str(started)),
+        float(str(seen)),
+        None if mono is None else float(str(mono)),
+        None if boot is None else str(boot),
+        None if observed is None else float(str(observed)),
+    )
 
 
 def _is_disk_trouble(error: sqlite3.OperationalError) -> bool:
