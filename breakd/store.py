@@ -5,6 +5,10 @@ cheap and a ``kill -9`` loses nothing that was committed. The schema is versione
 ``PRAGMA user_version`` and migrated forward. A file SQLite cannot read is renamed aside
 (never deleted) and a fresh one started. When the disk refuses a write (full, read-only)
 the event is kept in memory and retried with the next one, and the log says so once.
+That queue holds at most :data:`MAX_PENDING` events (a saved "still sitting" replaces
+the one before it, so a long outage fills it only with real events); beyond it the
+oldest are dropped. Every loss is logged, once with its count: when writes work again,
+or when breakd stops with the disk still refusing them.
 
 What a crash leaves: the open stretch and a running break, each with the last moment it
 was known to last, on the wall clock *and* on the monotonic (boot) clock, with the boot's
@@ -14,6 +18,7 @@ clock set forward or back meanwhile can neither invent nor remove time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -39,7 +44,8 @@ from breakd.engine import (
 log = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.sqlite3"
-_MAX_PENDING = 10_000
+#: How many events wait in memory for a disk that refuses writes (a few days' worth).
+MAX_PENDING = 10_000
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema. Times are Unix seconds; the local day is worked out when read.
@@ -147,11 +153,12 @@ def default_history_path() -> Path:
 class HistoryStore:
     """The history file. Used from the daemon's owner thread only."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, max_pending: int = MAX_PENDING) -> None:
         self.path = path or default_history_path()
         self.set_aside: Path | None = None
-        self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=_MAX_PENDING)
+        self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=max_pending)
         self._write_failing = False
+        self._dropped = 0
         self._break_running = False
         self._db = self._open()
 
@@ -213,38 +220,108 @@ class HistoryStore:
 
     def close(self) -> None:
         self._flush_pending()
+        if self._pending or self._dropped:
+            log.error(
+                "history: %d event(s) could not be written to %s before breakd stopped"
+                " and are lost",
+                len(self._pending) + self._dropped,
+                self.path,
+            )
+            self._pending.clear()
+            self._dropped = 0
         self._db.close()
 
     # --- writing ---------------------------------------------------------------------
 
-    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
-        """Commit one statement; on a disk error keep it for the next try."""
-        self._pending.append((sql, params))
+    def _execute(self, sql: str, params: tuple[object, ...], *, merges: bool = False) -> None:
+        """Commit one statement; on a disk error keep it for the next try.
+
+        ``merges``: a waiting copy of the same statement just before is out of date (a
+        newer "still sitting"); the two become one, the new values winning where given.
+        """
+        if merges and self._pending and self._pending[-1][0] == sql:
+            waiting = self._pending[-1][1]
+            merged = tuple(o if n is None else n for n, o in zip(params, waiting, strict=True))
+            self._pending[-1] = (sql, merged)
+        else:
+            if len(self._pending) == self._pending.maxlen:
+                self._dropped += 1
+                if self._dropped == 1:
+                    log.error(
+                        "history: %d events wait for %s; from now on the oldest are"
+                        " dropped (the count is logged when this ends)",
+                        len(self._pending),
+                        self.path,
+                    )
+            self._pending.append((sql, params))
         self._flush_pending()
 
     def _flush_pending(self) -> None:
-        while self._pending:
-            sql, params = self._pending[0]
-            try:
-                self._db.execute(sql, params)
-            except sqlite3.OperationalError as error:
-                if not _is_disk_trouble(error):
-                    self._pending.popleft()
-                    log.exception("history write failed and was dropped: %s", sql)
-                    continue
-                if not self._write_failing:
-                    log.error(
-                        "cannot write history to %s (%s); events are kept in memory and"
-                        " written when it works again",
-                        self.path,
-                        error,
-                    )
-                    self._write_failing = True
-                return
-            self._pending.popleft()
+        """Write what waits, oldest first.
+
+        While writes fail, only the oldest event is tried (one cheap attempt per new
+        event); once it goes through, the rest follow in one transaction, so a long
+        backlog costs one commit and the write-ahead log one copy of each page.
+        """
+        if not self._pending:
+            return
+        try:
+            self._write_oldest()
+            if self._pending:
+                self._write_backlog()
+        except sqlite3.OperationalError as error:
+            if not self._write_failing:
+                log.error(
+                    "cannot write history to %s (%s); events are kept in memory and"
+                    " written when it works again",
+                    self.path,
+                    error,
+                )
+                self._write_failing = True
+            return
         if self._write_failing:
             log.warning("history writes to %s work again", self.path)
             self._write_failing = False
+        if self._dropped:
+            log.error(
+                "history: %d event(s) were lost while %s could not be written",
+                self._dropped,
+                self.path,
+            )
+            self._dropped = 0
+
+    def _write_oldest(self) -> None:
+        """Commit the oldest waiting event; a disk error is raised, any other drops it."""
+        sql, params = self._pending[0]
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.Error as error:
+            if isinstance(error, sqlite3.OperationalError) and _is_disk_trouble(error):
+                raise
+            log.exception("history write failed and was dropped: %s", sql)
+        self._pending.popleft()
+
+    def _write_backlog(self) -> None:
+        """Commit every waiting event in one transaction, or none (disk error raised)."""
+        failed: list[int] = []
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            for index, (sql, params) in enumerate(self._pending):
+                try:
+                    self._db.execute(sql, params)
+                except sqlite3.Error as error:
+                    if isinstance(error, sqlite3.OperationalError) and _is_disk_trouble(error):
+                        raise
+                    failed.append(index)
+                    log.exception("history write failed and was dropped: %s", sql)
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            for index in reversed(failed):
+                del self._pending[index]
+            raise
+        self._pending.clear()
 
     def write(self, record: Record, *, exercise_id: str | None = None) -> None:
         """Commit one engine record."""
@@ -370,6 +447,7 @@ class HistoryStore:
                 observed,
                 None if started is None else started.timestamp(),
             ),
+            merges=True,
         )
 
     def touch_break(
@@ -392,6 +470,7 @@ class HistoryStore:
                 observed,
                 None if started is None else started.timestamp(),
             ),
+            merges=True,
         )
 
     def record_setting_change(
