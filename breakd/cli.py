@@ -36,9 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Durations are bounded: a snooze lasts at most 24h, a timed pause at most a year"
-            " (8760h; or pause forever), and each setting stays within the range `breakd"
-            " config check` names. Exit codes: 0 success, 1 error, 2 usage error, 3 breakd"
-            " is not running."
+            " (8760h; or pause forever), and each setting stays within the range its"
+            " comment in config/default.toml gives. Exit codes: 0 success, 1 error,"
+            " 2 usage error, 3 breakd is not running."
         ),
     )
     parser.add_argument("--version", action="version", version=f"breakd {__version__}")
