@@ -76,7 +76,13 @@ def test_break_snooze_pause_resume_and_set(daemon: DaemonProcess) -> None:
     assert status()["state"] == "break"
     second = breakd("break")
     assert second.returncode == 1 and "already running" in second.stderr
-    wait_for(lambda: query("SELECT kind, trigger FROM breaks"), timeout=30, what="the break")
+    # The break is written when it starts ('running') and gets its end when it is over.
+    assert query("SELECT kind, trigger FROM breaks") == [("running", "cli")]
+    wait_for(
+        lambda: query("SELECT kind FROM breaks WHERE kind != 'running'"),
+        timeout=30,
+        what="the break",
+    )
     assert query("SELECT kind, trigger FROM breaks") == [("completed", "cli")]
 
     assert breakd("snooze", "15m").returncode == 0
