@@ -19,7 +19,7 @@ from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.autostart import enable_on_first_run
-from breakd.clock import SystemClock
+from breakd.clock import SystemClock, boot_id
 from breakd.coach.base import CoachStep
 from breakd.coach.select import choose_runner
 from breakd.commands import COMMANDS, BadArguments, CommandHandler
@@ -230,6 +230,7 @@ def run_daemon(
         notifier=notifier,
         planner=ContentPlanner(random.Random()),
         overrides=overrides,
+        boot_id=boot_id(),
     )
     owner.append(daemon)
 

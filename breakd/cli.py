@@ -42,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
             " `breakd start` runs it in the background."
         ),
         epilog=(
-            "Exit codes: 0 success, 1 error, 2 usage error, 3 breakd is not running,"
-            " 141 the output was cut short (| head)."
+            "Durations are bounded: a snooze lasts at most 24h, a timed pause at most a year"
+            " (8760h; or pause forever), and each setting stays within the range its"
+            " comment in config/default.toml gives. Exit codes: 0 success, 1 error,"
+            " 2 usage error, 3 breakd is not running, 141 the output was cut short (| head)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"breakd {__version__}")

@@ -29,8 +29,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     take.add_argument("--json", action="store_true", help="print the new state as JSON")
     take.set_defaults(func=_sender("break"))
 
-    snooze = commands.add_parser("snooze", help="postpone reminders (default: the snooze setting)")
-    snooze.add_argument("duration", nargs="?", help='how long, e.g. "10m"')
+    snooze = commands.add_parser(
+        "snooze", help="postpone reminders (default: the snooze setting; at most 24h)"
+    )
+    snooze.add_argument("duration", nargs="?", help='how long, e.g. "10m" (at most 24h)')
     snooze.add_argument("--json", action="store_true", help="print the new state as JSON")
     snooze.set_defaults(func=_sender("snooze", "duration"))
 
@@ -38,12 +40,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     skip.add_argument("--json", action="store_true", help="print the new state as JSON")
     skip.set_defaults(func=_sender("skip"))
 
-    pause = commands.add_parser("pause", help="stop reminders for a while")
+    pause = commands.add_parser(
+        "pause", help="stop reminders for a while (at most a year, or until resumed)"
+    )
     pause.add_argument(
         "duration",
         nargs="?",
         default="forever",
-        help='how long: a duration such as "30m" or "2h", "tomorrow", or "forever" (default)',
+        help=(
+            'how long: a duration such as "30m" or "2h" (at most a year, 8760h), "tomorrow",'
+            ' or "forever" (default)'
+        ),
     )
     pause.add_argument("--json", action="store_true", help="print the new state as JSON")
     pause.set_defaults(func=_sender("pause", "duration"))

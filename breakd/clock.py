@@ -75,3 +75,16 @@ class FakeClock:
     def freeze_for(self, seconds: float) -> None:
         """Let wall time pass while the monotonic clock stands still, like a suspend on Linux."""
         self._wall = self._wall + timedelta(seconds=seconds)
+
+
+def boot_id() -> str | None:
+    """The id of this boot of the machine, where the system gives one (Linux).
+
+    A monotonic reading means something only within the boot it was taken in; crash
+    recovery compares boot ids before it trusts the difference of two readings.
+    """
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as source:
+            return source.read().strip() or None
+    except OSError:
+        return None

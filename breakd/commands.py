@@ -16,6 +16,7 @@ from typing import Any, Literal
 from breakd.config import ConfigError, find_spec
 from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
+from breakd.engine import MAX_PAUSE, MAX_SNOOZE
 
 #: Settings the menu and ``breakd set`` may change, by their short names.
 SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
@@ -25,18 +26,28 @@ class BadArguments(Exception):
     """The request's arguments are wrong; the message names the argument and what is allowed."""
 
 
-def _duration(args: Mapping[str, Any], name: str) -> float | None:
+def _duration(args: Mapping[str, Any], name: str, maximum: float, bound: str) -> float | None:
+    """The duration argument ``name`` in seconds, refused unless in (0, ``maximum``].
+
+    A bound keeps every moment breakd works out finite and representable, so a request
+    is refused whole instead of failing halfway through.
+    """
     raw = args.get(name)
     if raw is None:
         return None
     if not isinstance(raw, str):
         raise BadArguments(f'{name} must be a duration string such as "10m"')
+    shown = raw if len(raw) <= 40 else f"{raw[:37]}..."
     try:
         seconds = parse_duration(raw)
-    except DurationError as error:
-        raise BadArguments(f"{name}: {error}") from None
+    except DurationError:
+        raise BadArguments(
+            f'{name}: {shown!r} is not a duration; write it like "30m", "45s", "2h" or "1h30m"'
+        ) from None
     if seconds <= 0:
         raise BadArguments(f"{name} must be longer than zero")
+    if not seconds <= maximum:
+        raise BadArguments(f"{name} {shown!r} is too long; at most {bound}")
     return seconds
 
 
@@ -46,7 +57,7 @@ def _pause_length(args: Mapping[str, Any]) -> float | Literal["tomorrow"] | None
         return None
     if raw == "tomorrow":
         return "tomorrow"
-    return _duration(args, "duration")
+    return _duration(args, "duration", MAX_PAUSE, "a year (8760h); for longer, pause forever")
 
 
 #: Every request the daemon answers (the server answers "ping" itself).
@@ -94,7 +105,7 @@ class CommandHandler:
         return self._on_owner(lambda: self.daemon.start_break("cli"))
 
     def _snooze(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        seconds = _duration(args, "duration")
+        seconds = _duration(args, "duration", MAX_SNOOZE, "24h")
         return self._on_owner(lambda: self.daemon.snooze(seconds))
 
     def _skip(self, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ command arrives, so an idle daemon costs next to nothing and a reminder fires on
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -44,17 +45,20 @@ from breakd.engine import (
     BreakOver,
     Effect,
     Engine,
+    Holds,
     Phase,
     Refused,
     ReminderShown,
     ShowReminder,
+    Span,
+    UserAction,
     WithdrawReminder,
     Write,
 )
 from breakd.notify.base import Notifier, Reminder
 from breakd.notify.quiet import QuietRules
 from breakd.stats import today_line
-from breakd.store import HistoryStore
+from breakd.store import HistoryStore, OpenStretch
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,13 @@ MAX_SLEEP = 3600.0
 ERROR_PAUSE = 5.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
+#: How often a running break's length so far is saved (a crash loses at most this).
+BREAK_TOUCH_EVERY = 5.0
+#: A change of the wall clock against the monotonic one bigger than this is a jump
+#: (someone set the clock), not drift: the open rows get their start rewritten at once.
+WALL_JUMP = 1.0
+#: The state key under which a pause or snooze in force is kept across restarts.
+HOLDS_KEY = "holds"
 #: How often a held-back reminder asks whether the quiet is over.
 HOLD_CHECK_EVERY = 15
 #: How many recent breaks' exercises a new plan avoids.
@@ -130,6 +141,7 @@ class Daemon:
         notifier: Notifier,
         planner: Planner,
         overrides: Sequence[str] = (),
+        boot_id: str | None = None,
     ) -> None:
         self.config = config
         self.overrides = list(overrides)
@@ -153,7 +165,14 @@ class Daemon:
         self._held_every = float(HOLD_CHECK_EVERY)
         self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
         self._stopping = False
-        self._last_touch = float("-inf")
+        self.boot_id = boot_id
+        # What was last saved of the open stretch and break, and the wall clock's offset
+        # from the monotonic one then (see _save_progress).
+        self._saved_stretch: Span | None = None
+        self._saved_break: Span | None = None
+        self._wall_offset: float | None = None
+        self._rewrite_starts = False
+        self._saved_holds: Holds | None = None
         self._plan: PlannedBreak | None = None
         self._recent: list[str] = []
         self.ready = threading.Event()
@@ -229,6 +248,7 @@ class Daemon:
         self._scheduler.run_pending()
         self._run_timers()
         self._apply(self.engine.tick())
+        self._save_progress()
         return self._sleep_time()
 
     def _sleep_time(self) -> float:
@@ -237,7 +257,10 @@ class Daemon:
         if job_wait is not None:
             waits.append(job_wait)
         now = self.clock.monotonic()
-        for moment in (self.engine.next_deadline(), self._next_sample, self._next_held):
+        next_save = None
+        if self._saved_break is not None and self.engine.open_spans()[1] is not None:
+            next_save = self._saved_break.seen + BREAK_TOUCH_EVERY
+        for moment in (self.engine.next_deadline(), self._next_sample, self._next_held, next_save):
             if moment is not None:
                 waits.append(moment - now)
         return max(0.0, min(waits))
@@ -260,6 +283,7 @@ class Daemon:
             command.future.set_exception(error)
         else:
             command.future.set_result(result)
+        self._save_progress()
         self._changed()
 
     def _start(self) -> None:
@@ -277,6 +301,7 @@ class Daemon:
         log.info("settings: %s", self.config.describe_sources())
         if self.store is not None:
             self._recover_stretch()
+            self._restore_holds()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
         self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
@@ -325,11 +350,7 @@ class Daemon:
         to_deadline = None if deadline is None else deadline - self.clock.monotonic()
         delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
         self._next_sample = self.clock.monotonic() + max(1.0, delay)
-        if self.engine.phase is Phase.SITTING and self.store is not None:
-            now = self.clock.monotonic()
-            if now - self._last_touch >= TOUCH_EVERY:
-                self._last_touch = now
-                self.store.touch(self.clock.now())
+        self._save_progress()
 
     def _rollover(self) -> None:
         self._apply(self.engine.tick())
@@ -348,17 +369,186 @@ class Daemon:
         self._apply(self.engine.tick())
 
     def _recover_stretch(self) -> None:
-        """Resume a stretch a killed daemon left open, if the user never got up."""
+        """Settle what a killed daemon left open: a running break, the open stretch.
+
+        Only time observed counts: a stretch is resumed when, on the monotonic clock of
+        the same boot, the user was seen less than the natural-break length ago, and it
+        resumes with the seconds it had plus that gap. Otherwise it is closed, as is a
+        break cut short, with the length it had when last seen, ending then. Wall-clock
+        subtraction is used only for rows written before breakd kept these readings.
+        """
         assert self.store is not None
-        open_stretch = self.store.open_stretch()
-        if open_stretch is None:
+        store = self.store
+        taken = store.running_break()
+        stretch = store.open_stretch()
+        if taken is not None:
+            started, ended = _observed_ends(taken)
+            store.close_interrupted_break(taken.row_id, started, ended)
+            log.info(
+                "a break was cut short by the last stop after %s; recorded as interrupted",
+                humanize(ended - started),
+            )
+            if stretch is not None:
+                # The stretch ended when the break began; the break is not sitting.
+                store.close_stretch(stretch.row_id, *_observed_ends(stretch), "break")
+            store.close_interrupted_stretches()
             return
-        now = self.clock.now().timestamp()
-        if 0 <= now - open_stretch.last_seen < self.engine.settings.natural_break:
-            log.info("resuming the sitting stretch begun before the last restart")
-            self._apply(self.engine.restore_stretch(now - open_stretch.started_at))
+        if stretch is None:
+            return
+        if stretch.seen_mono is None:
+            # Written before schema 2: the wall clock is all there is.
+            gap: float | None = self.clock.now().timestamp() - stretch.last_seen
+            observed = stretch.last_seen - stretch.started_at
         else:
-            self.store.close_interrupted_stretches()
+            gap = self._elapsed_since(stretch.boot_id, stretch.seen_mono, stretch.last_seen)
+            observed = stretch.observed or 0.0
+        if gap is not None and 0 <= gap < self.engine.settings.natural_break and observed >= 0:
+            log.info("resuming the sitting stretch begun before the last restart")
+            self._apply(self.engine.restore_stretch(observed + gap))
+            self._rewrite_starts = True
+            store.close_interrupted_stretches(keep=stretch.row_id)
+        else:
+            store.close_stretch(stretch.row_id, *_observed_ends(stretch), "interrupted")
+            store.close_interrupted_stretches()
+
+    def _elapsed_since(self, boot: str | None, seen_mono: float, seen_wall: float) -> float | None:
+        """Seconds since a moment an earlier run saved, if the monotonic clock can tell.
+
+        It can within one boot: the same boot id, or where there is none, the same boot
+        start on the wall clock (a wall clock set meanwhile makes that unknown: None).
+        """
+        mono = self.clock.monotonic()
+        if boot is not None or self.boot_id is not None:
+            same = boot == self.boot_id
+        else:
+            boot_then = seen_wall - seen_mono
+            same = abs(boot_then - (self.clock.now().timestamp() - mono)) <= WALL_JUMP
+        if not same or mono < seen_mono:
+            return None
+        return mono - seen_mono
+
+    def _save_progress(self) -> None:
+        """Save how long the open stretch and a running break are known to have lasted.
+
+        Both on the wall clock and on the monotonic clock, so that crash recovery counts
+        observed time only. The stretch is saved when it starts, every TOUCH_EVERY while
+        sat, and once when a break begins; a break when it starts and every
+        BREAK_TOUCH_EVERY. After a wall-clock jump both are saved at once with their
+        starts on the new wall clock, so today's live figure stays right.
+        """
+        if self.store is None:
+            return
+        stretch, taken = self.engine.open_spans()
+        mono = self.clock.monotonic()
+        wall = self.clock.now()
+        offset = wall.timestamp() - mono
+        jumped = self._wall_offset is not None and abs(offset - self._wall_offset) > WALL_JUMP
+        self._wall_offset = offset
+        rewrite = jumped or self._rewrite_starts
+        self._rewrite_starts = False
+
+        def wall_at(moment: float) -> datetime:
+            return wall + timedelta(seconds=moment - mono)
+
+        if stretch is not None and (
+            rewrite or _due(self._saved_stretch, stretch, mono, TOUCH_EVERY)
+        ):
+            self.store.touch(
+                wall_at(stretch.seen),
+                seen_mono=stretch.seen,
+                boot_id=self.boot_id,
+                observed=stretch.seconds,
+                started=wall_at(stretch.started) if rewrite else None,
+            )
+            self._saved_stretch = stretch
+        if taken is not None and (
+            rewrite or _due(self._saved_break, taken, mono, BREAK_TOUCH_EVERY)
+        ):
+            self.store.touch_break(
+                wall_at(taken.seen),
+                seen_mono=taken.seen,
+                boot_id=self.boot_id,
+                observed=taken.seconds,
+                started=wall_at(taken.started) if rewrite else None,
+            )
+            self._saved_break = taken
+        self._save_holds(mono, wall)
+
+    def _save_holds(self, mono: float, wall: datetime) -> None:
+        """Keep a pause or snooze in force in the state table, so a restart keeps it."""
+        assert self.store is not None
+        holds = self.engine.holds()
+        if holds == self._saved_holds:
+            return
+        self._saved_holds = holds
+
+        def wall_of(moment: float | None) -> float | None:
+            return None if moment is None else (wall + timedelta(seconds=moment - mono)).timestamp()
+
+        saved = {
+            "boot_id": self.boot_id,
+            "mono": mono,
+            "wall": wall.timestamp(),
+            "paused": holds.paused,
+            "paused_until_mono": holds.paused_until,
+            "paused_until": wall_of(holds.paused_until),
+            "counted_before_pause": holds.counted_before_pause,
+            "snoozed_until_mono": holds.snoozed_until,
+            "snoozed_until": wall_of(holds.snoozed_until),
+        }
+        self.store.set_state(HOLDS_KEY, json.dumps(saved))
+
+    def _restore_holds(self) -> None:
+        """Put back the pause or snooze the last run had in force, if it is not over.
+
+        A timed pause that ran out while breakd was not running is closed in history at
+        the moment it ran out.
+        """
+        assert self.store is not None
+        raw = self.store.get_state(HOLDS_KEY)
+        if not raw:
+            return
+        try:
+            saved = json.loads(raw)
+            paused = bool(saved["paused"])
+            elapsed = self._elapsed_since(
+                saved["boot_id"], float(saved["mono"]), float(saved["wall"])
+            )
+            now_wall = self.clock.now().timestamp()
+
+            def left(mono_key: str, wall_key: str) -> float | None:
+                if saved[wall_key] is None:
+                    return None
+                if elapsed is not None and saved[mono_key] is not None:
+                    return float(saved[mono_key]) - float(saved["mono"]) - elapsed
+                return float(saved[wall_key]) - now_wall
+
+            pause_left = left("paused_until_mono", "paused_until") if paused else None
+            snooze_left = left("snoozed_until_mono", "snoozed_until")
+            counted = float(saved["counted_before_pause"])
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("the saved pause or snooze cannot be read (%s); ignored", error)
+            return
+        if paused and pause_left is not None and pause_left <= 0:
+            ended = datetime.fromtimestamp(float(saved["paused_until"])).astimezone()
+            log.info("the pause ended at %s, while breakd was not running", f"{ended:%H:%M}")
+            self._apply([Write(UserAction(ended, "pause-ended"))])
+            paused = False
+        if paused:
+            log.info(
+                "the pause is still in force: %s",
+                "until resumed" if pause_left is None else f"for {humanize(pause_left)}",
+            )
+        elif snooze_left is not None and snooze_left > 0:
+            log.info("the snooze is still in force for %s", humanize(snooze_left))
+        self._apply(
+            self.engine.restore_holds(
+                paused=paused,
+                pause_left=pause_left,
+                counted_before_pause=counted,
+                snooze_left=snooze_left,
+            )
+        )
 
     # --- effects -------------------------------------------------------------------------
 
@@ -591,6 +781,7 @@ class Daemon:
 
     def status(self) -> dict[str, Any]:
         """Everything ``breakd status`` shows, as JSON-friendly values."""
+        self._save_progress()  # a wall clock set since the last pass: today's rows first
         st = self.engine.status()
         now = self.clock.now()
         return {
@@ -626,6 +817,27 @@ def sitting_title(seconds: float) -> str:
     else:
         count, unit = round(seconds / 60), "minute"
     return f"You've been sitting for {count} {unit}{'' if count == 1 else 's'}"
+
+
+def _due(saved: Span | None, span: Span, now: float, every: float) -> bool:
+    """Whether ``span`` is to be saved again: new, frozen since, or ``every`` older."""
+    if saved is None or saved.started != span.started:
+        return True
+    if span.seen < now:  # no longer growing (a break began): save its end once
+        return span.seen != saved.seen
+    return span.seen - saved.seen >= every
+
+
+def _observed_ends(row: OpenStretch) -> tuple[float, float]:
+    """A left-open row's ends: when it was last seen, and its observed length before.
+
+    Rows written before schema 2 have no observed length; their wall times are used,
+    never giving a negative length.
+    """
+    ended = row.last_seen
+    if row.observed is not None:
+        return ended - max(0.0, row.observed), ended
+    return min(row.started_at, ended), ended
 
 
 def _sets_key(assignment: str, key: str) -> bool:

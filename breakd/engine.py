@@ -35,6 +35,10 @@ from breakd.config import Settings
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
+#: The longest snooze: a day. Longer is a pause, and a bound keeps every time finite.
+MAX_SNOOZE = 24 * 3600.0
+#: The longest timed pause: a year ("forever" has no end at all).
+MAX_PAUSE = 365 * 24 * 3600.0
 
 
 def mostly_done(exercised: float, length: float) -> bool:
@@ -79,6 +83,16 @@ BreakKind = Literal["completed", "partial", "natural"]
 
 
 @dataclass(frozen=True)
+class BreakStarted:
+    """A break under way, recorded at once so that a crash in the middle leaves a trace."""
+
+    started: datetime
+    planned_seconds: float
+    trigger: str
+    exercises: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class BreakRecorded:
     kind: BreakKind
     started: datetime
@@ -91,11 +105,11 @@ class BreakRecorded:
 @dataclass(frozen=True)
 class UserAction:
     at: datetime
-    action: str  # "snooze", "skip", "pause", "resume"
+    action: str  # "snooze", "skip", "pause", "resume", "pause-ended"
     until: datetime | None = None
 
 
-Record = StretchStarted | StretchEnded | ReminderShown | BreakRecorded | UserAction
+Record = StretchStarted | StretchEnded | ReminderShown | BreakStarted | BreakRecorded | UserAction
 
 
 # --- effects (what the daemon carries out) -------------------------------------------
@@ -150,6 +164,29 @@ class Status:
     away_reason: str | None
 
 
+@dataclass(frozen=True)
+class Span:
+    """Something under way, on the monotonic clock: when it began, when last known to last."""
+
+    started: float
+    seen: float
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.seen - self.started)
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What keeps reminders back, on the monotonic clock (saved so a restart keeps it)."""
+
+    paused: bool
+    paused_until: float | None
+    snoozed_until: float | None
+    #: Sitting the reminder clock had counted when the pause began (it is frozen since).
+    counted_before_pause: float
+
+
 @dataclass
 class _Break:
     started: float
@@ -195,6 +232,8 @@ class Engine:
         self._paused_until: float | None = None
         self._break: _Break | None = None
         self._reminder_visible = False
+        # A snooze restored at start-up outlives the start of the first stretch.
+        self._carry_snooze = False
 
     # --- readings ---------------------------------------------------------------
 
@@ -209,6 +248,29 @@ class Engine:
     def _wall_at(self, mono: float) -> datetime:
         """The wall-clock time of a monotonic instant."""
         return self._clock.now() + timedelta(seconds=mono - self._clock.monotonic())
+
+    def open_spans(self) -> tuple[Span | None, Span | None]:
+        """The open stretch and the running break, as far as they are known to have lasted.
+
+        While a break runs, the stretch before it is known only up to the break's start.
+        The daemon saves these so that a crash loses neither, and a restart counts only
+        time really observed, whatever the wall clock did meanwhile.
+        """
+        now = self._clock.monotonic()
+        stretch: Span | None = None
+        if self._stretch_start is not None:
+            if self._phase is Phase.SITTING:
+                stretch = Span(self._stretch_start, now)
+            elif self._phase is Phase.BREAK and self._break is not None:
+                stretch = Span(self._stretch_start, max(self._stretch_start, self._break.started))
+        taken = None if self._break is None else Span(self._break.started, now)
+        return stretch, taken
+
+    def holds(self) -> Holds:
+        counted = 0.0
+        if self._paused and self._stretch_start is not None:
+            counted = max(0.0, self._paused_at - self._reminder_base)
+        return Holds(self._paused, self._paused_until, self._snoozed_until, counted)
 
     def sitting_seconds(self) -> float:
         if self._stretch_start is None or self._phase is not Phase.SITTING:
@@ -368,6 +430,9 @@ class Engine:
             now, self._clock.now(), self._settings.break_length, trigger, exercises
         )
         self._phase = Phase.BREAK
+        effects.append(
+            Write(BreakStarted(self._clock.now(), self._settings.break_length, trigger, exercises))
+        )
         effects.append(BeginBreak(self._settings.break_length, trigger, exercises))
         return effects
 
@@ -409,14 +474,16 @@ class Engine:
         if self._phase is not Phase.SITTING:
             raise Refused(f"there is nothing to snooze while {self._describe_phase()}")
         length = self._settings.snooze if seconds is None else seconds
-        if length <= 0:
-            raise Refused("a snooze must last longer than zero")
-        effects: list[Effect] = []
+        if not 0 < length <= MAX_SNOOZE:
+            raise Refused("a snooze must last longer than zero and at most 24h")
+        # Everything that can fail is worked out before any state changes.
         now = self._clock.monotonic()
+        record = UserAction(self._clock.now(), "snooze", self._wall_at(now + length))
+        effects: list[Effect] = []
         self._snoozed_until = now + length
         self._shown = 0
         self._withdraw(effects, "snoozed")
-        effects.append(Write(UserAction(self._clock.now(), "snooze", self._wall_at(now + length))))
+        effects.append(Write(record))
         return effects
 
     def skip(self) -> list[Effect]:
@@ -438,22 +505,20 @@ class Engine:
         elif seconds is None:
             until = None
         else:
-            if seconds <= 0:
-                raise Refused("a pause must last longer than zero")
+            if not 0 < seconds <= MAX_PAUSE:
+                raise Refused("a pause must last longer than zero and at most a year")
             until = now + seconds
+        # Everything that can fail is worked out before any state changes.
+        record = UserAction(
+            self._clock.now(), "pause", None if until is None else self._wall_at(until)
+        )
         effects: list[Effect] = []
         if not self._paused:
             self._paused_at = now
         self._paused = True
         self._paused_until = until
         self._withdraw(effects, "paused")
-        effects.append(
-            Write(
-                UserAction(
-                    self._clock.now(), "pause", None if until is None else self._wall_at(until)
-                )
-            )
-        )
+        effects.append(Write(record))
         return effects
 
     def resume(self) -> list[Effect]:
@@ -504,6 +569,29 @@ class Engine:
             self._shown = 0
         return [*effects, *self.tick()]
 
+    def restore_holds(
+        self,
+        *,
+        paused: bool,
+        pause_left: float | None,
+        counted_before_pause: float,
+        snooze_left: float | None,
+    ) -> list[Effect]:
+        """Put back a pause or snooze a previous run had in force (nothing is written:
+        it is the same pause or snooze, already in history). ``pause_left`` None with
+        ``paused`` is a pause until resumed."""
+        now = self._clock.monotonic()
+        if paused and (pause_left is None or pause_left > 0):
+            self._paused = True
+            self._paused_until = None if pause_left is None else now + pause_left
+            self._paused_at = now
+            if self._phase is Phase.SITTING:
+                self._reminder_base = now - max(0.0, counted_before_pause)
+        elif snooze_left is not None and snooze_left > 0:
+            self._snoozed_until = now + snooze_left
+            self._carry_snooze = self._phase is not Phase.SITTING
+        return self.tick()
+
     # --- transitions -------------------------------------------------------------------
 
     def _describe_phase(self) -> str:
@@ -525,7 +613,9 @@ class Engine:
         self._stretch_start = at
         self._reminder_base = at
         self._shown = 0
-        self._snoozed_until = None
+        if not self._carry_snooze:
+            self._snoozed_until = None
+        self._carry_snooze = False
         effects.append(Write(StretchStarted(self._wall_at(at))))
 
     def _close_stretch(self, effects: list[Effect], at: float, reason: str) -> None:
@@ -618,6 +708,7 @@ class Engine:
 
     def _end_pause(self, effects: list[Effect], *, action: bool) -> None:
         now = self._clock.monotonic()
+        ran_out = self._paused_until
         self._paused = False
         self._paused_until = None
         if self._phase is Phase.SITTING:
@@ -627,6 +718,9 @@ class Engine:
             self._shown = 0
         if action:
             effects.append(Write(UserAction(self._clock.now(), "resume")))
+        elif ran_out is not None:
+            # A timed pause is closed in history at the moment it ran out.
+            effects.append(Write(UserAction(self._wall_at(ran_out), "pause-ended")))
 
     def _check_working_hours(self, effects: list[Effect]) -> None:
         inside = self._in_working_hours(self._clock.now())

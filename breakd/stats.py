@@ -16,7 +16,8 @@ How the figures are counted:
   The newest open stretch is the live one when it was seen within :data:`LIVE_SLACK`
   of now (the daemon refreshes it every minute while the user sits); the live one counts
   up to now. A caller that knows better (the daemon) says so with ``live=``.
-* Breaks count on the day they started; reminders on the day they were shown. Every
+* Breaks count on the day they started, once over; one cut short by a crash
+  (``interrupted``) counts as partial. Reminders count on the day they were shown. Every
   reminder shown ends up led to a break (outcome ``break`` or ``natural``), snoozed,
   skipped or unanswered, so those counts add up to the reminders shown.
 """
@@ -133,8 +134,11 @@ def read_history(
     breaks = tuple(
         BreakEvent(kind, float(started_at), float(ended_at))
         for kind, started_at, ended_at in connection.execute(
-            "SELECT kind, started_at, ended_at FROM breaks"
-            " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
+            # A break cut short by a crash counts as partial; one still running, not yet.
+            "SELECT CASE kind WHEN 'interrupted' THEN 'partial' ELSE kind END,"
+            " started_at, ended_at FROM breaks"
+            " WHERE started_at >= ? AND started_at < ? AND ended_at IS NOT NULL"
+            " ORDER BY started_at, id",
             (start, end),
         )
     )

@@ -5,10 +5,20 @@ cheap and a ``kill -9`` loses nothing that was committed. The schema is versione
 ``PRAGMA user_version`` and migrated forward. A file SQLite cannot read is renamed aside
 (never deleted) and a fresh one started. When the disk refuses a write (full, read-only)
 the event is kept in memory and retried with the next one, and the log says so once.
+That queue holds at most :data:`MAX_PENDING` events (a saved "still sitting" replaces
+the one before it, so a long outage fills it only with real events); beyond it the
+oldest are dropped. Every loss is logged, once with its count: when writes work again,
+or when breakd stops with the disk still refusing them.
+
+What a crash leaves: the open stretch and a running break, each with the last moment it
+was known to last, on the wall clock *and* on the monotonic (boot) clock, with the boot's
+id and the seconds observed so far. Recovery counts only observed seconds, so a wall
+clock set forward or back meanwhile can neither invent nor remove time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -23,6 +33,7 @@ import platformdirs
 from breakd import APP_NAME
 from breakd.engine import (
     BreakRecorded,
+    BreakStarted,
     Record,
     ReminderShown,
     StretchEnded,
@@ -34,7 +45,8 @@ from breakd.files import create_private_file, make_private_dir
 log = logging.getLogger(__name__)
 
 HISTORY_FILE = "history.sqlite3"
-_MAX_PENDING = 10_000
+#: How many events wait in memory for a disk that refuses writes (a few days' worth).
+MAX_PENDING = 10_000
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema. Times are Unix seconds; the local day is worked out when read.
@@ -82,6 +94,35 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: what crash recovery needs. The open stretch and a running break carry the last
+    # moment they were seen on the monotonic clock (seen_mono) of a boot (boot_id) and
+    # the seconds observed (observed). A break is written when it starts (ended_at NULL,
+    # kind 'running') and one cut short by a crash is closed as 'interrupted'; SQLite
+    # cannot change a CHECK, so the breaks table is rebuilt with its rows.
+    """
+    ALTER TABLE stretches ADD COLUMN seen_mono REAL;
+    ALTER TABLE stretches ADD COLUMN boot_id TEXT;
+    ALTER TABLE stretches ADD COLUMN observed REAL;
+    CREATE TABLE breaks_v2 (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL
+            CHECK (kind IN ('completed', 'partial', 'natural', 'interrupted', 'running')),
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        planned_seconds REAL NOT NULL,
+        trigger TEXT NOT NULL,
+        exercises TEXT NOT NULL DEFAULT '[]',
+        last_seen REAL,
+        seen_mono REAL,
+        boot_id TEXT,
+        observed REAL
+    );
+    INSERT INTO breaks_v2 (id, kind, started_at, ended_at, planned_seconds, trigger, exercises)
+        SELECT id, kind, started_at, ended_at, planned_seconds, trigger, exercises FROM breaks;
+    DROP TABLE breaks;
+    ALTER TABLE breaks_v2 RENAME TO breaks;
+    CREATE INDEX breaks_started ON breaks(started_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -92,10 +133,18 @@ class HistoryUnavailable(Exception):
 
 @dataclass(frozen=True)
 class OpenStretch:
-    """A stretch a previous run left open (the daemon was killed while the user sat)."""
+    """A stretch (or break) a previous run left open (the daemon was killed meanwhile).
 
+    ``seen_mono``, ``boot_id`` and ``observed`` are None in rows written before
+    schema 2 (and ``boot_id`` where the platform has none).
+    """
+
+    row_id: int
     started_at: float
     last_seen: float
+    seen_mono: float | None = None
+    boot_id: str | None = None
+    observed: float | None = None
 
 
 def default_history_path() -> Path:
@@ -105,11 +154,13 @@ def default_history_path() -> Path:
 class HistoryStore:
     """The history file. Used from the daemon's owner thread only."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, max_pending: int = MAX_PENDING) -> None:
         self.path = path or default_history_path()
         self.set_aside: Path | None = None
-        self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=_MAX_PENDING)
+        self._pending: deque[tuple[str, tuple[object, ...]]] = deque(maxlen=max_pending)
         self._write_failing = False
+        self._dropped = 0
+        self._break_running = False
         self._db = self._open()
 
     # --- opening -------------------------------------------------------------------
@@ -172,38 +223,108 @@ class HistoryStore:
 
     def close(self) -> None:
         self._flush_pending()
+        if self._pending or self._dropped:
+            log.error(
+                "history: %d event(s) could not be written to %s before breakd stopped"
+                " and are lost",
+                len(self._pending) + self._dropped,
+                self.path,
+            )
+            self._pending.clear()
+            self._dropped = 0
         self._db.close()
 
     # --- writing ---------------------------------------------------------------------
 
-    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
-        """Commit one statement; on a disk error keep it for the next try."""
-        self._pending.append((sql, params))
+    def _execute(self, sql: str, params: tuple[object, ...], *, merges: bool = False) -> None:
+        """Commit one statement; on a disk error keep it for the next try.
+
+        ``merges``: a waiting copy of the same statement just before is out of date (a
+        newer "still sitting"); the two become one, the new values winning where given.
+        """
+        if merges and self._pending and self._pending[-1][0] == sql:
+            waiting = self._pending[-1][1]
+            merged = tuple(o if n is None else n for n, o in zip(params, waiting, strict=True))
+            self._pending[-1] = (sql, merged)
+        else:
+            if len(self._pending) == self._pending.maxlen:
+                self._dropped += 1
+                if self._dropped == 1:
+                    log.error(
+                        "history: %d events wait for %s; from now on the oldest are"
+                        " dropped (the count is logged when this ends)",
+                        len(self._pending),
+                        self.path,
+                    )
+            self._pending.append((sql, params))
         self._flush_pending()
 
     def _flush_pending(self) -> None:
-        while self._pending:
-            sql, params = self._pending[0]
-            try:
-                self._db.execute(sql, params)
-            except sqlite3.OperationalError as error:
-                if not _is_disk_trouble(error):
-                    self._pending.popleft()
-                    log.exception("history write failed and was dropped: %s", sql)
-                    continue
-                if not self._write_failing:
-                    log.error(
-                        "cannot write history to %s (%s); events are kept in memory and"
-                        " written when it works again",
-                        self.path,
-                        error,
-                    )
-                    self._write_failing = True
-                return
-            self._pending.popleft()
+        """Write what waits, oldest first.
+
+        While writes fail, only the oldest event is tried (one cheap attempt per new
+        event); once it goes through, the rest follow in one transaction, so a long
+        backlog costs one commit and the write-ahead log one copy of each page.
+        """
+        if not self._pending:
+            return
+        try:
+            self._write_oldest()
+            if self._pending:
+                self._write_backlog()
+        except sqlite3.OperationalError as error:
+            if not self._write_failing:
+                log.error(
+                    "cannot write history to %s (%s); events are kept in memory and"
+                    " written when it works again",
+                    self.path,
+                    error,
+                )
+                self._write_failing = True
+            return
         if self._write_failing:
             log.warning("history writes to %s work again", self.path)
             self._write_failing = False
+        if self._dropped:
+            log.error(
+                "history: %d event(s) were lost while %s could not be written",
+                self._dropped,
+                self.path,
+            )
+            self._dropped = 0
+
+    def _write_oldest(self) -> None:
+        """Commit the oldest waiting event; a disk error is raised, any other drops it."""
+        sql, params = self._pending[0]
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.Error as error:
+            if isinstance(error, sqlite3.OperationalError) and _is_disk_trouble(error):
+                raise
+            log.exception("history write failed and was dropped: %s", sql)
+        self._pending.popleft()
+
+    def _write_backlog(self) -> None:
+        """Commit every waiting event in one transaction, or none (disk error raised)."""
+        failed: list[int] = []
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            for index, (sql, params) in enumerate(self._pending):
+                try:
+                    self._db.execute(sql, params)
+                except sqlite3.Error as error:
+                    if isinstance(error, sqlite3.OperationalError) and _is_disk_trouble(error):
+                        raise
+                    failed.append(index)
+                    log.exception("history write failed and was dropped: %s", sql)
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            for index in reversed(failed):
+                del self._pending[index]
+            raise
+        self._pending.clear()
 
     def write(self, record: Record, *, exercise_id: str | None = None) -> None:
         """Commit one engine record."""
@@ -220,6 +341,36 @@ class HistoryStore:
                     "INSERT INTO reminders (shown_at, sitting_seconds, number, exercise_id)"
                     " VALUES (?, ?, ?, ?)",
                     (at.timestamp(), sitting, number, exercise_id),
+                )
+            case BreakStarted():
+                began = record.started.timestamp()
+                self._execute(
+                    "INSERT INTO breaks (kind, started_at, planned_seconds, trigger, exercises,"
+                    " last_seen, observed) VALUES ('running', ?, ?, ?, ?, ?, 0)",
+                    (
+                        began,
+                        record.planned_seconds,
+                        record.trigger,
+                        json.dumps(list(record.exercises)),
+                        began,
+                    ),
+                )
+                self._break_running = True
+                self._answer_reminders("break", record.started)
+            case BreakRecorded() if record.kind != "natural" and self._break_running:
+                # The row written when the break started gets its end.
+                self._break_running = False
+                self._execute(
+                    "UPDATE breaks SET kind = ?, started_at = ?, ended_at = ?, exercises = ?,"
+                    " last_seen = ?"
+                    " WHERE id = (SELECT MAX(id) FROM breaks WHERE kind = 'running')",
+                    (
+                        record.kind,
+                        record.started.timestamp(),
+                        record.ended.timestamp(),
+                        json.dumps(list(record.exercises)),
+                        record.ended.timestamp(),
+                    ),
                 )
             case BreakRecorded():
                 self._execute(
@@ -274,10 +425,55 @@ class HistoryStore:
             (outcome, at.timestamp()),
         )
 
-    def touch(self, when: datetime) -> None:
-        """Note that the user was still sitting at ``when`` (so a crash loses little)."""
+    def touch(
+        self,
+        when: datetime,
+        *,
+        seen_mono: float | None = None,
+        boot_id: str | None = None,
+        observed: float | None = None,
+        started: datetime | None = None,
+    ) -> None:
+        """Note that the user was still sitting at ``when`` (so a crash loses little).
+
+        ``seen_mono`` is the same moment on the monotonic clock of boot ``boot_id`` and
+        ``observed`` the stretch's length so far on that clock; ``started`` rewrites its
+        start on today's wall clock (after the wall clock was set).
+        """
         self._execute(
-            "UPDATE stretches SET last_seen = ? WHERE ended_at IS NULL", (when.timestamp(),)
+            "UPDATE stretches SET last_seen = ?, seen_mono = ?, boot_id = ?, observed = ?,"
+            " started_at = COALESCE(?, started_at) WHERE ended_at IS NULL",
+            (
+                when.timestamp(),
+                seen_mono,
+                boot_id,
+                observed,
+                None if started is None else started.timestamp(),
+            ),
+            merges=True,
+        )
+
+    def touch_break(
+        self,
+        when: datetime,
+        *,
+        seen_mono: float,
+        boot_id: str | None,
+        observed: float,
+        started: datetime | None = None,
+    ) -> None:
+        """Note that the running break was still on at ``when`` (see :meth:`touch`)."""
+        self._execute(
+            "UPDATE breaks SET last_seen = ?, seen_mono = ?, boot_id = ?, observed = ?,"
+            " started_at = COALESCE(?, started_at) WHERE kind = 'running'",
+            (
+                when.timestamp(),
+                seen_mono,
+                boot_id,
+                observed,
+                None if started is None else started.timestamp(),
+            ),
+            merges=True,
         )
 
     def record_setting_change(
@@ -292,18 +488,49 @@ class HistoryStore:
 
     def open_stretch(self) -> OpenStretch | None:
         row = self._db.execute(
-            "SELECT started_at, last_seen FROM stretches WHERE ended_at IS NULL"
-            " ORDER BY id DESC LIMIT 1"
+            "SELECT id, started_at, last_seen, seen_mono, boot_id, observed FROM stretches"
+            " WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else OpenStretch(float(row[0]), float(row[1]))
+        return None if row is None else _open_row(row)
 
-    def close_interrupted_stretches(self) -> int:
-        """Close stretches a killed daemon left open, at the last moment they were seen."""
+    def running_break(self) -> OpenStretch | None:
+        """A break a killed daemon left running."""
+        row = self._db.execute(
+            "SELECT id, started_at, COALESCE(last_seen, started_at), seen_mono, boot_id,"
+            " observed FROM breaks WHERE kind = 'running' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _open_row(row)
+
+    def close_stretch(self, row_id: int, started: float, ended: float, reason: str) -> None:
+        """Close one stretch a killed daemon left open, with the ends recovery settled."""
+        self._execute(
+            "UPDATE stretches SET started_at = ?, ended_at = ?, end_reason = ?, last_seen = ?"
+            " WHERE id = ?",
+            (started, ended, reason, ended, row_id),
+        )
+
+    def close_interrupted_break(self, row_id: int, started: float, ended: float) -> None:
+        """Close a break a killed daemon left running, as interrupted, with its length."""
+        self._execute(
+            "UPDATE breaks SET kind = 'interrupted', started_at = ?, ended_at = ?,"
+            " last_seen = ? WHERE id = ?",
+            (started, ended, ended, row_id),
+        )
+
+    def close_interrupted_stretches(self, *, keep: int | None = None) -> int:
+        """Close stretches a killed daemon left open, at the last moment they were seen
+        (all but row ``keep``, the one being resumed).
+
+        A row whose wall times disagree (seen before it started: the clock was set back)
+        keeps its observed length, or none.
+        """
         before = self._db.total_changes
         self._execute(
-            "UPDATE stretches SET ended_at = last_seen, end_reason = 'interrupted'"
-            " WHERE ended_at IS NULL",
-            (),
+            "UPDATE stretches SET end_reason = 'interrupted',"
+            " started_at = CASE WHEN observed IS NOT NULL THEN last_seen - observed"
+            " ELSE MIN(started_at, last_seen) END,"
+            " ended_at = last_seen WHERE ended_at IS NULL AND id IS NOT ?",
+            (keep,),
         )
         return self._db.total_changes - before
 
@@ -349,6 +576,18 @@ class HistoryStore:
     def connection(self) -> sqlite3.Connection:
         """For read-only queries (statistics, tests)."""
         return self._db
+
+
+def _open_row(row: tuple[object, ...]) -> OpenStretch:
+    row_id, started, seen, mono, boot, observed = row
+    return OpenStretch(
+        int(str(row_id)),
+        float(str(started)),
+        float(str(seen)),
+        None if mono is None else float(str(mono)),
+        None if boot is None else str(boot),
+        None if observed is None else float(str(observed)),
+    )
 
 
 def _is_disk_trouble(error: sqlite3.OperationalError) -> bool:

@@ -78,7 +78,13 @@ def test_break_snooze_pause_resume_and_set(daemon: DaemonProcess) -> None:
     assert status()["state"] == "break"
     second = breakd("break")
     assert second.returncode == 1 and "already running" in second.stderr
-    wait_for(lambda: query("SELECT kind, trigger FROM breaks"), timeout=30, what="the break")
+    # The break is written when it starts ('running') and gets its end when it is over.
+    assert query("SELECT kind, trigger FROM breaks") == [("running", "cli")]
+    wait_for(
+        lambda: query("SELECT kind FROM breaks WHERE kind != 'running'"),
+        timeout=30,
+        what="the break",
+    )
     assert query("SELECT kind, trigger FROM breaks") == [("completed", "cli")]
 
     assert breakd("snooze", "15m").returncode == 0
@@ -143,6 +149,50 @@ def test_status_into_a_closed_pipe_ends_quietly(daemon: DaemonProcess) -> None:
     result = breakd_into_closed_pipe("status")
     assert result.returncode == 141
     assert result.stderr == ""
+    assert daemon.alive()
+
+
+HUGE = ["99999999999h", "9" * 400 + "s", "8761h", "25h"]
+
+
+@pytest.mark.parametrize("command", ["snooze", "pause"])
+def test_a_duration_past_its_bound_is_refused_whole_and_changes_nothing(
+    daemon: DaemonProcess, command: str
+) -> None:
+    """Issue 17.4: a huge duration used to half-apply, write nothing and break status."""
+    bound = "24h" if command == "snooze" else "a year"
+    before = status()
+    for duration in HUGE:
+        if command == "pause" and duration == "25h":
+            continue  # a 25-hour pause is fine
+        result = breakd(command, duration)
+        assert result.returncode == 2, (duration, result.stderr)
+        assert f"at most {bound}" in result.stderr, result.stderr
+        assert len(result.stderr) < 300, "the message repeats a 400-digit argument"
+        after = status()  # still answers
+        assert after["state"] == before["state"] == "counting"
+        assert after["snoozed_until"] is None and not after["paused"]
+    assert query("SELECT * FROM actions") == []
+    # The bound itself is allowed and fully applied: in force and in history.
+    assert breakd(command, "24h").returncode == 0
+    assert status()["state"] == ("snoozed" if command == "snooze" else "paused")
+    [(action, until, at)] = query("SELECT action, until, at FROM actions")
+    assert action == command and until - at == pytest.approx(24 * 3600, abs=2)
+    help_text = breakd("--help").stdout
+    assert "at most 24h" in help_text and "at most a year" in help_text
+    assert daemon.alive()
+
+
+def test_a_setting_past_the_schema_bound_is_refused_and_changes_nothing(
+    daemon: DaemonProcess,
+) -> None:
+    for value in ("99999999999h", "9" * 400 + "s", "25h"):
+        result = breakd("set", "interval", value)
+        assert result.returncode == 2 and "to 24h" in result.stderr, result.stderr
+        assert len(result.stderr) < 300
+        assert status()["interval_seconds"] == 3600
+    assert query("SELECT * FROM setting_changes") == []
+    assert not user_config_file().exists()
     assert daemon.alive()
 
 

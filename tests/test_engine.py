@@ -204,6 +204,22 @@ def test_pause_until_tomorrow_ends_at_next_working_day_start() -> None:
     assert h.engine.status().paused_until == datetime(2026, 3, 9, 9, 0).astimezone()
 
 
+@pytest.mark.parametrize("seconds", [24 * 3600 + 1, 1e15, float("inf"), float("nan")])
+def test_a_snooze_or_pause_past_its_bound_is_refused_and_changes_nothing(seconds: float) -> None:
+    h = Harness()
+    h.run(10 * MIN)
+    before = h.engine.status()
+    with pytest.raises(Refused, match="at most 24h"):
+        h.engine.snooze(seconds)
+    assert h.engine.status() == before
+    if seconds > 24 * 3600 + 1 or seconds != seconds:
+        with pytest.raises(Refused, match="at most a year"):
+            h.engine.pause(seconds)
+        assert h.engine.status() == before
+    h.log(h.engine.snooze(24 * 3600))
+    assert h.engine.status().snoozed_until == h.clock.now() + timedelta(hours=24)
+
+
 def test_snooze_refused_while_paused_or_away() -> None:
     h = Harness()
     h.log(h.engine.pause(None))

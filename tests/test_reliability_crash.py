@@ -5,7 +5,8 @@ set) while reminders come every few seconds. At random moments the daemon is kil
 with SIGKILL and started again. After each restart every row committed before the
 kill is still there, unchanged except for the open stretch being closed or carried on;
 a restart within the natural-break threshold resumes the stretch, one after it closes
-the stretch at the moment it was last seen.
+the stretch at the moment it was last seen. A break running at the kill was written when
+it began and is closed as interrupted, with the stretch before it ending at its start.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ FAST = [
 ]  # fmt: skip
 NO_DESKTOP = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "DBUS_SESSION_BUS_ADDRESS": ""}
 TABLES = ("stretches", "reminders", "breaks", "actions", "setting_changes")
+COLUMNS = {
+    "stretches": "id, started_at, ended_at, end_reason, last_seen",
+    "breaks": "id, kind, started_at, ended_at, trigger",
+}
 STEPS = [
     ("snooze", "3s"),
     ("skip",),
@@ -47,7 +52,10 @@ def breakd(*args: str) -> None:
 
 
 def snapshot() -> dict[str, list[tuple[object, ...]]]:
-    return {table: query(f"SELECT * FROM {table} ORDER BY id") for table in TABLES}
+    return {
+        table: query(f"SELECT {COLUMNS.get(table, '*')} FROM {table} ORDER BY id")
+        for table in TABLES
+    }
 
 
 def assert_kept(
@@ -85,7 +93,7 @@ def test_kill_9_at_random_moments_loses_nothing_committed(
     daemon = start()
     daemons.append(daemon)
     wait_for(lambda: query("SELECT * FROM reminders"), what="a first reminder")
-    resumed = interrupted = 0
+    resumed = interrupted = running_breaks = 0
     for round_number in range(4):
         for step in rng.sample(STEPS, 3):
             breakd(*step)
@@ -104,14 +112,22 @@ def test_kill_9_at_random_moments_loses_nothing_committed(
         daemon = start()
         daemons.append(daemon)
         after = snapshot()
-        for table in ("reminders", "breaks", "actions", "setting_changes"):
+        for table in ("reminders", "actions", "setting_changes"):
             assert after[table][: len(before[table])] == before[table], f"{table} lost rows"
+        for old, new in zip(before["breaks"], after["breaks"], strict=False):
+            if old[1] == "running":
+                # Cut short by the kill: closed as interrupted, ending when last seen.
+                assert new[0] == old[0] and new[1] == "interrupted" and new[3] is not None
+                running_breaks += 1
+            else:
+                assert new == old, "a finished break changed"
+        assert len(after["breaks"]) >= len(before["breaks"])
         for old, new in zip(before["stretches"], after["stretches"], strict=False):
             assert old[0] == new[0] and abs(float(old[1]) - float(new[1])) < 0.01  # type: ignore[arg-type]
             if old[2] is not None:
                 assert old == new, "a closed stretch changed"
         assert len(after["stretches"]) >= len(before["stretches"])
-        if not open_before:
+        if not open_before or (before["breaks"] and before["breaks"][-1][1] == "running"):
             continue
         [(open_id, _, _, _, last_seen)] = open_before[-1:]
         [carried] = [s for s in after["stretches"] if s[0] == open_id]

@@ -9,17 +9,21 @@ Mounting needs root (CI runs the suite as root); the tests fail saying so otherw
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from support.daemon import DaemonProcess, breakd, history_path, log_path, query, status, wait_for
 
 from breakd.config import user_config_file
+from breakd.engine import StretchStarted, UserAction
+from breakd.store import MAX_PENDING, HistoryStore
 
 pytestmark = pytest.mark.linux_desktop
 
@@ -109,6 +113,61 @@ def test_a_full_disk_keeps_events_in_memory_and_writes_them_when_space_returns(
     assert not [p for p in small_disk.iterdir() if ".corrupt-" in p.name]
     assert daemon.stop() == 0
     assert query("SELECT end_reason FROM stretches") == [("shutdown",)]
+
+
+def test_events_past_the_queue_bound_are_dropped_and_the_loss_logged_once_with_its_count(
+    small_disk: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The real store on a real full disk; a daemon would only make it slower.
+
+    The queue is bounded lower than breakd's own (MAX_PENDING) so that filling it
+    takes seconds, not a minute, on a busy machine.
+    """
+    assert MAX_PENDING == 10_000  # the bound README and the module docstring state
+    bound, extra = 1000, 37
+    caplog.set_level(logging.WARNING, logger="breakd.store")
+    now = datetime.now().astimezone()
+    store = HistoryStore(history_path(), max_pending=bound)
+    store.write(StretchStarted(now))
+    filler = fill(small_disk)
+    skips = 0
+    while not [r for r in caplog.records if "cannot write history" in r.message]:
+        store.write(UserAction(now, "skip"))  # SQLite may have room left in its WAL
+        skips += 1
+        assert skips < 100_000, "the disk never refused a write"
+    for _ in range(bound + extra):
+        store.write(UserAction(now, "skip"))
+    skips += bound + extra
+    for _ in range(300):
+        store.touch(now)  # a newer "still sitting" replaces the one waiting
+    assert sum("oldest are dropped" in r.message for r in caplog.records) == 1
+    filler.unlink()
+    store.write(UserAction(now, "resume"))
+    store.close()
+    [lost] = [r.getMessage() for r in caplog.records if "were lost" in r.message]
+    count = int(lost.split("history: ")[1].split(" ")[0])
+    written = len(query("SELECT * FROM actions"))
+    # Every event reached the file or is in the count (the touches at most as one).
+    assert count >= extra
+    assert skips + 1 <= written + count <= skips + 2, (written, count, skips)
+    assert query("SELECT action FROM actions ORDER BY id DESC LIMIT 1") == [("resume",)]
+    assert not [r for r in caplog.records if "before breakd stopped" in r.message]
+
+
+def test_quit_with_the_disk_still_full_logs_what_is_lost(
+    small_disk: Path, daemons: list[DaemonProcess]
+) -> None:
+    daemon = start(daemons)
+    wait_for(lambda: len(rows("reminders")) >= 1, what="a reminder row")
+    fill(small_disk)
+    daemon.wait_log("cannot write history", timeout=30)
+    assert breakd("snooze", "5m").returncode == 0  # one more event waiting
+    assert breakd("quit").returncode == 0
+    assert daemon.process.wait(15) == 0
+    lost = [line for line in log_path().read_text().splitlines() if "are lost" in line]
+    assert len(lost) == 1, lost
+    count = int(lost[0].split("history: ")[1].split(" ")[0])
+    assert count >= 2, lost  # at least the snooze and the stretch's end
 
 
 @pytest.mark.parametrize("trouble", ["full", "read-only"])

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from breakd.engine import (
     BreakRecorded,
+    BreakStarted,
     ReminderShown,
     StretchEnded,
     StretchStarted,
     UserAction,
 )
-from breakd.store import SCHEMA_VERSION, HistoryStore, default_history_path
+from breakd.stats import collect
+from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore, default_history_path
 
 T0 = datetime(2026, 3, 2, 9, 0).astimezone()
 
@@ -169,4 +171,75 @@ def test_state_round_trip(tmp_path: Path) -> None:
     store.set_state("recent", "a,b")
     store.set_state("recent", "c")
     assert store.get_state("recent") == "c"
+    store.close()
+
+
+def test_a_schema_1_file_migrates_and_keeps_every_row(tmp_path: Path) -> None:
+    """A history file written before crash recovery kept observed times."""
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO stretches (started_at, ended_at, end_reason, last_seen)"
+            " VALUES (?, ?, 'break', ?)",
+            (at(0).timestamp(), at(30).timestamp(), at(30).timestamp()),
+        )
+        db.execute(
+            "INSERT INTO breaks (kind, started_at, ended_at, planned_seconds, trigger,"
+            " exercises) VALUES ('completed', ?, ?, 120, 'reminder', '[\"neck-turn\"]')",
+            (at(30).timestamp(), at(32).timestamp()),
+        )
+        # Left open by a killed daemon after the clock was set back: seen "before" it began.
+        db.execute(
+            "INSERT INTO stretches (started_at, last_seen) VALUES (?, ?)",
+            (at(40).timestamp(), at(40 - 180).timestamp()),
+        )
+    store = HistoryStore(path)
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(2,)]
+    assert rows(path, "SELECT kind, started_at, ended_at, trigger, exercises FROM breaks") == [
+        ("completed", at(30).timestamp(), at(32).timestamp(), "reminder", '["neck-turn"]')
+    ]
+    legacy = store.open_stretch()
+    assert legacy is not None and legacy.seen_mono is None and legacy.observed is None
+    assert store.close_interrupted_stretches() == 1
+    # Closed without a negative length.
+    assert rows(path, "SELECT ended_at - started_at FROM stretches ORDER BY id") == [
+        (30 * 60.0,),
+        (0.0,),
+    ]
+    # The new kinds are allowed; the index is back.
+    store.write(BreakStarted(at(50), 120.0, "cli"))
+    assert rows(path, "SELECT name FROM sqlite_master WHERE name = 'breaks_started'")
+    store.close()
+
+
+def test_a_break_is_one_row_from_its_start_and_stats_count_it_once_over(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.write(StretchStarted(at(0)))
+    store.write(ReminderShown(at(30), 1800.0, 1))
+    store.write(BreakStarted(at(31), 120.0, "reminder", ("neck-turn",)))
+    assert rows(path, "SELECT kind, ended_at FROM breaks") == [("running", None)]
+    assert rows(path, "SELECT outcome FROM reminders") == [("break",)]
+    day = at(0).date()
+
+    def breaks() -> tuple[int, int]:
+        with sqlite3.connect(path) as db:
+            [figures] = collect(db, day, day, 1800.0, now=at(40)).days
+        return figures.breaks_completed, figures.breaks_partial
+
+    assert breaks() == (0, 0)  # not counted while it runs
+    store.touch_break(at(32), seen_mono=100.0, boot_id="b", observed=60.0)
+    store.write(BreakRecorded("completed", at(31), at(33), 120.0, "reminder", ("neck-turn",)))
+    assert rows(path, "SELECT kind, started_at, ended_at FROM breaks") == [
+        ("completed", at(31).timestamp(), at(33).timestamp())
+    ]
+    assert breaks() == (1, 0)
+    store.write(BreakStarted(at(50), 120.0, "cli"))
+    found = store.running_break()
+    assert found is not None and found.started_at == at(50).timestamp()
+    store.close_interrupted_break(found.row_id, at(50).timestamp(), at(51).timestamp())
+    assert store.running_break() is None
+    assert breaks() == (1, 1)  # an interrupted break counts as partial
     store.close()
