@@ -81,7 +81,8 @@ def start_break(
 
 
 def breaks() -> list[tuple[str, float, float, str]]:
-    return query("SELECT kind, started_at, ended_at, exercises FROM breaks")
+    """Breaks that have ended (a running one has a row from its start)."""
+    return query("SELECT kind, started_at, ended_at, exercises FROM breaks WHERE kind != 'running'")
 
 
 def button(daemon: DaemonProcess, name: str) -> tuple[int, int]:
