@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 import breakd.control.paths as paths
-import breakd.control.server as server_module
+import breakd.control.unix_server as server_module
 from breakd.control import (
     AlreadyRunning,
     ControlServer,

@@ -15,16 +15,13 @@ which is safe: a ``busy`` refusal means the command was not run at all.
 from __future__ import annotations
 
 import itertools
-import os
 import random
-import socket
-import sys
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from breakd.control.paths import describe_uid, find_socket, pipe_name
-from breakd.control.peer import peer_credentials
+from breakd.control import transport
+from breakd.control.errors import NOT_YOURS, ControlError, DaemonNotRunning
 from breakd.control.protocol import (
     BUSY,
     MAX_REPLY,
@@ -35,64 +32,22 @@ from breakd.control.protocol import (
     encode_request,
 )
 
+__all__ = ["NOT_YOURS", "RETRY_FOR", "ControlError", "DaemonNotRunning", "ping", "request"]
+
 _ids = itertools.count(1)
 #: How long a request is retried while the daemon answers ``busy`` (or its queue is full).
 RETRY_FOR = 5.0
 _FIRST_BACKOFF, _MAX_BACKOFF = 0.005, 0.2
-#: Code of a ControlError for a socket whose server is another user.
-NOT_YOURS = "not-yours"
-
-
-class DaemonNotRunning(Exception):
-    """No breakd listens on the control channel (no socket, or nobody accepting).
-
-    ``passed_over`` names folders that had to be ignored (another user's, say), so a
-    user wondering why breakd is not found learns why.
-    """
-
-    def __init__(self, address: str, passed_over: tuple[str, ...] = ()) -> None:
-        message = "breakd is not running; start it with `breakd start`"
-        if passed_over:
-            message += " (ignored: " + "; ".join(passed_over) + ")"
-        super().__init__(message)
-        self.address = address
-        self.passed_over = passed_over
-
-
-class ControlError(Exception):
-    """The request failed: an error reply from the daemon, or a broken exchange.
-
-    ``code`` is the protocol's machine code ("bad-arguments", "timeout", ...) or, for
-    failures on this side, "connection-lost", "bad-reply" or "permission".
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class _Stream(Protocol):
+    """What a transport's ``connect`` returns."""
+
     def sendall(self, data: bytes, /) -> None: ...
 
     def recv_some(self, timeout: float) -> bytes: ...
 
     def close(self) -> None: ...
-
-
-class _UnixStream:
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-
-    def sendall(self, data: bytes, /) -> None:
-        self._sock.sendall(data)
-
-    def recv_some(self, timeout: float) -> bytes:
-        self._sock.settimeout(max(timeout, 0.001))
-        return self._sock.recv(65536)
-
-    def close(self) -> None:
-        self._sock.close()
 
 
 class _Busy(Exception):
@@ -104,39 +59,12 @@ class _Busy(Exception):
 
 
 def _connect(address: Path | str, timeout: float, passed_over: tuple[str, ...]) -> _Stream:
-    if sys.platform == "win32":
-        from breakd.control.windows_pipe import connect
-
-        try:
-            return connect(str(address), timeout)
-        except FileNotFoundError:
-            raise DaemonNotRunning(str(address)) from None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
     try:
-        sock.connect(str(address))
-        _check_server(sock, address)
+        return transport.connect(address, timeout)
     except (FileNotFoundError, ConnectionRefusedError):
-        sock.close()
         raise DaemonNotRunning(str(address), passed_over) from None
     except BlockingIOError:  # EAGAIN: the daemon's listen queue is full
-        sock.close()
         raise _Busy(ControlError(BUSY, f"breakd at {address} is not accepting yet")) from None
-    except BaseException:
-        sock.close()
-        raise
-    return _UnixStream(sock)
-
-
-def _check_server(sock: socket.socket, address: Path | str) -> None:
-    """Refuse a server run by another user: it must not get our commands or answer them."""
-    _pid, uid = peer_credentials(sock)
-    if uid is not None and uid != os.geteuid():
-        raise ControlError(
-            NOT_YOURS,
-            f"refusing to talk to {address}: the process listening there is run by"
-            f" {describe_uid(uid)}, not by you (uid {os.geteuid()}); it is not your breakd",
-        )
 
 
 def request(
@@ -152,12 +80,11 @@ def request(
     ControlError.
     """
     passed_over: tuple[str, ...] = ()
+    address: Path | str
     if path is not None:
-        address: Path | str = path
-    elif sys.platform == "win32":
-        address = pipe_name()
+        address = path
     else:
-        address, passed_over = find_socket()
+        address, passed_over = transport.client_address()
     request_id = next(_ids)
     try:
         line = encode_request(cmd, args, request_id)

@@ -10,7 +10,7 @@ real directory, owned by us, closed to everyone else. Another user can create
 home (:func:`fallback_runtime_dir`), and the client, which checks the same folders the
 same way, finds it there.
 On Windows it is a named pipe whose name carries the user name; the pipe's own
-security descriptor, not its name, is what keeps other users out (windows_pipe.py).
+security descriptor, not its name, is what keeps other users out (windows_server.py).
 """
 
 from __future__ import annotations
@@ -139,6 +139,8 @@ def check_private_dir(path: Path) -> None:
 
 def describe_uid(uid: int) -> str:
     """``uid 1001 (mallory)``, or just ``uid 1001`` when it has no name."""
+    if sys.platform == "win32":  # no uids, no passwd database
+        return f"uid {uid}"
     try:
         import pwd
 
