@@ -293,6 +293,9 @@ SCHEMA: tuple[Spec, ...] = (
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))
+#: Settings the running daemon may change (the tray's menu, ``breakd set``), by their
+#: short names; the rest take a restart, so they are edited in the file.
+SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
 
 
 def find_spec(name: str) -> Spec:

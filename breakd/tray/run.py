@@ -32,8 +32,8 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
+from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
-from breakd.store import default_history_path
 from breakd.tray.icon import IconState, icon_state, render
 from breakd.tray.model import (
     ShownEntry,
