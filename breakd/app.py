@@ -216,16 +216,17 @@ def run_daemon(
     clock = SystemClock()
     # logind announces a suspend; without it, a jump between two clocks gives it away.
     announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
+    quiet = QuietRules(
+        when_inhibited=config.settings.quiet_when_inhibited,
+        when_fullscreen=config.settings.quiet_when_fullscreen,
+    )
     daemon = Daemon(
         config,
         clock=clock,
         store=open_store(),
         idle=idle,
         sleep_detector=None if announced else SleepDetector(clock),
-        quiet=QuietRules(
-            when_inhibited=config.settings.quiet_when_inhibited,
-            when_fullscreen=config.settings.quiet_when_fullscreen,
-        ),
+        quiet=quiet,
         runner=runner,
         notifier=notifier,
         planner=ContentPlanner(random.Random()),
@@ -249,4 +250,5 @@ def run_daemon(
             control.stop()
         for watcher in watchers:
             watcher.stop()
+        quiet.close()
     return 0
