@@ -20,7 +20,7 @@ from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.autostart import enable_on_first_run
 from breakd.clock import SystemClock, boot_id
-from breakd.coach.base import CoachStep
+from breakd.coach.base import BreakEvents, CoachStep
 from breakd.coach.select import choose_runner
 from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
@@ -95,7 +95,7 @@ class DaemonPort:
         return daemon.submit(lambda: work(daemon))
 
 
-class BreakEventsToDaemon:
+class BreakEventsToDaemon(BreakEvents):
     """What the break window reports, posted to the daemon's owner thread."""
 
     def __init__(self, port: DaemonPort) -> None:

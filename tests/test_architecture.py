@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from abc import ABC
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +202,38 @@ def test_building_every_command_loads_no_daemon_code() -> None:
     """``breakd status`` and the like start quickly and work where the daemon cannot."""
     loaded = _loaded_by("import breakd.cli; breakd.cli.build_parser()")
     assert _daemon_only(loaded) == []
+
+
+# --- one way to declare an interface and to choose a backend ------------------------
+
+
+def test_every_adapter_interface_is_an_abstract_class() -> None:
+    from breakd.activity.base import IdleMonitor
+    from breakd.autostart.base import AutostartBackend
+    from breakd.coach.base import BreakEvents, BreakRunner
+    from breakd.notify.base import Notifier
+
+    for interface in (IdleMonitor, Notifier, BreakRunner, BreakEvents, AutostartBackend):
+        assert issubclass(interface, ABC), interface
+        assert interface.__abstractmethods__, interface
+        assert "Threading contract" in (sys.modules[interface.__module__].__doc__ or ""), interface
+
+
+def _choices(key: str) -> tuple[str, ...]:
+    from breakd.config import ChoiceKind, find_spec
+
+    kind = find_spec(key).kind
+    assert isinstance(kind, ChoiceKind)
+    return kind.choices
+
+
+def test_each_backend_setting_offers_exactly_the_registered_backends() -> None:
+    """A backend added to a registry can be chosen in the settings, and no setting names
+    a backend that is not there; "auto" leaves the choice to breakd."""
+    from breakd.activity import select as activity
+    from breakd.notify import select as notify
+
+    assert _choices("activity.idle_source") == ("auto", *activity.BACKENDS)
+    assert _choices("activity.idle_source") == activity.CHOICES
+    assert _choices("notifications.backend") == ("auto", *notify.BACKENDS)
+    assert _choices("notifications.backend") == notify.CHOICES

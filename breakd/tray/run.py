@@ -45,7 +45,8 @@ from breakd.tray.model import (
     shown,
     title,
 )
-from breakd.tray.pystray_tray import IconHooks, choose_backend, load_pystray, make_icon
+from breakd.tray.pystray_tray import IconHooks, load_pystray, make_icon
+from breakd.tray.select import choose_backend
 from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
 from breakd.tray.statistics import StatisticsLauncher
 
