@@ -237,3 +237,9 @@ def test_each_backend_setting_offers_exactly_the_registered_backends() -> None:
     assert _choices("activity.idle_source") == activity.CHOICES
     assert _choices("notifications.backend") == ("auto", *notify.BACKENDS)
     assert _choices("notifications.backend") == notify.CHOICES
+
+
+def test_the_settings_window_loads_no_daemon_code() -> None:
+    """It is a process of its own, started by the tray: it needs the schema, not the daemon."""
+    loaded = _loaded_by("import breakd.tray.settings_window")
+    assert [m for m in loaded if m in ("breakd.daemon", "breakd.engine", "breakd.commands")] == []
