@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from breakd.chart import render_week
-from breakd.cli_stats import register
+from breakd.cli.stats import register
 from breakd.clock import FakeClock
 from breakd.config import load_config
 from breakd.engine import Effect, Engine, Write

@@ -20,7 +20,7 @@ from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.autostart import enable_on_first_run
 from breakd.clock import SystemClock, boot_id
-from breakd.coach.base import CoachStep
+from breakd.coach.base import BreakEvents, CoachStep
 from breakd.coach.select import choose_runner
 from breakd.commands import COMMANDS, BadArguments, CommandHandler
 from breakd.config import LoadedConfig, Settings, user_config_dir
@@ -63,24 +63,57 @@ class ContentPlanner:
         return PlannedBreak(steps=steps, cue=first.cue)
 
 
-class BreakEventsToDaemon:
+class DaemonPort:
+    """The daemon as the parts built before it reach it.
+
+    The control channel opens first, to claim the single instance, and the notifier,
+    the break runner and the away watchers are given to the daemon when it is built, so
+    all of them exist before it does. They hold this port instead; ``bind`` hands it the
+    daemon once, as soon as there is one. Their calls come from their own threads and
+    only post work to the daemon's owner thread.
+    """
+
+    def __init__(self) -> None:
+        self._daemon: Daemon | None = None
+
+    def bind(self, daemon: Daemon) -> None:
+        if self._daemon is not None:
+            raise RuntimeError("the daemon port is bound already")
+        self._daemon = daemon
+
+    @property
+    def daemon(self) -> Daemon | None:
+        """The daemon, or None while it is still being built."""
+        return self._daemon
+
+    def post(self, work: Callable[[Daemon], None], what: str) -> Future[None] | None:
+        """Run ``work`` on the owner thread; None (and a log line) before there is a daemon."""
+        daemon = self._daemon
+        if daemon is None:
+            log.info("%s before breakd finished starting: ignored", what)
+            return None
+        return daemon.submit(lambda: work(daemon))
+
+
+class BreakEventsToDaemon(BreakEvents):
     """What the break window reports, posted to the daemon's owner thread."""
 
-    def __init__(self, owner: list[Daemon]) -> None:
-        self._owner = owner
+    def __init__(self, port: DaemonPort) -> None:
+        self._port = port
 
-    def _post(self, work: Callable[[Daemon], None]) -> None:
-        daemon = self._owner[0]
-        daemon.submit(lambda: work(daemon)).add_done_callback(_log_refusal)
+    def _post(self, work: Callable[[Daemon], None], what: str) -> None:
+        posted = self._port.post(work, what)
+        if posted is not None:
+            posted.add_done_callback(_log_refusal)
 
     def paused(self) -> None:
-        self._post(Daemon.hold_break)
+        self._post(Daemon.hold_break, "break paused")
 
     def resumed(self) -> None:
-        self._post(Daemon.release_break)
+        self._post(Daemon.release_break, "break resumed")
 
     def ended_early(self, exercises_done: tuple[str, ...]) -> None:
-        self._post(lambda daemon: daemon.end_break(exercises_done))
+        self._post(lambda daemon: daemon.end_break(exercises_done), "break ended early")
 
 
 def _log_refusal(future: Future[None]) -> None:
@@ -108,9 +141,7 @@ def open_store() -> HistoryStore | None:
         return None
 
 
-def open_control_channel(
-    owner: list[Daemon], notes: list[str] | None = None
-) -> ControlServer | None:
+def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> ControlServer | None:
     """The CLI's way in; None (with the message printed) when breakd already runs.
 
     The socket's folder is created private and verified; when the usual one cannot be
@@ -118,10 +149,11 @@ def open_control_channel(
     """
 
     def handle(request: Request) -> dict[str, Any]:
-        if not owner:
+        daemon = port.daemon
+        if daemon is None:
             # The socket opens first, to claim the single instance; the rest follows.
             raise CommandError(BUSY, "breakd is still starting; try again in a moment")
-        handler = CommandHandler(owner[0])
+        handler = CommandHandler(daemon)
         try:
             return handler.handle(request.cmd, request.args)
         except BadArguments as error:
@@ -152,10 +184,10 @@ def run_daemon(
     autostart: bool = True,
 ) -> int:
     """Run breakd until it is told to stop; ``autostart=False`` is ``--no-autostart``."""
-    owner: list[Daemon] = []
+    port = DaemonPort()
     control_notes: list[str] = []
     try:
-        control = open_control_channel(owner, control_notes)
+        control = open_control_channel(port, control_notes)
     except OSError as error:
         control = None
         print(f"breakd: the control channel is off ({error})", file=sys.stderr)
@@ -178,8 +210,7 @@ def run_daemon(
         log.warning("control channel off: `breakd status` and friends will not reach this daemon")
 
     def on_notification_action(key: str) -> None:
-        daemon = owner[0]
-        daemon.submit(lambda: daemon.notification_action(key))
+        port.post(lambda daemon: daemon.notification_action(key), f"notification action {key}")
 
     notifier, passed_over = choose_notifier(
         config.settings.notifier, data_dir("icons") / "breakd.png", on_notification_action
@@ -191,7 +222,7 @@ def run_daemon(
     if enable_on_first_run(allowed=autostart and config.settings.autostart):
         notifier.tell(*welcome_message(config.settings))
     runner, runner_notes = choose_runner(
-        BreakEventsToDaemon(owner), notifier, corner=config.settings.window_corner
+        BreakEventsToDaemon(port), notifier, corner=config.settings.window_corner
     )
     for note in runner_notes:
         log.info("breaks: %s", note)
@@ -204,35 +235,34 @@ def run_daemon(
         )
 
     def on_away(reason: str) -> None:
-        daemon = owner[0]
-        daemon.submit(lambda: daemon.away(reason))
+        port.post(lambda daemon: daemon.away(reason), f"away ({reason})")
 
     def on_back(reason: str) -> None:
-        daemon = owner[0]
-        daemon.submit(lambda: daemon.back(reason))
+        port.post(lambda daemon: daemon.back(reason), f"back ({reason})")
 
     # Each watcher that cannot start says why in the log itself.
     watchers, _ = start_away_watchers(on_away, on_back)
     clock = SystemClock()
     # logind announces a suspend; without it, a jump between two clocks gives it away.
     announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
+    quiet = QuietRules(
+        when_inhibited=config.settings.quiet_when_inhibited,
+        when_fullscreen=config.settings.quiet_when_fullscreen,
+    )
     daemon = Daemon(
         config,
         clock=clock,
         store=open_store(),
         idle=idle,
         sleep_detector=None if announced else SleepDetector(clock),
-        quiet=QuietRules(
-            when_inhibited=config.settings.quiet_when_inhibited,
-            when_fullscreen=config.settings.quiet_when_fullscreen,
-        ),
+        quiet=quiet,
         runner=runner,
         notifier=notifier,
         planner=ContentPlanner(random.Random()),
         overrides=overrides,
         boot_id=boot_id(),
     )
-    owner.append(daemon)
+    port.bind(daemon)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         daemon.request_stop(signal_reason(signum))
@@ -249,4 +279,5 @@ def run_daemon(
             control.stop()
         for watcher in watchers:
             watcher.stop()
+        quiet.close()
     return 0

@@ -13,13 +13,10 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Literal
 
-from breakd.config import ConfigError, find_spec
+from breakd.config import SETTABLE, ConfigError, find_spec
 from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
 from breakd.engine import MAX_PAUSE, MAX_SNOOZE
-
-#: Settings the menu and ``breakd set`` may change, by their short names.
-SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
 
 
 class BadArguments(Exception):

@@ -22,7 +22,7 @@ import reprlib
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -293,6 +293,9 @@ SCHEMA: tuple[Spec, ...] = (
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))
+#: Settings the running daemon may change (the tray's menu, ``breakd set``), by their
+#: short names; the rest take a restart, so they are edited in the file.
+SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
 
 
 def find_spec(name: str) -> Spec:
@@ -791,15 +794,6 @@ def cross_check(values: Mapping[str, Any], origins: Mapping[str, str] | None = N
         "working hours must start before they end, on the same day"
         f" (start {start:%H:%M}{start_from}, end {end:%H:%M}{end_from})"
     )
-
-
-def settings_with(settings: Settings, key: str, value: Any) -> Settings:
-    """A copy of ``settings`` with one key (full or short name) changed."""
-    return replace(settings, **{find_spec(key).attr: value})
-
-
-def setting_value(settings: Settings, key: str) -> Any:
-    return getattr(settings, find_spec(key).attr)
 
 
 def display_value(spec: Spec, value: Any) -> str:

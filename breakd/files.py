@@ -120,6 +120,16 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
+#: The history's file name, in the user's data folder.
+HISTORY_FILE = "history.sqlite3"
+
+
+def default_history_path() -> Path:
+    """Where the history is kept: here, not in ``store``, so that ``breakd stats`` can
+    find it without loading the engine's record types."""
+    return platformdirs.user_data_path(APP_NAME) / HISTORY_FILE
+
+
 def private_folders() -> list[Path]:
     """breakd's folders that are nobody else's business: history, state and log, cache.
 

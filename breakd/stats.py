@@ -163,11 +163,6 @@ def local_midnight(day: date, tz: tzinfo | None = None) -> float:
     return datetime.combine(day, time.min, tzinfo=tz).timestamp()
 
 
-def local_date(moment: float, tz: tzinfo | None = None) -> date:
-    """The local calendar day a Unix time falls on."""
-    return datetime.fromtimestamp(moment, tz).date()
-
-
 def utc_offset(moment: float, tz: tzinfo | None = None) -> float:
     """Seconds the local clock is ahead of UTC at ``moment``."""
     local = datetime.fromtimestamp(moment, UTC).astimezone(tz)

@@ -28,9 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
-
-from breakd import APP_NAME
 from breakd.engine import (
     BreakRecorded,
     BreakStarted,
@@ -40,11 +37,14 @@ from breakd.engine import (
     StretchStarted,
     UserAction,
 )
-from breakd.files import create_private_file, make_private_dir
+from breakd.files import (
+    create_private_file,
+    default_history_path,
+    make_private_dir,
+)
 
 log = logging.getLogger(__name__)
 
-HISTORY_FILE = "history.sqlite3"
 #: How many events wait in memory for a disk that refuses writes (a few days' worth).
 MAX_PENDING = 10_000
 
@@ -145,10 +145,6 @@ class OpenStretch:
     seen_mono: float | None = None
     boot_id: str | None = None
     observed: float | None = None
-
-
-def default_history_path() -> Path:
-    return platformdirs.user_data_path(APP_NAME) / HISTORY_FILE
 
 
 class HistoryStore:

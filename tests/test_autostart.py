@@ -47,7 +47,7 @@ from breakd.autostart.xdg import (
     menu_entry_path,
     uninstall_desktop_entry,
 )
-from breakd.cli_autostart import register
+from breakd.cli.autostart import register
 from breakd.resources import data_dir
 
 pytestmark = pytest.mark.linux_desktop

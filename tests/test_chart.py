@@ -32,7 +32,7 @@ from breakd.chart import (
     row_middle,
     stretch_colour,
 )
-from breakd.cli_stats import register
+from breakd.cli.stats import register
 from breakd.stats import read_history
 
 RGB = tuple[int, int, int]

@@ -250,11 +250,10 @@ def test_fuzzed_requests_never_kill_the_daemon(daemon: DaemonProcess, payload: b
 
 def test_a_request_while_the_daemon_is_still_starting_gets_busy() -> None:
     """The socket opens before the daemon exists (to claim the single instance)."""
-    from breakd.app import open_control_channel
+    from breakd.app import DaemonPort, open_control_channel
     from breakd.control.client import ControlError, request
 
-    owner: list[Daemon] = []
-    server = open_control_channel(owner)
+    server = open_control_channel(DaemonPort())
     assert server is not None
     try:
         # The client asks again for a while (busy means nothing was done), then gives up.

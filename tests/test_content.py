@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from breakd.cli_exercises import register
+from breakd.cli.exercises import register
 from breakd.config import user_config_dir
 from breakd.content import (
     JOINTS,

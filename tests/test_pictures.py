@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from breakd.cli_exercises import register
+from breakd.cli.exercises import register
 from breakd.content import Exercise, load_exercises
 from breakd.pictures import (
     FIGURE,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from support.daemon import DaemonProcess, breakd, log_path, query, status, wait_for
 
-from breakd.cli_start import is_gone
+from breakd.cli.start import is_gone
 from breakd.control.client import ping
 
 pytestmark = pytest.mark.linux_desktop

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from test_stats import MIN, Recorder, local, report_for, working_monday
 
-from breakd.cli_stats import MAX_CHART_DAYS, choose_period, register
+from breakd.cli.stats import MAX_CHART_DAYS, choose_period, register
 from breakd.engine import StretchStarted
+from breakd.files import default_history_path
 from breakd.stats import open_read_only
-from breakd.store import HistoryStore, default_history_path
+from breakd.store import HistoryStore
 
 MONDAY = ["--from", "2026-03-02", "--to", "2026-03-02"]
 

@@ -15,8 +15,9 @@ from breakd.engine import (
     StretchStarted,
     UserAction,
 )
+from breakd.files import default_history_path
 from breakd.stats import collect
-from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore, default_history_path
+from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore
 
 T0 = datetime(2026, 3, 2, 9, 0).astimezone()
 

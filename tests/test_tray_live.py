@@ -24,7 +24,7 @@ from support.sessionbus import Bus, private_bus, spawn_mock
 from support.xserver import XServer, require_tool
 
 from breakd.config import user_config_file
-from breakd.tray.pystray_tray import WATCHER, BackendChoice, choose_backend
+from breakd.tray.select import WATCHER, BackendChoice, choose_backend
 
 pytestmark = pytest.mark.linux_desktop
 

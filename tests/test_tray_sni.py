@@ -35,7 +35,7 @@ from support.sni import (
 from support.xserver import XServer, require_tool
 
 from breakd.config import user_config_file
-from breakd.tray.pystray_tray import WATCHER, choose_backend
+from breakd.tray.select import WATCHER, choose_backend
 
 pytestmark = pytest.mark.linux_desktop
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from breakd.backends import BackendUnavailable
+
 #: Longest a backend may wait for an answer (seconds), so a stuck service can delay the
 #: daemon's loop by at most this much.
 CALL_TIMEOUT = 1.0
 
 
-class IdleUnavailable(Exception):
+class IdleUnavailable(BackendUnavailable):
     """This idle source does not work (here, or any more); the message says why."""
 
 

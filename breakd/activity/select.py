@@ -25,17 +25,39 @@ from breakd.activity.macos import MacIdleMonitor
 from breakd.activity.screensaver import ScreenSaverWatcher
 from breakd.activity.windows import WindowsIdleMonitor
 from breakd.activity.x11 import X11IdleMonitor
+from breakd.backends import check_choice, choose
+from breakd.config import IDLE_SOURCES
 
-BACKENDS: dict[str, Callable[[Mapping[str, str]], IdleMonitor]] = {
-    "x11": lambda environ: X11IdleMonitor(environ=environ),
-    "gnome": lambda environ: GnomeIdleMonitor(environ),
-    "freedesktop": lambda environ: FreedesktopIdleMonitor(environ),
-    "windows": lambda environ: WindowsIdleMonitor(),
-    "macos": lambda environ: MacIdleMonitor(),
+IdleFactory = Callable[[Mapping[str, str]], IdleMonitor]
+
+
+def _read_once(build: IdleFactory) -> IdleFactory:
+    """``build``, then one reading of the counter: a source that cannot answer is passed
+    over (and closed) now, not found out at the daemon's first sample."""
+
+    def factory(environ: Mapping[str, str]) -> IdleMonitor:
+        monitor = build(environ)
+        try:
+            monitor.idle_seconds()
+        except (IdleUnavailable, OSError):
+            monitor.close()
+            raise
+        return monitor
+
+    return factory
+
+
+#: Every idle source, by the name ``activity.idle_source`` gives it.
+BACKENDS: dict[str, IdleFactory] = {
+    "x11": _read_once(lambda environ: X11IdleMonitor(environ=environ)),
+    "gnome": _read_once(GnomeIdleMonitor),
+    "freedesktop": _read_once(FreedesktopIdleMonitor),
+    "windows": _read_once(lambda environ: WindowsIdleMonitor()),
+    "macos": _read_once(lambda environ: MacIdleMonitor()),
     "always-present": lambda environ: AlwaysPresentMonitor(),
 }
-#: What ``preference`` may be.
-CHOICES = ("auto", *BACKENDS)
+#: What ``preference`` may be: the setting's choices.
+CHOICES = IDLE_SOURCES
 
 
 def backend_order(environ: Mapping[str, str], platform: str) -> list[str]:
@@ -61,24 +83,10 @@ def choose_idle_monitor(
     platform: str = sys.platform,
 ) -> tuple[IdleMonitor, list[str]]:
     """The idle monitor to use, and notes on every backend that was passed over and why."""
-    if preference not in CHOICES:
-        raise ValueError(f"unknown idle backend {preference!r}; use one of: {', '.join(CHOICES)}")
+    check_choice(preference, CHOICES, "idle backend")
     order = backend_order(environ, platform) if preference == "auto" else [preference]
-    notes: list[str] = []
-    for name in order:
-        if name == "always-present":
-            break
-        monitor: IdleMonitor | None = None
-        try:
-            monitor = BACKENDS[name](environ)
-            monitor.idle_seconds()
-        except (IdleUnavailable, OSError) as error:
-            notes.append(f"{name}: {error}")
-            if monitor is not None:
-                monitor.close()
-            continue
-        return monitor, notes
-    return AlwaysPresentMonitor(), notes
+    chosen, notes = choose(order, BACKENDS, environ, passed_over=(IdleUnavailable, OSError))
+    return (AlwaysPresentMonitor() if chosen is None else chosen.backend), notes
 
 
 def start_away_watchers(

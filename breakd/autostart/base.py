@@ -6,6 +6,12 @@ Each backend writes one small file or registry value that names a *stable* launc
 (``~/.local/bin/breakd``, the venv's ``breakd``, ``breakd-gui.exe``), so the entry keeps
 working when breakd is upgraded in place, and ``status`` says plainly when it no longer
 does (the launcher was deleted, or the Python it runs on went away).
+
+Threading contract: a backend object is used by one thread only (the CLI's, the
+daemon's start-up before the owner thread runs, or the tray toolkit's through
+``StartAtLogin``, which builds its own), so backends need no locks. Each call reads or
+writes one small file or registry value and returns quickly; failures are raised as
+``AutostartError`` or ``OSError`` for the caller to report.
 """
 
 from __future__ import annotations

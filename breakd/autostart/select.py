@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -25,23 +26,51 @@ log = logging.getLogger(__name__)
 MARKER_NAME = "autostart-decided"
 
 
-def default_backend(*, systemd: bool = False, platform: str = sys.platform) -> AutostartBackend:
-    """The backend for ``platform``; ``systemd`` picks the systemd unit on Linux."""
-    if platform == "win32":
-        if systemd:
-            raise AutostartError("systemd units are for Linux; Windows uses the Run registry key")
-        from breakd.autostart.windows import RunKeyAutostart
+def _run_key() -> AutostartBackend:
+    from breakd.autostart.windows import RunKeyAutostart
 
-        return RunKeyAutostart()
-    if platform == "darwin":
-        if systemd:
-            raise AutostartError("systemd units are for Linux; macOS uses a LaunchAgent")
-        from breakd.autostart.macos import LaunchAgentAutostart
+    return RunKeyAutostart()
 
-        return LaunchAgentAutostart()
+
+def _launch_agent() -> AutostartBackend:
+    from breakd.autostart.macos import LaunchAgentAutostart
+
+    return LaunchAgentAutostart()
+
+
+def _linux(*, systemd: bool) -> AutostartBackend:
     from breakd.autostart.linux import LinuxAutostart
 
     return LinuxAutostart(systemd=systemd)
+
+
+#: Every way to start at login, by name. Each platform has exactly one (two on Linux,
+#: chosen by the user), so there is nothing to try and fall back from: the name is
+#: looked up, and the platform modules are imported only when used.
+BACKENDS: dict[str, Callable[[], AutostartBackend]] = {
+    "run-key": _run_key,
+    "launch-agent": _launch_agent,
+    "xdg": lambda: _linux(systemd=False),
+    "systemd": lambda: _linux(systemd=True),
+}
+
+
+def backend_name(*, systemd: bool = False, platform: str = sys.platform) -> str:
+    """The registry name of the backend for ``platform``; ``systemd`` asks for the unit."""
+    if platform == "win32":
+        if systemd:
+            raise AutostartError("systemd units are for Linux; Windows uses the Run registry key")
+        return "run-key"
+    if platform == "darwin":
+        if systemd:
+            raise AutostartError("systemd units are for Linux; macOS uses a LaunchAgent")
+        return "launch-agent"
+    return "systemd" if systemd else "xdg"
+
+
+def default_backend(*, systemd: bool = False, platform: str = sys.platform) -> AutostartBackend:
+    """The backend for ``platform``; ``systemd`` picks the systemd unit on Linux."""
+    return BACKENDS[backend_name(systemd=systemd, platform=platform)]()
 
 
 def first_run_marker() -> Path:

@@ -1,5 +1,8 @@
 """What the daemon hands a break runner, and what a runner reports back.
 
+One abstract class per side, one module per runner (``window_runner``,
+``notification_guided``, ``log_only``); ``select`` picks the one that works here.
+
 Threading contract: ``begin``, ``over`` and ``close`` are called on the daemon's owner
 thread and return at once. A runner reports what the user did through the
 ``BreakEvents`` it was given; those callbacks run on the runner's own thread and only
@@ -8,8 +11,8 @@ post commands to the daemon.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -26,33 +29,40 @@ class BreakSession:
     interval_seconds: float
 
 
-class BreakEvents(Protocol):
+class BreakEvents(ABC):
+    """What the user did during a break, as the runner reports it."""
+
+    @abstractmethod
     def paused(self) -> None:
         """The user paused the break (its clock stops)."""
-        ...
 
+    @abstractmethod
     def resumed(self) -> None:
         """The user resumed the break."""
-        ...
 
+    @abstractmethod
     def ended_early(self, exercises_done: tuple[str, ...]) -> None:
         """The user ended the break before its time."""
-        ...
 
 
-class BreakRunner(Protocol):
+class BreakRunner(ABC):
+    """Guides the user through a break: a window, notifications, or the log."""
+
+    #: Short runner name, for the log ("window", "notifications", "log").
     name: str
 
+    @abstractmethod
     def begin(self, session: BreakSession) -> None:
         """Start guiding the break."""
-        ...
 
+    @abstractmethod
     def over(self, completed: bool, next_reminder_in: float) -> bool:
         """The break is over (its time ran out, or it was ended): stop guiding it.
 
         True when the runner itself tells the user the break is done and when the next
         reminder comes (the window's "Done" note), so the daemon need not say it again.
         """
-        ...
 
-    def close(self) -> None: ...
+    @abstractmethod
+    def close(self) -> None:
+        """Close the window or stop the guiding thread, if there is one (idempotent)."""

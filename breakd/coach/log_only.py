@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from breakd.coach.base import BreakSession
+from breakd.coach.base import BreakRunner, BreakSession
 from breakd.durations import humanize
 
 log = logging.getLogger(__name__)
 
 
-class LogOnlyRunner:
+class LogOnlyRunner(BreakRunner):
     name = "log"
 
     def begin(self, session: BreakSession) -> None:

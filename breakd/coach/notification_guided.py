@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from breakd.coach.base import BreakSession
+from breakd.coach.base import BreakRunner, BreakSession
 from breakd.coach.timeline import Timeline
 from breakd.config import user_config_dir
 from breakd.content import Exercise, load_exercises
@@ -34,7 +34,7 @@ def installed_exercises() -> Mapping[str, Exercise]:
     return {exercise.id: exercise for exercise in loaded.exercises}
 
 
-class NotificationGuidedRunner:
+class NotificationGuidedRunner(BreakRunner):
     """One notification per exercise, each at the moment its turn begins."""
 
     name = "notifications"

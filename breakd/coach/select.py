@@ -6,8 +6,10 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
+from breakd.backends import BackendUnavailable, choose
 from breakd.coach.base import BreakEvents, BreakRunner
 from breakd.coach.notification_guided import NotificationGuidedRunner
 from breakd.coach.window_runner import CoachWindowRunner
@@ -28,6 +30,31 @@ def window_unavailable(environ: Mapping[str, str], platform: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class RunnerSetting:
+    """What every runner is built with, and where it would run."""
+
+    events: BreakEvents
+    notifier: Notifier
+    corner: str
+    environ: Mapping[str, str]
+    platform: str
+
+
+def _window(setting: RunnerSetting) -> BreakRunner:
+    if (reason := window_unavailable(setting.environ, setting.platform)) is not None:
+        raise BackendUnavailable(reason)
+    return CoachWindowRunner(setting.events, corner=setting.corner)
+
+
+#: Every runner, best first: the window where it can open, else notifications (which
+#: fall back to the log through their notifier).
+BACKENDS: dict[str, Callable[[RunnerSetting], BreakRunner]] = {
+    "window": _window,
+    "notifications": lambda setting: NotificationGuidedRunner(setting.notifier),
+}
+
+
 def choose_runner(
     events: BreakEvents,
     notifier: Notifier,
@@ -37,10 +64,11 @@ def choose_runner(
     platform: str = sys.platform,
 ) -> tuple[BreakRunner, list[str]]:
     """The runner to use and notes on why the window was passed over, if it was."""
-    reason = window_unavailable(environ, platform)
-    if reason is None:
-        return CoachWindowRunner(events, corner=corner), []
     guided = "goes to the log" if notifier.name == "log" else "comes as a notification"
-    return NotificationGuidedRunner(notifier), [
-        f"break window off: {reason}; each exercise of a break {guided}"
-    ]
+
+    def note(name: str, reason: BaseException) -> str:
+        return f"break window off: {reason}; each exercise of a break {guided}"
+
+    setting = RunnerSetting(events, notifier, corner, environ, platform)
+    chosen, notes = choose(tuple(BACKENDS), BACKENDS, setting, note=note)
+    return (NotificationGuidedRunner(notifier) if chosen is None else chosen.backend), notes

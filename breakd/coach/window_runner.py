@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from breakd.coach.base import BreakEvents, BreakSession
+from breakd.coach.base import BreakEvents, BreakRunner, BreakSession
 from breakd.coach.protocol import (
     CORNERS,
     ProtocolError,
@@ -78,7 +78,7 @@ class _Child:
         return text[-STDERR_TAIL:]
 
 
-class CoachWindowRunner:
+class CoachWindowRunner(BreakRunner):
     """Guides each break in a small always-on-top window of its own process."""
 
     name = "window"

@@ -1,5 +1,8 @@
 """The notifier interface the daemon talks to, whatever shows the notification.
 
+One abstract class, one module per backend (``freedesktop``, ``desktop``,
+``plyer_backend``, ``log_only``); ``select`` picks the one that works here.
+
 Threading contract: the daemon calls these methods from its owner thread, and they must
 return quickly. A backend that has its own event loop runs it in its own thread, and its
 callbacks (a click, a button) only post commands back to the daemon.
@@ -7,9 +10,10 @@ callbacks (a click, a button) only post commands back to the daemon.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol
 
+from breakd.backends import BackendUnavailable
 from breakd.durations import humanize
 
 #: What the actions are called on the wire (the freedesktop "action key"); the daemon's
@@ -67,23 +71,28 @@ def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> 
     return HOW_TO_START
 
 
-class NotifierUnavailable(Exception):
+class NotifierUnavailable(BackendUnavailable):
     """No notification service answered; the caller falls back to another backend."""
 
 
-class Notifier(Protocol):
+class Notifier(ABC):
+    """Shows reminders and short messages to the user."""
+
+    #: Short backend name, as used in the config and the log ("freedesktop", "log", ...).
     name: str
 
+    @abstractmethod
     def show_reminder(self, reminder: Reminder) -> None:
         """Show (or replace) the reminder."""
-        ...
 
+    @abstractmethod
     def withdraw_reminder(self) -> None:
         """Take back a reminder that is no longer true (a break started, the user left)."""
-        ...
 
+    @abstractmethod
     def tell(self, title: str, body: str) -> None:
         """A short message with no actions (a break is over, a guided step)."""
-        ...
 
-    def close(self) -> None: ...
+    @abstractmethod
+    def close(self) -> None:
+        """Stop the backend's own thread and connection, if it has them (idempotent)."""

@@ -25,6 +25,7 @@ from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
     ACTION_SNOOZE,
+    Notifier,
     NotifierUnavailable,
     Reminder,
     start_hint,
@@ -37,7 +38,7 @@ T = TypeVar("T")
 PROBE_TIMEOUT = 3.0
 
 
-class DesktopNotifierBackend:
+class DesktopNotifierBackend(Notifier):
     name = "desktop-notifier"
 
     def __init__(self, app_icon: Path, on_action: Callable[[str], None]) -> None:

@@ -51,6 +51,7 @@ from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
     ACTION_SNOOZE,
+    Notifier,
     NotifierUnavailable,
     Reminder,
     start_hint,
@@ -153,7 +154,7 @@ def compose(reminder: Reminder, server: ServerInfo) -> Outgoing:
     return Outgoing(body, actions)
 
 
-class FreedesktopNotifier:
+class FreedesktopNotifier(Notifier):
     """The ``Notifier`` for Linux desktops, on the session bus."""
 
     name = "freedesktop"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from breakd.notify.base import Reminder
+from breakd.notify.base import Notifier, Reminder
 
 log = logging.getLogger(__name__)
 
 
-class LogOnlyNotifier:
+class LogOnlyNotifier(Notifier):
     """Writes reminders to the log, so a headless daemon still does its job visibly."""
 
     name = "log"

@@ -10,12 +10,12 @@ import logging
 from pathlib import Path
 
 from breakd import APP_NAME
-from breakd.notify.base import HOW_TO_START, NotifierUnavailable, Reminder
+from breakd.notify.base import HOW_TO_START, Notifier, NotifierUnavailable, Reminder
 
 log = logging.getLogger(__name__)
 
 
-class PlyerNotifier:
+class PlyerNotifier(Notifier):
     name = "plyer"
 
     def __init__(self, app_icon: Path) -> None:

@@ -8,9 +8,11 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from breakd.config import NOTIFIER_BACKENDS as BACKENDS
+from breakd.backends import check_choice, choose
+from breakd.config import NOTIFIER_BACKENDS
 from breakd.notify.base import Notifier, NotifierUnavailable
 from breakd.notify.log_only import LogOnlyNotifier
 from breakd.notify.plyer_backend import PlyerNotifier
@@ -46,6 +48,51 @@ def plyer_can_deliver(environ: Mapping[str, str], platform: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class NotifierSetting:
+    """What every notifier is built with, and where it would run."""
+
+    app_icon: Path
+    on_action: Callable[[str], None]
+    environ: Mapping[str, str]
+    platform: str
+
+
+def _freedesktop(setting: NotifierSetting) -> Notifier:
+    if not session_bus_available(setting.environ):
+        raise NotifierUnavailable("no D-Bus session bus")
+    # Imported here: it needs nothing that Windows and macOS lack, but they never use it.
+    from breakd.notify.freedesktop import FreedesktopNotifier
+
+    return FreedesktopNotifier(setting.app_icon, setting.on_action, environ=setting.environ)
+
+
+def _desktop_notifier(setting: NotifierSetting) -> Notifier:
+    if setting.platform.startswith("linux") and not session_bus_available(setting.environ):
+        raise NotifierUnavailable("no D-Bus session bus")
+    # Imported here: its asyncio and D-Bus stack costs memory Linux can save.
+    from breakd.notify.desktop import DesktopNotifierBackend
+
+    return DesktopNotifierBackend(setting.app_icon, setting.on_action)
+
+
+def _plyer(setting: NotifierSetting) -> Notifier:
+    if (reason := plyer_can_deliver(setting.environ, setting.platform)) is not None:
+        raise NotifierUnavailable(reason)
+    return PlyerNotifier(setting.app_icon)
+
+
+#: Every notifier, by the name ``notifications.backend`` gives it.
+BACKENDS: dict[str, Callable[[NotifierSetting], Notifier]] = {
+    "freedesktop": _freedesktop,
+    "desktop-notifier": _desktop_notifier,
+    "plyer": _plyer,
+    "log": lambda setting: LogOnlyNotifier(),
+}
+#: What ``preference`` may be: the setting's choices.
+CHOICES = NOTIFIER_BACKENDS
+
+
 def choose_notifier(
     preference: str,
     app_icon: Path,
@@ -55,36 +102,12 @@ def choose_notifier(
     platform: str = sys.platform,
 ) -> tuple[Notifier, list[str]]:
     """The notifier to use and notes on every backend that was passed over and why."""
-    if preference not in BACKENDS:
-        raise ValueError(f"unknown notification backend {preference!r}; use one of {BACKENDS}")
-    linux = platform.startswith("linux")
+    check_choice(preference, CHOICES, "notification backend")
     if preference == "auto":
-        order = ["freedesktop" if linux else "desktop-notifier", "plyer", "log"]
+        native = "freedesktop" if platform.startswith("linux") else "desktop-notifier"
+        order = [native, "plyer", "log"]
     else:
         order = [preference, "log"]
-    notes: list[str] = []
-    for name in order:
-        try:
-            if name == "freedesktop":
-                if not session_bus_available(environ):
-                    raise NotifierUnavailable("no D-Bus session bus")
-                # Imported here: it needs nothing that Windows and macOS lack, but they
-                # never use it.
-                from breakd.notify.freedesktop import FreedesktopNotifier
-
-                return FreedesktopNotifier(app_icon, on_action, environ=environ), notes
-            if name == "desktop-notifier":
-                if linux and not session_bus_available(environ):
-                    raise NotifierUnavailable("no D-Bus session bus")
-                # Imported here: its asyncio and D-Bus stack costs memory Linux can save.
-                from breakd.notify.desktop import DesktopNotifierBackend
-
-                return DesktopNotifierBackend(app_icon, on_action), notes
-            if name == "plyer":
-                if (reason := plyer_can_deliver(environ, platform)) is not None:
-                    raise NotifierUnavailable(reason)
-                return PlyerNotifier(app_icon), notes
-        except NotifierUnavailable as error:
-            notes.append(f"{name}: {error}")
-            continue
-    return LogOnlyNotifier(), notes
+    setting = NotifierSetting(app_icon, on_action, environ, platform)
+    chosen, notes = choose(order, BACKENDS, setting)
+    return (LogOnlyNotifier() if chosen is None else chosen.backend), notes

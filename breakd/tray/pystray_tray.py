@@ -1,4 +1,4 @@
-"""The tray icon on pystray: which backend works here, and the fixes breakd needs in each.
+"""The tray icon on pystray, and the fixes breakd needs in each backend (``select`` picks it).
 
 Backend order on Linux: ``$PYSTRAY_BACKEND`` if set, else ``sni`` (breakd's own
 StatusNotifierItem over D-Bus, :mod:`breakd.tray.sni`: no GTK, shown by KDE, GNOME with
@@ -29,7 +29,6 @@ import importlib
 import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,153 +38,14 @@ from typing import Any
 from PIL import Image
 
 from breakd import x11_errors
-from breakd.dbus_client import BusConnection, BusUnavailable, DBusError, bus_address
+from breakd.dbus_client import bus_address
 from breakd.tray.model import MenuEntry
-from breakd.tray.sni import WATCHER
 from breakd.tray.sni import icon_class as sni_icon_class
 
 log = logging.getLogger(__name__)
 
-#: Tried in this order when ``$PYSTRAY_BACKEND`` does not name one.
-LINUX_BACKENDS = ("sni", "gtk", "xorg")
-#: Used only when ``$PYSTRAY_BACKEND`` asks for them.
-ON_REQUEST = ("appindicator",)
 #: What the xorg backend paints behind the icon (X has no transparency for tray icons).
 XORG_BACKGROUND = (48, 48, 48)
-
-
-@dataclass(frozen=True)
-class BackendChoice:
-    """The backend to use (None: no tray here) and why the others were passed over."""
-
-    name: str | None
-    notes: tuple[str, ...] = ()
-
-
-def choose_backend(
-    environ: Mapping[str, str] = os.environ, platform: str = sys.platform
-) -> BackendChoice:
-    """Find a pystray backend that can work here, without importing pystray."""
-    if platform == "darwin":
-        return BackendChoice("darwin")
-    if platform == "win32":
-        return BackendChoice("win32")
-    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
-        return BackendChoice(None, ("no display (neither DISPLAY nor WAYLAND_DISPLAY is set)",))
-    requested = environ.get("PYSTRAY_BACKEND", "").strip()
-    if requested and requested not in LINUX_BACKENDS + ON_REQUEST:
-        return BackendChoice(
-            None,
-            (f"PYSTRAY_BACKEND={requested} is not one breakd can use here"
-             f" ({', '.join(LINUX_BACKENDS + ON_REQUEST)})",),
-        )  # fmt: skip
-    notes: list[str] = []
-    for name in (requested,) if requested else LINUX_BACKENDS:
-        probe = _ASKED_PROBES.get(name, _PROBES[name]) if requested else _PROBES[name]
-        problem = probe(environ)
-        if problem is None:
-            return BackendChoice(name, tuple(notes))
-        notes.append(f"{name}: {problem}")
-    return BackendChoice(None, tuple(notes))
-
-
-def _x_problem(environ: Mapping[str, str]) -> str | None:
-    name = environ.get("DISPLAY")
-    if not name:
-        return "no X display (DISPLAY is not set)"
-    try:
-        xdisplay = importlib.import_module("Xlib.display")
-    except ImportError:
-        return "python-xlib is not installed"
-    try:
-        xdisplay.Display(name).close()
-    except Exception as error:
-        return f"cannot open the X display {name} ({error})"
-    return None
-
-
-def _gtk_problem() -> str | None:
-    try:
-        gi = importlib.import_module("gi")
-    except ImportError:
-        return "PyGObject is not installed (pip install 'breakd[gtk]')"
-    try:
-        gi.require_version("Gtk", "3.0")
-    except ValueError:
-        return "the GTK 3 typelib is missing (install gir1.2-gtk-3.0)"
-    return None
-
-
-def _appindicator_typelib_problem() -> str | None:
-    gi = importlib.import_module("gi")
-    for namespace in ("AyatanaAppIndicator3", "AppIndicator3"):
-        try:
-            gi.require_version(namespace, "0.1")
-        except ValueError:
-            continue
-        return None
-    return "no AppIndicator typelib (install gir1.2-ayatanaappindicator3-0.1)"
-
-
-def _bus_problem(environ: Mapping[str, str]) -> str | None:
-    try:
-        BusConnection("session", environ).close()
-    except BusUnavailable as error:
-        return str(error)
-    return None
-
-
-def _watcher_problem(environ: Mapping[str, str]) -> str | None:
-    try:
-        bus = BusConnection("session", environ)
-        try:
-            (owned,) = bus.call(
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus",
-                "NameHasOwner",
-                "s",
-                (WATCHER,),
-            )
-        finally:
-            bus.close()
-    except (BusUnavailable, DBusError, TimeoutError, OSError) as error:
-        return str(error)
-    if not owned:
-        return f"no StatusNotifierItem tray here ({WATCHER} is not on the session bus)"
-    return None
-
-
-def _probe_gtk(environ: Mapping[str, str]) -> str | None:
-    return _x_problem(environ) or _gtk_problem() or _bus_problem(environ)
-
-
-def _probe_appindicator(environ: Mapping[str, str]) -> str | None:
-    return (
-        _gtk_problem()
-        or _bus_problem(environ)
-        or _watcher_problem(environ)
-        or _appindicator_typelib_problem()
-    )
-
-
-def _probe_xorg(environ: Mapping[str, str]) -> str | None:
-    return _x_problem(environ)
-
-
-def _probe_sni(environ: Mapping[str, str]) -> str | None:
-    return _bus_problem(environ) or _watcher_problem(environ)
-
-
-_PROBES: dict[str, Callable[[Mapping[str, str]], str | None]] = {
-    "sni": _probe_sni,
-    "appindicator": _probe_appindicator,
-    "gtk": _probe_gtk,
-    "xorg": _probe_xorg,
-}
-#: Asked for by name, the StatusNotifierItem needs only the bus: a tray that starts
-#: later (at login) finds the item then.
-_ASKED_PROBES: dict[str, Callable[[Mapping[str, str]], str | None]] = {"sni": _bus_problem}
 
 
 def load_pystray(backend: str, environ: Mapping[str, str] = os.environ) -> ModuleType:

@@ -32,8 +32,8 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
+from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
-from breakd.store import default_history_path
 from breakd.tray.icon import IconState, icon_state, render
 from breakd.tray.model import (
     ShownEntry,
@@ -45,7 +45,8 @@ from breakd.tray.model import (
     shown,
     title,
 )
-from breakd.tray.pystray_tray import IconHooks, choose_backend, load_pystray, make_icon
+from breakd.tray.pystray_tray import IconHooks, load_pystray, make_icon
+from breakd.tray.select import choose_backend
 from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
 from breakd.tray.statistics import StatisticsLauncher
 

@@ -13,12 +13,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 from breakd.config import user_config_dir
 from breakd.content import POSITIONS, Exercise, LoadResult, load_exercises, load_safety
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 DEFAULT_SHEET_SIZE = 160
 MIN_SHEET_SIZE = 32
@@ -26,7 +23,7 @@ MAX_SHEET_SIZE = 1024
 WIDTH = 88
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the ``exercises`` command and its actions to breakd's command line."""
     exercises = subparsers.add_parser(
         "exercises",

@@ -18,7 +18,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 from breakd.config import load_config
+from breakd.files import default_history_path
 from breakd.stats import (
     EN_DASH,
     Figures,
@@ -32,11 +34,6 @@ from breakd.stats import (
     open_read_only,
     summary_line,
 )
-from breakd.store import HistoryStore, HistoryUnavailable, default_history_path
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 36600
@@ -44,7 +41,7 @@ MAX_DAYS = 36600
 MAX_CHART_DAYS = 62
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the ``stats`` command to breakd's command line."""
     stats = subparsers.add_parser(
         "stats",
@@ -292,6 +289,9 @@ def forget(path: Path, *, assume_yes: bool) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return EXIT_OK
+    # The one action that writes, so the only one that needs the daemon's store.
+    from breakd.store import HistoryStore, HistoryUnavailable
+
     try:
         store = HistoryStore(path)
         try:

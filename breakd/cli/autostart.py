@@ -13,13 +13,10 @@ import json
 import sys
 
 from breakd.autostart import AutostartError, AutostartStatus, default_backend, remember_choice
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add ``autostart``, ``install-desktop-entry`` and ``uninstall-desktop-entry``."""
     autostart = subparsers.add_parser(
         "autostart",

@@ -18,10 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, Subcommands
 from breakd.control.client import ControlError, DaemonNotRunning, ping, request
 from breakd.logsetup import log_file_path
-
-EXIT_OK, EXIT_ERROR = 0, 1
 
 #: How long a new daemon may take to answer. Generous: start-up imports the tray and
 #: D-Bus parts, and a login or a busy machine can make that slow.
@@ -32,7 +31,7 @@ STOP_TIMEOUT = 30.0
 POLL_EVERY = 0.1
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     start = commands.add_parser(
         "start",
         help="start the daemon in the background, detached from this terminal, and return",

@@ -12,15 +12,14 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from breakd.commands import SETTABLE
+from breakd.cli.exits import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, EXIT_USAGE, Subcommands
+from breakd.config import SETTABLE
 from breakd.control.client import ControlError, DaemonNotRunning, request
 from breakd.durations import humanize
 from breakd.stats import format_today
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
 
-
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     status = commands.add_parser("status", help="what the running daemon sees now")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=_sender("status"))
