@@ -32,6 +32,7 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
+from breakd.engine import State
 from breakd.signals import STOP_SIGNALS, signal_reason
 from breakd.store import default_history_path
 from breakd.tray.icon import IconState, icon_state, render
@@ -58,7 +59,7 @@ REFRESH_EVERY = 60.0
 #: the day's figures can change then, at midnight.
 QUIET_REFRESH_EVERY = 15 * 60.0
 #: The states whose tooltip or menu counts time (sitting, time to the next break).
-TIME_SHOWING_STATES = ("counting", "due", "snoozed", "break")
+TIME_SHOWING_STATES = (State.COUNTING, State.DUE, State.SNOOZED, State.BREAK)
 #: How long after the words are due to change the tray asks: the snapshot is then
 #: surely past the minute, though it was taken a moment after the last one.
 CHANGE_MARGIN = 0.5
