@@ -28,9 +28,8 @@ from breakd.content import load_exercises
 from breakd.control.paths import prepare_runtime_dir
 from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
-from breakd.daemon import Daemon, NotRun, PlannedBreak
+from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
-from breakd.engine import Refused
 from breakd.files import prepare_private_folders
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
@@ -158,7 +157,7 @@ def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> Co
             return handler.handle(request.cmd, request.args)
         except BadArguments as error:
             raise CommandError("bad-arguments", str(error)) from None
-        except Refused as error:
+        except CommandRefused as error:
             raise CommandError("refused", str(error)) from None
         except NotRun as error:
             raise CommandError(BUSY, str(error)) from None

@@ -17,6 +17,7 @@ from breakd.config import SETTABLE, ConfigError, find_spec
 from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
 from breakd.engine import MAX_PAUSE, MAX_SNOOZE
+from breakd.status import status_json
 
 
 class BadArguments(Exception):
@@ -83,7 +84,7 @@ class CommandHandler:
         return tuple(self._table)
 
     def handle(self, command: str, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Raises BadArguments or Refused with a message meant for the user."""
+        """Raises BadArguments or CommandRefused with a message meant for the user."""
         return self._table[command](args)
 
     def _on_owner(self, work: Callable[[], Any], timeout: float | None = None) -> dict[str, Any]:
@@ -91,12 +92,13 @@ class CommandHandler:
 
         def run() -> dict[str, Any]:
             work()
-            return daemon.status()
+            return status_json(daemon.status())
 
         return daemon.call(run, self.timeout if timeout is None else timeout)
 
     def _status(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        return self.daemon.call(self.daemon.status, self.timeout)
+        daemon = self.daemon
+        return daemon.call(lambda: status_json(daemon.status()), self.timeout)
 
     def _break(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return self._on_owner(lambda: self.daemon.start_break("cli"))

@@ -13,8 +13,9 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
@@ -41,12 +42,14 @@ from breakd.config import (
 )
 from breakd.durations import humanize
 from breakd.engine import (
+    AwayReason,
     BeginBreak,
     BreakOver,
     Effect,
     Engine,
     Holds,
     Phase,
+    Refusal,
     Refused,
     ReminderShown,
     ShowReminder,
@@ -55,9 +58,11 @@ from breakd.engine import (
     WithdrawReminder,
     Write,
 )
+from breakd.messages import refusal_text
 from breakd.notify.base import Notifier, Reminder
 from breakd.notify.quiet import QuietRules
 from breakd.stats import today_line
+from breakd.status import DaemonStatus
 from breakd.store import HistoryStore, OpenStretch
 
 log = logging.getLogger(__name__)
@@ -106,8 +111,28 @@ class NotRun(Exception):
     """The owner thread did not get to a command in time; it was withdrawn, nothing changed."""
 
 
-class SettingsFileChanged(Refused):
+class CommandRefused(Exception):
+    """A command breakd will not carry out; the message, in the user's words, says why.
+
+    ``refusal`` is the engine's code for it, when the engine refused.
+    """
+
+    def __init__(self, message: str, refusal: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+
+
+class SettingsFileChanged(CommandRefused):
     """The user's file changed between preparing a setting and writing it; nothing written."""
+
+
+@contextmanager
+def _in_words() -> Iterator[None]:
+    """The engine refuses with codes; callers of the daemon get the user's words."""
+    try:
+        yield
+    except Refused as refused:
+        raise CommandRefused(refusal_text(refused.refusal), refused.refusal) from None
 
 
 @dataclass(frozen=True)
@@ -330,7 +355,7 @@ class Daemon:
         """A suspend nobody announced (no logind) shows as a jump between two clocks."""
         if self.sleep_detector is not None and (gap := self.sleep_detector.check()):
             log.info("the machine slept for %s", humanize(gap))
-            self._apply(self.engine.was_away(gap, "suspend"))
+            self._apply(self.engine.was_away(gap, AwayReason.SUSPEND))
 
     def _sample(self) -> None:
         try:
@@ -672,7 +697,8 @@ class Daemon:
 
     def start_break(self, trigger: str) -> None:
         plan = self._current_plan()
-        effects = self.engine.start_break(trigger, plan.exercise_ids)
+        with _in_words():
+            effects = self.engine.start_break(trigger, plan.exercise_ids)
         self._recent = [*self._recent, *plan.exercise_ids][-RECENT_BREAKS * 4 :]
         if self.store is not None:
             self.store.set_state("recent_exercises", ",".join(self._recent))
@@ -690,35 +716,50 @@ class Daemon:
                 self.skip()
             else:
                 log.warning("unknown notification action %r ignored", key)
-        except Refused as refused:
+        except CommandRefused as refused:
             log.info("%s ignored: %s", key, refused)
 
     def end_break(self, exercises_done: tuple[str, ...] | None = None) -> None:
-        self._apply(self.engine.end_break_early(exercises_done))
+        with _in_words():
+            effects = self.engine.end_break_early(exercises_done)
+        self._apply(effects)
 
     def hold_break(self) -> None:
-        self._apply(self.engine.hold_break())
+        with _in_words():
+            effects = self.engine.hold_break()
+        self._apply(effects)
 
     def release_break(self) -> None:
-        self._apply(self.engine.release_break())
+        with _in_words():
+            effects = self.engine.release_break()
+        self._apply(effects)
 
     def snooze(self, seconds: float | None = None) -> None:
-        self._apply(self.engine.snooze(seconds))
+        with _in_words():
+            effects = self.engine.snooze(seconds)
+        self._apply(effects)
 
     def skip(self) -> None:
-        self._apply(self.engine.skip())
+        with _in_words():
+            effects = self.engine.skip()
+        self._apply(effects)
 
     def pause(self, seconds: float | Literal["tomorrow"] | None) -> None:
-        self._apply(self.engine.pause(seconds))
+        with _in_words():
+            effects = self.engine.pause(seconds)
+        self._apply(effects)
 
     def resume(self) -> None:
-        self._apply(self.engine.resume())
+        with _in_words():
+            effects = self.engine.resume()
+        self._apply(effects)
 
     def away(self, reason: str) -> None:
-        self._apply(self.engine.away(reason))
+        """The screen was locked ("lock") or the machine goes to sleep ("suspend")."""
+        self._apply(self.engine.away(AwayReason(reason)))
 
     def back(self, reason: str) -> None:
-        self._apply(self.engine.back(reason))
+        self._apply(self.engine.back(AwayReason(reason)))
 
     def change_setting(self, key: str, text: str, *, source: str) -> None:
         """Persist one setting in the user's file and put it in force at once."""
@@ -733,10 +774,10 @@ class Daemon:
         try:
             change = prepare_user_setting(key, text)
         except ConfigError as error:
-            raise Refused(str(error)) from None
+            raise CommandRefused(str(error)) from None
         except (OSError, UnicodeError) as error:
             # A folder that cannot be read: refuse with the reason rather than fail.
-            raise Refused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
         # A --set flag for this key would hide the user's new choice: drop it.
         overrides = [o for o in self.overrides if not _sets_key(o, change.spec.key)]
         config = load_config(overrides, user_file=change.path, user_data=change.data)
@@ -749,10 +790,10 @@ class Daemon:
         except ConfigChanged as error:
             raise SettingsFileChanged(str(error)) from None
         except ConfigError as error:
-            raise Refused(str(error)) from None
+            raise CommandRefused(str(error)) from None
         except OSError as error:
             # A folder that cannot be written: refuse with the reason, change nothing.
-            raise Refused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
         self.overrides = prepared.overrides
         self.apply_settings(prepared.config, source=source)
 
@@ -779,35 +820,18 @@ class Daemon:
         live = self.engine.status().phase is Phase.SITTING
         return today_line(self.store.connection, now, self.engine.settings.interval, live=live)
 
-    def status(self) -> dict[str, Any]:
-        """Everything ``breakd status`` shows, as JSON-friendly values."""
+    def status(self) -> DaemonStatus:
+        """Everything ``breakd status`` and the tray show (owner thread)."""
         self._save_progress()  # a wall clock set since the last pass: today's rows first
-        st = self.engine.status()
         now = self.clock.now()
-        return {
-            "state": _state_word(st.phase, st.paused, st.snoozed_until, st.reminder_due),
-            "phase": st.phase.value,
-            "sitting_seconds": round(st.sitting_seconds, 1),
-            "reminder_due": st.reminder_due,
-            "reminders_shown": st.reminders_shown,
-            "next_reminder_in": None
-            if st.next_reminder_in is None
-            else round(st.next_reminder_in, 1),
-            "next_reminder_at": (
-                None
-                if st.next_reminder_in is None
-                else _iso(now + timedelta(seconds=st.next_reminder_in))
-            ),
-            "snoozed_until": _iso(st.snoozed_until),
-            "paused": st.paused,
-            "paused_until": _iso(st.paused_until),
-            "break_remaining": None if st.break_remaining is None else round(st.break_remaining, 1),
-            "away_reason": st.away_reason,
-            "today": self._today(now),
-            "idle_source": self.idle.name,
-            "notifier": self.notifier.name,
-            "interval_seconds": self.engine.settings.interval,
-        }
+        return DaemonStatus(
+            engine=self.engine.status(),
+            at=now,
+            today=self._today(now),
+            idle_source=self.idle.name,
+            notifier=self.notifier.name,
+            interval_seconds=self.engine.settings.interval,
+        )
 
 
 def sitting_title(seconds: float) -> str:
@@ -845,17 +869,3 @@ def _sets_key(assignment: str, key: str) -> bool:
         return find_spec(assignment.partition("=")[0].strip()).key == key
     except ConfigError:
         return False
-
-
-def _state_word(phase: Phase, paused: bool, snoozed: datetime | None, due: bool) -> str:
-    if paused:
-        return "paused"
-    if phase is Phase.SITTING:
-        if snoozed is not None:
-            return "snoozed"
-        return "due" if due else "counting"
-    return str(phase.value)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else str(moment.isoformat(timespec="seconds"))

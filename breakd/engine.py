@@ -25,10 +25,10 @@ for calendar questions and for the timestamps in history records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Literal
+from enum import Enum, StrEnum
+from typing import ClassVar, Literal
 
 from breakd.clock import Clock
 from breakd.config import Settings
@@ -53,8 +53,73 @@ class Phase(Enum):
     OFF_HOURS = "off-hours"
 
 
+class State(Enum):
+    """What breakd is doing, in the one word the tray, ``breakd status`` and scripts show.
+
+    Finer than :class:`Phase`: a pause, a snooze and a due reminder are states of their
+    own. The values are the control protocol's words.
+    """
+
+    COUNTING = "counting"
+    DUE = "due"
+    SNOOZED = "snoozed"
+    PAUSED = "paused"
+    BREAK = "break"
+    AWAY = "away"
+    OFF_HOURS = "off-hours"
+
+
+class AwayReason(StrEnum):
+    """Why the user is taken to be away; the value is the trigger of the natural break."""
+
+    #: breakd has just started (or working hours began): nobody has been seen yet.
+    START = "start"
+    #: No input for the natural-break length.
+    IDLE = "idle"
+    LOCK = "lock"
+    SUSPEND = "suspend"
+    SHUTDOWN = "shutdown"
+
+    @property
+    def ends_with_input(self) -> bool:
+        """Input alone ends this absence; a lock or a sleep ends only when announced."""
+        return self in (AwayReason.START, AwayReason.IDLE)
+
+
+class RefusalCode(Enum):
+    """Why a request was refused; the edge turns each into words (``breakd.messages``)."""
+
+    BREAK_RUNNING = "break-running"
+    OUTSIDE_WORKING_HOURS = "outside-working-hours"
+    NO_BREAK = "no-break"
+    PAUSED = "paused"
+    NOTHING_TO_SNOOZE = "nothing-to-snooze"  # with the phase
+    SNOOZE_LENGTH = "snooze-length"  # with the longest snooze
+    NO_REMINDER_DUE = "no-reminder-due"
+    PAUSE_LENGTH = "pause-length"  # with the longest pause
+    NOT_PAUSED = "not-paused"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal's code and the parameters its words need."""
+
+    code: RefusalCode
+    phase: Phase | None = None
+    longest: float | None = None  # seconds
+
+
 class Refused(Exception):
-    """A user request that makes no sense in the current state; the message says why."""
+    """A user request that makes no sense in the current state; ``refusal`` says why.
+
+    The engine speaks no language: its message is the code; the edge puts it into words.
+    """
+
+    def __init__(
+        self, code: RefusalCode, *, phase: Phase | None = None, longest: float | None = None
+    ) -> None:
+        super().__init__(code.value)
+        self.refusal = Refusal(code, phase, longest)
 
 
 # --- history records (what the store writes) ----------------------------------------
@@ -79,7 +144,8 @@ class ReminderShown:
     number: int  # 1 for the first reminder of a stretch, 2 for its first repeat, ...
 
 
-BreakKind = Literal["completed", "partial", "natural"]
+#: How a break ended (crash recovery in the store adds "interrupted").
+BreakOutcome = Literal["completed", "partial", "natural"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +160,7 @@ class BreakStarted:
 
 @dataclass(frozen=True)
 class BreakRecorded:
-    kind: BreakKind
+    kind: BreakOutcome
     started: datetime
     ended: datetime
     planned_seconds: float
@@ -135,7 +201,7 @@ class BeginBreak:
 
 @dataclass(frozen=True)
 class BreakOver:
-    kind: BreakKind
+    kind: BreakOutcome
     seconds: float
     next_reminder_in: float
 
@@ -161,7 +227,22 @@ class Status:
     paused: bool
     paused_until: datetime | None
     break_remaining: float | None
-    away_reason: str | None
+    away_reason: AwayReason | None
+
+    @property
+    def state(self) -> State:
+        """The one word for it: a pause outranks everything, a snooze a due reminder."""
+        if self.paused:
+            return State.PAUSED
+        if self.phase is Phase.SITTING:
+            if self.snoozed_until is not None:
+                return State.SNOOZED
+            return State.DUE if self.reminder_due else State.COUNTING
+        return {
+            Phase.AWAY: State.AWAY,
+            Phase.BREAK: State.BREAK,
+            Phase.OFF_HOURS: State.OFF_HOURS,
+        }[self.phase]
 
 
 @dataclass(frozen=True)
@@ -201,10 +282,75 @@ class _Break:
         """When the break is over, or None while it is on hold."""
         return None if self.held_since is not None else self.started + self.length + self.held_for
 
+    def remaining(self, now: float) -> float:
+        """Seconds left; frozen while the break is on hold."""
+        at = self.held_since if self.held_since is not None else now
+        return max(0.0, self.started + self.length + self.held_for - at)
+
     def exercised(self, at: float) -> float:
         """Seconds of the break spent exercising up to ``at``: time on hold is not."""
         held = self.held_for + (at - self.held_since if self.held_since is not None else 0.0)
         return max(0.0, at - self.started - held)
+
+
+# --- the phases, each with the data it owns -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sitting:
+    """At the computer; the open stretch began at ``stretch_start``."""
+
+    phase: ClassVar[Phase] = Phase.SITTING
+    stretch_start: float
+
+
+@dataclass(frozen=True)
+class _Away:
+    """Not at the computer since ``since``.
+
+    While the absence is too short to be a break, the stretch before it is still open
+    (``open_stretch``, its start): coming back soon continues it. Once the absence is
+    long enough it is confirmed: the stretch is closed at ``since`` and ``open_stretch``
+    is None. ``is_break``: coming back from it is a natural break (not so when nobody had
+    been seen yet: breakd starting, working hours beginning).
+    """
+
+    phase: ClassVar[Phase] = Phase.AWAY
+    since: float
+    reason: AwayReason
+    open_stretch: float | None
+    is_break: bool
+
+    @property
+    def confirmed(self) -> bool:
+        return self.open_stretch is None
+
+
+@dataclass(frozen=True)
+class _OnBreak:
+    """A break under way; ``open_stretch``: the stretch it interrupted, if still open."""
+
+    phase: ClassVar[Phase] = Phase.BREAK
+    taken: _Break
+    open_stretch: float | None
+
+
+@dataclass(frozen=True)
+class _OffHours:
+    """Outside working hours: nothing is counted, nothing is shown."""
+
+    phase: ClassVar[Phase] = Phase.OFF_HOURS
+
+
+_PhaseState = _Sitting | _Away | _OnBreak | _OffHours
+
+
+@dataclass(frozen=True)
+class _Pause:
+    """A pause in force: since ``at`` (the reminder clock stopped then), until ``until``."""
+
+    at: float
+    until: float | None
 
 
 class Engine:
@@ -214,23 +360,16 @@ class Engine:
         self._settings = settings
         self._clock = clock
         now = clock.monotonic()
-        self._phase = Phase.AWAY
         # Until the first sample shows input, nobody is known to be sitting; a return
         # from this kind of "away" is not a break.
-        self._away_since = now
-        self._away_reason: str | None = "start"
-        self._away_confirmed = True
-        self._away_is_break = False
-        self._stretch_start: float | None = None
+        self._state: _PhaseState = _Away(now, AwayReason.START, None, is_break=False)
+        # The reminder clock: counted from ``_reminder_base``; ``_shown`` reminders so far.
         self._reminder_base = now
         self._shown = 0
         self._last_shown = now
         self._snoozed_until: float | None = None
         self._quiet_until: float | None = None
-        self._paused = False
-        self._paused_at = now
-        self._paused_until: float | None = None
-        self._break: _Break | None = None
+        self._pause: _Pause | None = None
         self._reminder_visible = False
         # A snooze restored at start-up outlives the start of the first stretch.
         self._carry_snooze = False
@@ -243,11 +382,20 @@ class Engine:
 
     @property
     def phase(self) -> Phase:
-        return self._phase
+        return self._state.phase
 
     def _wall_at(self, mono: float) -> datetime:
         """The wall-clock time of a monotonic instant."""
         return self._clock.now() + timedelta(seconds=mono - self._clock.monotonic())
+
+    def _open_stretch(self) -> float | None:
+        """The start of the stretch not yet closed in history, whatever the phase."""
+        state = self._state
+        if isinstance(state, _Sitting):
+            return state.stretch_start
+        if isinstance(state, _Away | _OnBreak):
+            return state.open_stretch
+        return None
 
     def open_spans(self) -> tuple[Span | None, Span | None]:
         """The open stretch and the running break, as far as they are known to have lasted.
@@ -257,29 +405,35 @@ class Engine:
         time really observed, whatever the wall clock did meanwhile.
         """
         now = self._clock.monotonic()
-        stretch: Span | None = None
-        if self._stretch_start is not None:
-            if self._phase is Phase.SITTING:
-                stretch = Span(self._stretch_start, now)
-            elif self._phase is Phase.BREAK and self._break is not None:
-                stretch = Span(self._stretch_start, max(self._stretch_start, self._break.started))
-        taken = None if self._break is None else Span(self._break.started, now)
-        return stretch, taken
+        state = self._state
+        if isinstance(state, _Sitting):
+            return Span(state.stretch_start, now), None
+        if isinstance(state, _OnBreak):
+            began = state.open_stretch
+            stretch = None if began is None else Span(began, max(began, state.taken.started))
+            return stretch, Span(state.taken.started, now)
+        return None, None
 
     def holds(self) -> Holds:
+        pause = self._pause
         counted = 0.0
-        if self._paused and self._stretch_start is not None:
-            counted = max(0.0, self._paused_at - self._reminder_base)
-        return Holds(self._paused, self._paused_until, self._snoozed_until, counted)
+        if pause is not None and self._open_stretch() is not None:
+            counted = max(0.0, pause.at - self._reminder_base)
+        return Holds(
+            pause is not None,
+            None if pause is None else pause.until,
+            self._snoozed_until,
+            counted,
+        )
 
     def sitting_seconds(self) -> float:
-        if self._stretch_start is None or self._phase is not Phase.SITTING:
+        if not isinstance(self._state, _Sitting):
             return 0.0
-        return max(0.0, self._clock.monotonic() - self._stretch_start)
+        return max(0.0, self._clock.monotonic() - self._state.stretch_start)
 
     def _due_at(self) -> float | None:
         """When the next reminder is to be shown, if nothing else happens."""
-        if self._phase is not Phase.SITTING or self._paused:
+        if not isinstance(self._state, _Sitting) or self._pause is not None:
             return None
         s = self._settings
         if self._shown == 0:
@@ -295,35 +449,38 @@ class Engine:
 
     def next_deadline(self) -> float | None:
         """The monotonic time at which :meth:`tick` has something to do, if any."""
+        state = self._state
         candidates = [self._due_at()]
-        if self._break is not None:
-            candidates.append(self._break.ends_at())
-        if self._phase is Phase.AWAY and not self._away_confirmed:
-            candidates.append(self._away_since + self._settings.natural_break)
-        if self._paused and self._paused_until is not None:
-            candidates.append(self._paused_until)
+        if isinstance(state, _OnBreak):
+            candidates.append(state.taken.ends_at())
+        if isinstance(state, _Away) and not state.confirmed:
+            candidates.append(state.since + self._settings.natural_break)
+        if self._pause is not None and self._pause.until is not None:
+            candidates.append(self._pause.until)
         known = [c for c in candidates if c is not None]
         return min(known) if known else None
 
     def status(self) -> Status:
         now = self._clock.monotonic()
+        state = self._state
         due = self._due_at()
         snoozed = self._snoozed_until is not None and self._snoozed_until > now
+        pause = self._pause
         return Status(
-            phase=self._phase,
+            phase=state.phase,
             sitting_seconds=self.sitting_seconds(),
-            reminder_due=self._phase is Phase.SITTING and self._shown > 0,
+            reminder_due=isinstance(state, _Sitting) and self._shown > 0,
             reminders_shown=self._shown,
             next_reminder_in=None if due is None else max(0.0, due - now),
             snoozed_until=self._wall_at(self._snoozed_until)
             if snoozed and self._snoozed_until
             else None,
-            paused=self._paused,
+            paused=pause is not None,
             paused_until=(
-                self._wall_at(self._paused_until) if self._paused and self._paused_until else None
+                self._wall_at(pause.until) if pause is not None and pause.until else None
             ),
-            break_remaining=(self._break_remaining(now) if self._break else None),
-            away_reason=self._away_reason if self._phase is Phase.AWAY else None,
+            break_remaining=state.taken.remaining(now) if isinstance(state, _OnBreak) else None,
+            away_reason=state.reason if isinstance(state, _Away) else None,
         )
 
     # --- inputs -------------------------------------------------------------------
@@ -333,16 +490,17 @@ class Engine:
         effects: list[Effect] = []
         now = self._clock.monotonic()
         self._check_working_hours(effects)
-        if self._paused and self._paused_until is not None and now >= self._paused_until:
+        if self._pause is not None and self._pause.until is not None and now >= self._pause.until:
             self._end_pause(effects, action=False)
-        if self._break is not None:
-            ends = self._break.ends_at()
+        if isinstance(self._state, _OnBreak):
+            ends = self._state.taken.ends_at()
             if ends is not None and now >= ends:
                 self._finish_break(effects, ends, completed=True)
+        state = self._state
         if (
-            self._phase is Phase.AWAY
-            and not self._away_confirmed
-            and now >= self._away_since + self._settings.natural_break
+            isinstance(state, _Away)
+            and not state.confirmed
+            and now >= state.since + self._settings.natural_break
         ):
             self._confirm_away(effects)
         due = self._due_at()
@@ -364,81 +522,83 @@ class Engine:
         idle = max(0.0, idle_seconds)
         last_input = now - idle
         threshold = self._settings.natural_break
-        if self._phase is Phase.SITTING and idle >= threshold:
+        state = self._state
+        if isinstance(state, _Sitting) and idle >= threshold:
             # The user left at their last input; that is when the stretch ended.
-            start = self._stretch_start if self._stretch_start is not None else last_input
-            self._leave(effects, since=max(last_input, start), reason="idle")
+            since = max(last_input, state.stretch_start)
+            self._leave(effects, since=since, reason=AwayReason.IDLE)
             self._confirm_away(effects)
-        elif (
-            self._phase is Phase.AWAY
-            and self._away_reason in ("idle", "start")
-            and idle < threshold
-        ):
+        elif isinstance(state, _Away) and state.reason.ends_with_input and idle < threshold:
             # Input again: the stretch starts at that input (never before we were told).
-            self._come_back(effects, at=max(last_input, self._away_since))
+            self._come_back(effects, at=max(last_input, state.since))
         return [*effects, *self.tick()]
 
-    def away(self, reason: str) -> list[Effect]:
+    def away(self, reason: AwayReason) -> list[Effect]:
         """The screen was locked or the machine is about to sleep."""
+        reason = AwayReason(reason)
         effects: list[Effect] = []
-        now = self._clock.monotonic()
-        if self._phase is Phase.SITTING:
-            self._leave(effects, since=now, reason=reason)
-        elif self._phase is Phase.AWAY:
+        state = self._state
+        if isinstance(state, _Sitting):
+            self._leave(effects, since=self._clock.monotonic(), reason=reason)
+        elif isinstance(state, _Away):
             # Already idle; from now on only the matching "back" ends it.
-            self._away_reason = reason
+            self._state = replace(state, reason=reason)
         return [*effects, *self.tick()]
 
-    def back(self, reason: str) -> list[Effect]:
+    def back(self, reason: AwayReason) -> list[Effect]:
         """The screen was unlocked or the machine woke up."""
         effects: list[Effect] = []
-        if self._phase is Phase.AWAY and self._away_reason not in (None, "idle", "start"):
+        state = self._state
+        if isinstance(state, _Away) and not state.reason.ends_with_input:
             self._come_back(effects, at=self._clock.monotonic())
         return [*effects, *self.tick()]
 
-    def was_away(self, seconds: float, reason: str) -> list[Effect]:
+    def was_away(self, seconds: float, reason: AwayReason) -> list[Effect]:
         """Time away noticed only afterwards (a frozen process: suspend without logind)."""
+        reason = AwayReason(reason)
         effects: list[Effect] = []
-        if self._phase is Phase.SITTING and seconds > 0:
+        if isinstance(self._state, _Sitting) and seconds > 0:
             now = self._clock.monotonic()
             self._leave(effects, since=now - seconds, reason=reason)
             self._come_back(effects, at=now)
         return [*effects, *self.tick()]
 
     def start_break(self, trigger: str, exercises: tuple[str, ...] = ()) -> list[Effect]:
-        if self._break is not None:
-            raise Refused("a break is already running")
-        if self._phase is Phase.OFF_HOURS:
-            raise Refused("it is outside your working hours")
+        state = self._state
+        if isinstance(state, _OnBreak):
+            raise Refused(RefusalCode.BREAK_RUNNING)
+        if isinstance(state, _OffHours):
+            raise Refused(RefusalCode.OUTSIDE_WORKING_HOURS)
         effects: list[Effect] = []
         now = self._clock.monotonic()
-        if self._phase is Phase.AWAY and self._away_confirmed and self._away_is_break:
+        if isinstance(state, _Away) and state.confirmed and state.is_break:
             # Back from a long absence straight into a break: the absence was a break too.
             effects.append(
                 Write(
                     BreakRecorded(
                         "natural",
-                        self._wall_at(self._away_since),
+                        self._wall_at(state.since),
                         self._clock.now(),
                         0.0,
-                        self._away_reason or "idle",
+                        state.reason.value,
                     )
                 )
             )
         self._withdraw(effects, "break started")
-        self._break = _Break(
-            now, self._clock.now(), self._settings.break_length, trigger, exercises
-        )
-        self._phase = Phase.BREAK
-        effects.append(
-            Write(BreakStarted(self._clock.now(), self._settings.break_length, trigger, exercises))
-        )
-        effects.append(BeginBreak(self._settings.break_length, trigger, exercises))
+        length = self._settings.break_length
+        taken = _Break(now, self._clock.now(), length, trigger, exercises)
+        self._state = _OnBreak(taken, self._open_stretch())
+        effects.append(Write(BreakStarted(self._clock.now(), length, trigger, exercises)))
+        effects.append(BeginBreak(length, trigger, exercises))
         return effects
 
+    def _running_break(self) -> _Break:
+        if not isinstance(self._state, _OnBreak):
+            raise Refused(RefusalCode.NO_BREAK)
+        return self._state.taken
+
     def end_break_early(self, exercises_done: tuple[str, ...] | None = None) -> list[Effect]:
-        if self._break is None:
-            raise Refused("no break is running")
+        self._running_break()
         effects: list[Effect] = []
         self._finish_break(
             effects, self._clock.monotonic(), completed=False, exercises_done=exercises_done
@@ -447,35 +607,27 @@ class Engine:
 
     def hold_break(self) -> list[Effect]:
         """The break window was paused: the break's clock stops."""
-        if self._break is None:
-            raise Refused("no break is running")
-        if self._break.held_since is None:
-            self._break.held_since = self._clock.monotonic()
+        taken = self._running_break()
+        if taken.held_since is None:
+            taken.held_since = self._clock.monotonic()
         return []
 
     def release_break(self) -> list[Effect]:
         """The break window was resumed: the break runs on, as long as it was held longer."""
-        if self._break is None:
-            raise Refused("no break is running")
-        if self._break.held_since is not None:
-            self._break.held_for += self._clock.monotonic() - self._break.held_since
-            self._break.held_since = None
+        taken = self._running_break()
+        if taken.held_since is not None:
+            taken.held_for += self._clock.monotonic() - taken.held_since
+            taken.held_since = None
         return self.tick()
 
-    def _break_remaining(self, now: float) -> float:
-        assert self._break is not None
-        taken = self._break
-        at = taken.held_since if taken.held_since is not None else now
-        return max(0.0, taken.started + taken.length + taken.held_for - at)
-
     def snooze(self, seconds: float | None = None) -> list[Effect]:
-        if self._paused:
-            raise Refused("breakd is paused; resume it first")
-        if self._phase is not Phase.SITTING:
-            raise Refused(f"there is nothing to snooze while {self._describe_phase()}")
+        if self._pause is not None:
+            raise Refused(RefusalCode.PAUSED)
+        if not isinstance(self._state, _Sitting):
+            raise Refused(RefusalCode.NOTHING_TO_SNOOZE, phase=self._state.phase)
         length = self._settings.snooze if seconds is None else seconds
         if not 0 < length <= MAX_SNOOZE:
-            raise Refused("a snooze must last longer than zero and at most 24h")
+            raise Refused(RefusalCode.SNOOZE_LENGTH, longest=MAX_SNOOZE)
         # Everything that can fail is worked out before any state changes.
         now = self._clock.monotonic()
         record = UserAction(self._clock.now(), "snooze", self._wall_at(now + length))
@@ -488,8 +640,8 @@ class Engine:
 
     def skip(self) -> list[Effect]:
         """The user dismissed a due reminder: count again from now."""
-        if self._phase is not Phase.SITTING or self._shown == 0:
-            raise Refused("no reminder is due")
+        if not isinstance(self._state, _Sitting) or self._shown == 0:
+            raise Refused(RefusalCode.NO_REMINDER_DUE)
         effects: list[Effect] = []
         self._reminder_base = self._clock.monotonic()
         self._shown = 0
@@ -506,24 +658,22 @@ class Engine:
             until = None
         else:
             if not 0 < seconds <= MAX_PAUSE:
-                raise Refused("a pause must last longer than zero and at most a year")
+                raise Refused(RefusalCode.PAUSE_LENGTH, longest=MAX_PAUSE)
             until = now + seconds
         # Everything that can fail is worked out before any state changes.
         record = UserAction(
             self._clock.now(), "pause", None if until is None else self._wall_at(until)
         )
         effects: list[Effect] = []
-        if not self._paused:
-            self._paused_at = now
-        self._paused = True
-        self._paused_until = until
+        # A new pause over one in force keeps the reminder clock stopped where it was.
+        self._pause = _Pause(now if self._pause is None else self._pause.at, until)
         self._withdraw(effects, "paused")
         effects.append(Write(record))
         return effects
 
     def resume(self) -> list[Effect]:
-        if not self._paused:
-            raise Refused("breakd is not paused")
+        if self._pause is None:
+            raise Refused(RefusalCode.NOT_PAUSED)
         effects: list[Effect] = []
         self._end_pause(effects, action=True)
         return [*effects, *self.tick()]
@@ -534,7 +684,7 @@ class Engine:
         self._settings = settings
         effects: list[Effect] = []
         if (
-            self._phase is Phase.SITTING
+            isinstance(self._state, _Sitting)
             and self._shown > 0
             and settings.interval > old.interval
             and self.sitting_seconds() < settings.interval
@@ -547,27 +697,24 @@ class Engine:
     def shutdown(self) -> list[Effect]:
         """Close the open stretch so history is complete when the daemon stops."""
         effects: list[Effect] = []
-        if self._break is not None:
-            self._finish_break(effects, self._clock.monotonic(), completed=False)
-        if self._phase is Phase.SITTING:
-            self._close_stretch(effects, self._clock.monotonic(), "shutdown")
-            self._phase = Phase.AWAY
-            self._away_reason = "shutdown"
-            self._away_confirmed = True
+        now = self._clock.monotonic()
+        if isinstance(self._state, _OnBreak):
+            self._finish_break(effects, now, completed=False)
+        if isinstance(self._state, _Sitting):
+            self._close_stretch(effects, self._state.stretch_start, now, "shutdown")
+            self._state = _Away(now, AwayReason.SHUTDOWN, None, is_break=False)
         self._withdraw(effects, "shutting down")
         return effects
 
     def restore_stretch(self, started_ago: float) -> list[Effect]:
         """Continue a stretch that a previous run of the daemon had open (after a crash)."""
-        effects: list[Effect] = []
-        if self._phase is Phase.AWAY and self._away_reason == "start" and started_ago >= 0:
-            now = self._clock.monotonic()
-            self._phase = Phase.SITTING
-            self._away_reason = None
-            self._stretch_start = now - started_ago
-            self._reminder_base = self._stretch_start
+        state = self._state
+        if isinstance(state, _Away) and state.reason is AwayReason.START and started_ago >= 0:
+            start = self._clock.monotonic() - started_ago
+            self._state = _Sitting(start)
+            self._reminder_base = start
             self._shown = 0
-        return [*effects, *self.tick()]
+        return self.tick()
 
     def restore_holds(
         self,
@@ -581,26 +728,17 @@ class Engine:
         it is the same pause or snooze, already in history). ``pause_left`` None with
         ``paused`` is a pause until resumed."""
         now = self._clock.monotonic()
+        sitting = isinstance(self._state, _Sitting)
         if paused and (pause_left is None or pause_left > 0):
-            self._paused = True
-            self._paused_until = None if pause_left is None else now + pause_left
-            self._paused_at = now
-            if self._phase is Phase.SITTING:
+            self._pause = _Pause(now, None if pause_left is None else now + pause_left)
+            if sitting:
                 self._reminder_base = now - max(0.0, counted_before_pause)
         elif snooze_left is not None and snooze_left > 0:
             self._snoozed_until = now + snooze_left
-            self._carry_snooze = self._phase is not Phase.SITTING
+            self._carry_snooze = not sitting
         return self.tick()
 
     # --- transitions -------------------------------------------------------------------
-
-    def _describe_phase(self) -> str:
-        return {
-            Phase.AWAY: "you are away",
-            Phase.BREAK: "you are on a break",
-            Phase.OFF_HOURS: "outside working hours",
-            Phase.SITTING: "sitting",
-        }[self._phase]
 
     def _withdraw(self, effects: list[Effect], reason: str) -> None:
         if self._reminder_visible:
@@ -608,9 +746,7 @@ class Engine:
             effects.append(WithdrawReminder(reason))
 
     def _start_stretch(self, effects: list[Effect], at: float) -> None:
-        self._phase = Phase.SITTING
-        self._away_reason = None
-        self._stretch_start = at
+        self._state = _Sitting(at)
         self._reminder_base = at
         self._shown = 0
         if not self._carry_snooze:
@@ -618,52 +754,51 @@ class Engine:
         self._carry_snooze = False
         effects.append(Write(StretchStarted(self._wall_at(at))))
 
-    def _close_stretch(self, effects: list[Effect], at: float, reason: str) -> None:
-        if self._stretch_start is None:
-            return
-        end = max(at, self._stretch_start)
-        effects.append(
-            Write(StretchEnded(self._wall_at(self._stretch_start), self._wall_at(end), reason))
-        )
-        self._stretch_start = None
+    def _close_stretch(self, effects: list[Effect], start: float, at: float, reason: str) -> None:
+        """Write the end of the stretch begun at ``start`` (never before its start)."""
+        end = max(at, start)
+        effects.append(Write(StretchEnded(self._wall_at(start), self._wall_at(end), reason)))
 
-    def _leave(self, effects: list[Effect], since: float, reason: str) -> None:
+    def _leave(self, effects: list[Effect], since: float, reason: AwayReason) -> None:
         """The user stepped away at ``since``; it becomes a break only if it lasts."""
-        self._phase = Phase.AWAY
-        self._away_since = since
-        self._away_reason = reason
-        self._away_confirmed = False
-        self._away_is_break = True
+        assert isinstance(self._state, _Sitting)
+        self._state = _Away(since, reason, self._state.stretch_start, is_break=True)
         self._withdraw(effects, "away")
 
     def _confirm_away(self, effects: list[Effect]) -> None:
         """Away long enough: the stretch ended when the user left."""
-        self._away_confirmed = True
-        self._close_stretch(effects, self._away_since, "natural-break")
+        state = self._state
+        assert isinstance(state, _Away)
+        if state.open_stretch is not None:
+            self._close_stretch(effects, state.open_stretch, state.since, "natural-break")
+        self._state = replace(state, open_stretch=None)
 
     def _come_back(self, effects: list[Effect], at: float) -> None:
-        away_for = at - self._away_since
-        if not self._away_confirmed and away_for < self._settings.natural_break:
+        state = self._state
+        assert isinstance(state, _Away)
+        if state.open_stretch is not None and at - state.since < self._settings.natural_break:
             # A short absence is still part of the same stretch.
-            self._phase = Phase.SITTING
-            self._away_reason = None
+            self._state = _Sitting(state.open_stretch)
             return
-        if not self._away_confirmed:
+        if not state.confirmed:
             self._confirm_away(effects)
-        reason = self._away_reason or "idle"
-        if self._away_is_break:
+        if state.is_break:
             effects.append(
                 Write(
                     BreakRecorded(
-                        "natural", self._wall_at(self._away_since), self._wall_at(at), 0.0, reason
+                        "natural",
+                        self._wall_at(state.since),
+                        self._wall_at(at),
+                        0.0,
+                        state.reason.value,
                     )
                 )
             )
         self._start_stretch(effects, at)
-        if reason not in ("idle", "start"):
+        if not state.reason.ends_with_input:
             self._quiet_until = at + self._settings.grace_after_return
-        if self._paused:
-            self._paused_at = max(self._paused_at, at)
+        if self._pause is not None:
+            self._pause = replace(self._pause, at=max(self._pause.at, at))
 
     def _finish_break(
         self,
@@ -673,17 +808,17 @@ class Engine:
         completed: bool,
         exercises_done: tuple[str, ...] | None = None,
     ) -> None:
-        assert self._break is not None
-        taken = self._break
-        self._break = None
+        state = self._state
+        assert isinstance(state, _OnBreak)
+        taken = state.taken
         seconds = max(0.0, at - taken.started)
-        kind: BreakKind = "completed" if completed else "partial"
+        outcome: BreakOutcome = "completed" if completed else "partial"
         done = taken.exercises if exercises_done is None else exercises_done
         effects.append(
             Write(
                 BreakRecorded(
                     # Both ends on the current wall clock (it may have been set meanwhile).
-                    kind,
+                    outcome,
                     self._wall_at(taken.started),
                     self._wall_at(at),
                     taken.length,
@@ -695,53 +830,50 @@ class Engine:
         # Only exercise counts towards "most of the break": a long pause is not a break.
         resets = completed or mostly_done(taken.exercised(at), taken.length)
         if resets:
-            self._close_stretch(effects, taken.started, "break")
+            if state.open_stretch is not None:
+                self._close_stretch(effects, state.open_stretch, taken.started, "break")
             self._start_stretch(effects, at)
         else:
-            self._phase = Phase.SITTING
-            if self._stretch_start is None:
+            if state.open_stretch is None:
                 self._start_stretch(effects, at)
+            else:
+                self._state = _Sitting(state.open_stretch)
             self._shown = 0
             self._quiet_until = at + self._settings.remind_again
         due = self._due_at()
-        effects.append(BreakOver(kind, seconds, 0.0 if due is None else max(0.0, due - at)))
+        effects.append(BreakOver(outcome, seconds, 0.0 if due is None else max(0.0, due - at)))
 
     def _end_pause(self, effects: list[Effect], *, action: bool) -> None:
+        assert self._pause is not None
         now = self._clock.monotonic()
-        ran_out = self._paused_until
-        self._paused = False
-        self._paused_until = None
-        if self._phase is Phase.SITTING:
+        pause, self._pause = self._pause, None
+        if isinstance(self._state, _Sitting):
             # Pausing freezes the reminder clock: only sitting before the pause counts.
-            counted = max(0.0, self._paused_at - self._reminder_base)
+            counted = max(0.0, pause.at - self._reminder_base)
             self._reminder_base = now - counted
             self._shown = 0
         if action:
             effects.append(Write(UserAction(self._clock.now(), "resume")))
-        elif ran_out is not None:
+        elif pause.until is not None:
             # A timed pause is closed in history at the moment it ran out.
-            effects.append(Write(UserAction(self._wall_at(ran_out), "pause-ended")))
+            effects.append(Write(UserAction(self._wall_at(pause.until), "pause-ended")))
 
     def _check_working_hours(self, effects: list[Effect]) -> None:
         inside = self._in_working_hours(self._clock.now())
-        if not inside and self._phase is not Phase.OFF_HOURS:
+        if not inside and not isinstance(self._state, _OffHours):
             now = self._clock.monotonic()
-            if self._break is not None:
+            if isinstance(self._state, _OnBreak):
                 self._finish_break(effects, now, completed=False)
-            if self._phase is Phase.SITTING:
-                self._close_stretch(effects, now, "off-hours")
-            elif self._phase is Phase.AWAY and not self._away_confirmed:
+            state = self._state
+            if isinstance(state, _Sitting):
+                self._close_stretch(effects, state.stretch_start, now, "off-hours")
+            elif isinstance(state, _Away) and not state.confirmed:
                 self._confirm_away(effects)
             self._withdraw(effects, "working hours ended")
-            self._phase = Phase.OFF_HOURS
-            self._stretch_start = None
-        elif inside and self._phase is Phase.OFF_HOURS:
+            self._state = _OffHours()
+        elif inside and isinstance(self._state, _OffHours):
             # Nobody is known to be sitting until input is seen.
-            self._phase = Phase.AWAY
-            self._away_since = self._clock.monotonic()
-            self._away_reason = "start"
-            self._away_confirmed = True
-            self._away_is_break = False
+            self._state = _Away(self._clock.monotonic(), AwayReason.START, None, is_break=False)
 
     def _in_working_hours(self, when: datetime) -> bool:
         s = self._settings

@@ -39,7 +39,7 @@ LIVE_SLACK = 180.0
 
 EN_DASH = "\N{EN DASH}"
 
-BreakKind = Literal["completed", "partial", "natural"]
+BreakOutcome = Literal["completed", "partial", "natural"]
 Outcome = Literal["break", "natural", "snoozed", "skipped"]
 
 
@@ -61,7 +61,7 @@ class Stretch:
 
 @dataclass(frozen=True)
 class BreakEvent:
-    kind: BreakKind
+    kind: BreakOutcome
     started_at: float
     ended_at: float
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import colorsys
 import itertools
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
 from support.screen import artifacts
 
+from breakd.engine import Phase, Status
+from breakd.status import DaemonStatus
 from breakd.tray.icon import PROGRESS_STEPS, IconState, icon_state, render, strip
 
 SIZES = (16, 22, 32)
@@ -87,10 +90,19 @@ def test_the_ring_fills_as_sitting_time_nears_the_interval() -> None:
     assert light(empty) < light(half) < light(full)
 
 
+def daemon_status(
+    phase: Phase, sitting: float = 0, interval: float = 1800, snoozed: bool = False
+) -> DaemonStatus:
+    now = datetime(2026, 3, 2, 9, 0).astimezone()
+    engine = Status(
+        phase, sitting, False, 0, None, now if snoozed else None, False, None, None, None
+    )
+    return DaemonStatus(engine, now, None, "test", "test", interval)
+
+
 def test_progress_is_quantised_so_the_icon_changes_rarely() -> None:
     def state(sitting: float, interval: float = 1800) -> IconState:
-        status = {"state": "counting", "sitting_seconds": sitting, "interval_seconds": interval}
-        return icon_state(status)
+        return icon_state(daemon_status(Phase.SITTING, sitting, interval))
 
     assert state(0) == state(149) == IconState("counting", 0)
     assert state(150) == IconState("counting", 1)
@@ -98,8 +110,8 @@ def test_progress_is_quantised_so_the_icon_changes_rarely() -> None:
     assert state(1800) == state(5000) == IconState("counting", PROGRESS_STEPS)
     changes = {state(second) for second in range(0, 1800, 5)}
     assert len(changes) == PROGRESS_STEPS  # at most 12 redraws over a 30-minute stretch
-    assert icon_state({"state": "off-hours"}) == IconState("away")
-    assert icon_state({"state": "snoozed", "sitting_seconds": 2000}) == IconState("snoozed")
+    assert icon_state(daemon_status(Phase.OFF_HOURS)) == IconState("away")
+    assert icon_state(daemon_status(Phase.SITTING, 2000, snoozed=True)) == IconState("snoozed")
 
 
 def test_renders_are_cached_and_sizes_checked() -> None:

@@ -30,6 +30,7 @@ from breakd.clock import FakeClock
 from breakd.config import load_config, user_config_file
 from breakd.daemon import Daemon
 from breakd.notify.log_only import LogOnlyNotifier
+from breakd.status import status_json
 from breakd.store import HistoryStore
 from breakd.tray.icon import IconState, icon_state
 from breakd.tray.model import (
@@ -109,7 +110,7 @@ class Running:
         return [e.label for e in shown(submenu) if e.checked]
 
     def status(self) -> dict[str, object]:
-        return self.daemon.call(self.daemon.status)
+        return status_json(self.daemon.call(self.daemon.status))
 
     def history(self, sql: str) -> list[tuple[object, ...]]:
         return self.daemon.call(lambda: self.daemon.store.connection.execute(sql).fetchall())

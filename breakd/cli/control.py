@@ -16,6 +16,7 @@ from breakd.cli.exits import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, EXIT_USAGE, 
 from breakd.config import SETTABLE
 from breakd.control.client import ControlError, DaemonNotRunning, request
 from breakd.durations import humanize
+from breakd.engine import State
 from breakd.stats import format_today
 
 
@@ -94,22 +95,22 @@ def _sender(command: str, *names: str) -> Any:
 
 def describe_status(status: dict[str, Any]) -> str:
     """The daemon's status in a few plain lines."""
-    state = status["state"]
+    state = State(status["state"])
     lines = []
-    if state in ("counting", "due", "snoozed"):
+    if state in (State.COUNTING, State.DUE, State.SNOOZED):
         lines.append(f"Sitting for {humanize(status['sitting_seconds'])}.")
     headline = {
-        "counting": None,
-        "due": "A break is due.",
-        "snoozed": f"Snoozed until {_clock(status['snoozed_until'])}.",
-        "paused": (
+        State.COUNTING: None,
+        State.DUE: "A break is due.",
+        State.SNOOZED: f"Snoozed until {_clock(status['snoozed_until'])}.",
+        State.PAUSED: (
             f"Paused until {_clock(status['paused_until'])}."
             if status["paused_until"]
             else "Paused until you resume (`breakd resume`)."
         ),
-        "break": f"On a break: {humanize(status['break_remaining'] or 0)} to go.",
-        "away": "Away from the computer.",
-        "off-hours": "Outside working hours.",
+        State.BREAK: f"On a break: {humanize(status['break_remaining'] or 0)} to go.",
+        State.AWAY: "Away from the computer.",
+        State.OFF_HOURS: "Outside working hours.",
     }.get(state)
     if headline:
         lines.append(headline)

@@ -12,14 +12,15 @@ minutes; the tray redraws only when :func:`icon_state` changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
-from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw
 
+from breakd.engine import State
 from breakd.resources import data_dir
+from breakd.status import DaemonStatus
 
 #: How many steps the ring fills in, from the start of a stretch to the reminder.
 PROGRESS_STEPS = 12
@@ -34,28 +35,45 @@ GREY: Colour = (128, 134, 133)
 BADGE_DARK: Colour = (38, 50, 56)
 WHITE: Colour = (255, 255, 255)
 
-LOOKS = ("counting", "due", "snoozed", "paused", "break", "away")
+
+class Look(StrEnum):
+    """The pictures there are: one per state, but off hours looks like away."""
+
+    COUNTING = "counting"
+    DUE = "due"
+    SNOOZED = "snoozed"
+    PAUSED = "paused"
+    BREAK = "break"
+    AWAY = "away"
+
+
+_LOOK_OF: dict[State, Look] = {
+    State.COUNTING: Look.COUNTING,
+    State.DUE: Look.DUE,
+    State.SNOOZED: Look.SNOOZED,
+    State.PAUSED: Look.PAUSED,
+    State.BREAK: Look.BREAK,
+    State.AWAY: Look.AWAY,
+    State.OFF_HOURS: Look.AWAY,
+}
 
 
 @dataclass(frozen=True)
 class IconState:
     """Everything the picture depends on; equal states draw identical icons."""
 
-    look: str  # one of LOOKS
+    look: Look
     progress: int = 0  # 0..PROGRESS_STEPS, shown while counting
 
 
-def icon_state(status: Mapping[str, Any]) -> IconState:
-    """The picture for a ``Daemon.status()`` dict."""
-    state = str(status.get("state", "away"))
-    if state == "counting":
-        interval = float(status.get("interval_seconds") or 0)
-        sitting = float(status.get("sitting_seconds") or 0)
-        share = sitting / interval if interval > 0 else 0.0
-        return IconState("counting", max(0, min(PROGRESS_STEPS, int(share * PROGRESS_STEPS))))
-    if state in ("due", "snoozed", "paused", "break"):
-        return IconState(state)
-    return IconState("away")  # away, off-hours
+def icon_state(status: DaemonStatus) -> IconState:
+    """The picture for the daemon's status."""
+    look = _LOOK_OF[status.state]
+    if look is Look.COUNTING:
+        interval = status.interval_seconds
+        share = status.engine.sitting_seconds / interval if interval > 0 else 0.0
+        return IconState(look, max(0, min(PROGRESS_STEPS, int(share * PROGRESS_STEPS))))
+    return IconState(look)
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +120,7 @@ def _ring(size: int, progress: float, colour: Colour, track: bool) -> Image.Imag
     return layer
 
 
-def _badge(size: int, look: str) -> Image.Image:
+def _badge(size: int, look: Look) -> Image.Image:
     """The top-right badge: a dot (due), a "z" (snoozed) or pause bars (paused)."""
     layer = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
@@ -111,7 +129,7 @@ def _badge(size: int, look: str) -> Image.Image:
     diameter = round(max(10.0, size * 0.5) * scale)
     left, top = CANVAS - diameter, 0
     edge = round(max(1.0, size / 24) * scale)
-    fill = AMBER if look == "due" else BADGE_DARK
+    fill = AMBER if look is Look.DUE else BADGE_DARK
     draw.ellipse(
         (left, top, left + diameter - 1, top + diameter - 1),
         fill=(*fill, 255),
@@ -121,7 +139,7 @@ def _badge(size: int, look: str) -> Image.Image:
     stroke = round(max(1.0, size / 14) * scale)
     cx, cy = left + diameter / 2, top + diameter / 2
     half = diameter * 0.24
-    if look == "snoozed":
+    if look is Look.SNOOZED:
         half = diameter * 0.27  # a "z" needs room between its strokes to read as one
         draw.line(
             [(cx - half, cy - half), (cx + half, cy - half), (cx - half, cy + half),
@@ -130,7 +148,7 @@ def _badge(size: int, look: str) -> Image.Image:
             width=stroke,
             joint="curve",
         )  # fmt: skip
-    elif look == "paused":
+    elif look is Look.PAUSED:
         stroke = round(max(1.5, size / 14) * scale)
         gap = max(stroke * 0.5, diameter * 0.08)
         for x in (cx - gap - stroke / 2, cx + gap + stroke / 2):
@@ -144,18 +162,18 @@ def render(state: IconState, size: int = 32) -> Image.Image:
     if not 8 <= size <= CANVAS:
         raise ValueError(f"icon size {size} is outside 8..{CANVAS}")
     tile, figure = _artwork_layers()
-    look = state.look
-    colour = {"due": TEAL, "break": BREAK_BLUE, "paused": GREY, "away": GREY}.get(look, TEAL)
+    look = Look(state.look)
+    colour = {Look.BREAK: BREAK_BLUE, Look.PAUSED: GREY, Look.AWAY: GREY}.get(look, TEAL)
     canvas = _layer(colour, tile)
-    dim = look in ("paused", "away")
+    dim = look in (Look.PAUSED, Look.AWAY)
     canvas = Image.alpha_composite(canvas, _layer(WHITE, figure, 0.75 if dim else 1.0))
-    if look == "counting":
+    if look is Look.COUNTING:
         canvas = Image.alpha_composite(
             canvas, _ring(size, state.progress / PROGRESS_STEPS, WHITE, track=True)
         )
-    elif look == "due":
+    elif look is Look.DUE:
         canvas = Image.alpha_composite(canvas, _ring(size, 1.0, AMBER, track=False))
-    if look in ("due", "snoozed", "paused"):
+    if look in (Look.DUE, Look.SNOOZED, Look.PAUSED):
         canvas = Image.alpha_composite(canvas, _badge(size, look))
     return canvas.resize((size, size), Image.Resampling.LANCZOS)
 

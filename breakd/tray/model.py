@@ -8,7 +8,7 @@ after every change (``Daemon.on_change``), so reading it never waits on the daem
 a menu drawn on the toolkit's thread never blocks.
 
 Every action only posts a command to the owner thread (``Daemon.submit``) and returns;
-a refusal (``Refused``: "no reminder is due") is logged, never raised into the toolkit.
+a refusal (``CommandRefused``: "no reminder is due") is logged, never raised into the toolkit.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
 from breakd.autostart.select import StartAtLogin
 from breakd.config import Settings
-from breakd.daemon import Daemon
+from breakd.daemon import CommandRefused, Daemon
 from breakd.durations import format_duration, humanize
-from breakd.engine import Refused
+from breakd.engine import State
 from breakd.stats import format_today
+from breakd.status import DaemonStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ EXERCISE_CHOICES: tuple[tuple[str, str], ...] = (
 )
 
 #: States in which a snooze means something (the engine refuses it otherwise).
-SNOOZABLE = ("counting", "due", "snoozed")
+SNOOZABLE = (State.COUNTING, State.DUE, State.SNOOZED)
 
 
 # --- the state the menu shows ------------------------------------------------------------
@@ -72,13 +73,13 @@ SNOOZABLE = ("counting", "due", "snoozed")
 class Snapshot:
     """What the tray shows, taken in one go on the owner thread."""
 
-    status: dict[str, Any]  # Daemon.status()
+    status: DaemonStatus
     now: datetime  # the daemon clock's wall time when it was taken
     settings: Settings  # the values in force
 
     @property
-    def state(self) -> str:
-        return str(self.status.get("state", "away"))
+    def state(self) -> State:
+        return self.status.state
 
     @property
     def interval(self) -> float:
@@ -157,25 +158,25 @@ def title(snapshot: Snapshot) -> str:
     Whole minutes only: the tray refreshes when these words change (``next_change``),
     about once a minute, so seconds would be stale the moment they were shown.
     """
-    st = snapshot.status
+    st = snapshot.status.engine
     state = snapshot.state
-    if state == "break":
-        return _break_words(st.get("break_remaining"))
-    if state == "paused":
-        until = _moment(st.get("paused_until"), snapshot.now)
+    if state is State.BREAK:
+        return _break_words(st.break_remaining)
+    if state is State.PAUSED:
+        until = _moment(st.paused_until, snapshot.now)
         return f"Paused until {until}" if until else "Paused"
-    if state == "snoozed":
-        until = _moment(st.get("snoozed_until"), snapshot.now)
+    if state is State.SNOOZED:
+        until = _moment(st.snoozed_until, snapshot.now)
         return f"Snoozed until {until}" if until else "Snoozed"
-    if state == "away":
+    if state is State.AWAY:
         return "Away"
-    if state == "off-hours":
+    if state is State.OFF_HOURS:
         return "Outside working hours"
-    sitting = f"Sitting {elapsed_words(float(st.get('sitting_seconds') or 0))}"
-    next_in = st.get("next_reminder_in")
-    if state == "due" or next_in is None:
+    sitting = f"Sitting {elapsed_words(st.sitting_seconds)}"
+    next_in = st.next_reminder_in
+    if state is State.DUE or next_in is None:
         return f"{sitting} · a break is due"
-    return f"{sitting} · next break in {remaining_words(float(next_in))}"
+    return f"{sitting} · next break in {remaining_words(next_in)}"
 
 
 def elapsed_words(seconds: float) -> str:
@@ -196,16 +197,15 @@ def next_change(snapshot: Snapshot) -> float | None:
     Minutes gone by change at each whole minute; minutes to go when the time left
     crosses one; the last minute to go shows as one phrase, so it changes no more.
     """
-    st = snapshot.status
+    st = snapshot.status.engine
     state = snapshot.state
     moments: list[float] = []
-    if state in ("counting", "due", "snoozed"):
-        sitting = float(st.get("sitting_seconds") or 0)
-        moments.append(60 - sitting % 60)
-    if state == "counting" and st.get("next_reminder_in") is not None:
-        moments.append(_next_minute_down(float(st["next_reminder_in"])))
-    if state == "break" and st.get("break_remaining") is not None:
-        moments.append(_next_minute_down(float(st["break_remaining"])))
+    if state in (State.COUNTING, State.DUE, State.SNOOZED):
+        moments.append(60 - st.sitting_seconds % 60)
+    if state is State.COUNTING and st.next_reminder_in is not None:
+        moments.append(_next_minute_down(st.next_reminder_in))
+    if state is State.BREAK and st.break_remaining is not None:
+        moments.append(_next_minute_down(st.break_remaining))
     found = [moment for moment in moments if moment > 0]
     return min(found) if found else None
 
@@ -219,15 +219,15 @@ def _next_minute_down(seconds: float) -> float:
 
 def status_line(snapshot: Snapshot) -> str:
     """The menu's first line: like the tooltip, with the sitting time while snoozed."""
-    if snapshot.state == "snoozed":
-        sitting = elapsed_words(float(snapshot.status.get("sitting_seconds") or 0))
+    if snapshot.state is State.SNOOZED:
+        sitting = elapsed_words(snapshot.status.engine.sitting_seconds)
         return f"Sitting {sitting} · {title(snapshot).lower()}"
     return title(snapshot)
 
 
 def today_line(snapshot: Snapshot) -> str:
     """ "Today: 2 h 10 min sitting · 3 breaks · longest stretch 52 min" (empty without history)."""
-    today = snapshot.status.get("today")
+    today = snapshot.status.today
     if not today:
         return ""
     return format_today(today)
@@ -245,17 +245,16 @@ def break_button(snapshot: Snapshot) -> str:
     return f"Start a {length} break now"
 
 
-def _break_words(remaining: Any) -> str:
+def _break_words(remaining: float | None) -> str:
     if remaining is None:
         return "On a break (paused)"
-    return f"On a break — {remaining_words(max(0.0, float(remaining)))} to go"
+    return f"On a break — {remaining_words(max(0.0, remaining))} to go"
 
 
-def _moment(iso: Any, now: datetime) -> str | None:
-    """ "10:40", "tomorrow 09:00" or "Tue 09:00" for an ISO time from the status."""
-    if not isinstance(iso, str):
+def _moment(moment: datetime | None, now: datetime) -> str | None:
+    """ "10:40", "tomorrow 09:00" or "Tue 09:00" for a time from the status."""
+    if moment is None:
         return None
-    moment = datetime.fromisoformat(iso)
     days = (moment.date() - now.date()).days
     if days == 0:
         return f"{moment:%H:%M}"
@@ -335,7 +334,7 @@ class TrayActions:
 
 def _log_outcome(what: str, future: Future[None]) -> None:
     error = future.exception()
-    if isinstance(error, Refused):
+    if isinstance(error, CommandRefused):
         log.info("tray: %s not done: %s", what, error)
     elif error is not None:
         log.error("tray: %s failed", what, exc_info=error)
@@ -382,10 +381,10 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
     def now() -> Snapshot:
         return cache.current
 
-    def state_in(*states: str) -> Callable[[], bool]:
+    def state_in(*states: State) -> Callable[[], bool]:
         return lambda: now().state in states
 
-    def state_not_in(*states: str) -> Callable[[], bool]:
+    def state_not_in(*states: State) -> Callable[[], bool]:
         return lambda: now().state not in states
 
     snooze = tuple(
@@ -400,12 +399,12 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
         MenuEntry(
             lambda: break_button(now()),
             actions.start_break,
-            enabled=state_not_in("break", "off-hours"),
+            enabled=state_not_in(State.BREAK, State.OFF_HOURS),
             default=True,
         ),
         MenuEntry(_text("Snooze"), submenu=snooze, enabled=state_in(*SNOOZABLE)),
-        MenuEntry(_text("Pause"), submenu=pause, enabled=state_not_in("paused")),
-        MenuEntry(_text("Resume"), actions.resume, enabled=state_in("paused")),
+        MenuEntry(_text("Pause"), submenu=pause, enabled=state_not_in(State.PAUSED)),
+        MenuEntry(_text("Resume"), actions.resume, enabled=state_in(State.PAUSED)),
         SEPARATOR,
         MenuEntry(
             _text("Remind me after"),

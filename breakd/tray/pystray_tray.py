@@ -1,5 +1,8 @@
 """The tray icon on pystray, and the fixes breakd needs in each backend (``select`` picks it).
 
+This module alone depends on pystray, and on the private names of its backends that
+breakd's subclasses extend (``tests/test_tray_pystray_private.py`` lists them).
+
 Backend order on Linux: ``$PYSTRAY_BACKEND`` if set, else ``sni`` (breakd's own
 StatusNotifierItem over D-Bus, :mod:`breakd.tray.sni`: no GTK, shown by KDE, GNOME with
 the AppIndicator extension and most panels) when a StatusNotifierWatcher is on the
@@ -31,7 +34,6 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -39,8 +41,8 @@ from PIL import Image
 
 from breakd import x11_errors
 from breakd.dbus_client import bus_address
+from breakd.tray.base import IconHooks
 from breakd.tray.model import MenuEntry
-from breakd.tray.sni import icon_class as sni_icon_class
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,8 @@ XORG_BACKGROUND = (48, 48, 48)
 
 def load_pystray(backend: str, environ: Mapping[str, str] = os.environ) -> ModuleType:
     """Import pystray with ``backend``; raises whatever pystray raises when it cannot."""
-    # pystray picks its backend from the environment when it is imported. breakd's own
-    # backend needs only pystray's menu classes: its "dummy" backend imports nothing.
-    os.environ["PYSTRAY_BACKEND"] = "dummy" if backend == "sni" else backend
+    # pystray picks its backend from the environment when it is imported.
+    os.environ["PYSTRAY_BACKEND"] = backend
     if backend in ("gtk", "appindicator"):
         # GLib must find the same bus the check found, or it would try to start one.
         os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", bus_address("session", environ))
@@ -107,15 +108,6 @@ def _run_action(entry: MenuEntry) -> Callable[[Any, Any], None]:
 # --- the icon ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IconHooks:
-    """What a backend tells the tray, and what it asks of it (from the backend's thread)."""
-
-    draw: Callable[[int], Image.Image]  # the current picture at this many pixels
-    resized: Callable[[int], None]  # the tray now shows the icon at this size
-    shown: Callable[[bool], None]  # a tray now shows the icon, or no longer does
-
-
 def make_icon(
     pystray: ModuleType,
     backend: str,
@@ -126,9 +118,9 @@ def make_icon(
     hooks: IconHooks,
 ) -> Any:
     """A pystray icon of ``backend`` with breakd's fixes; ``reports_shown`` says whether
-    it will call ``hooks.shown`` (otherwise it is shown as soon as it runs)."""
+    it will call ``hooks.shown`` (otherwise it is shown as soon as it runs). The sni
+    backend is not pystray's: see :class:`breakd.tray.sni.StatusNotifierIcon`."""
     factory = {
-        "sni": _sni_icon_class,
         "gtk": _gtk_icon_class,
         "appindicator": _appindicator_icon_class,
         "xorg": _xorg_icon_class,
@@ -152,11 +144,6 @@ def _keep_sigint(initialize: Callable[[], None]) -> None:
     initialize()
     if handler is not None and threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, handler)
-
-
-def _sni_icon_class(pystray: ModuleType) -> type:
-    """breakd's StatusNotifierItem icon on pystray's base ``Icon`` (no GTK)."""
-    return sni_icon_class(importlib.import_module("pystray._base").Icon, pystray.Menu.SEPARATOR)
 
 
 def _plain_icon_class(pystray: ModuleType) -> type:

@@ -32,8 +32,10 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
+from breakd.engine import State
 from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
+from breakd.tray.base import IconHooks, TrayIcon
 from breakd.tray.icon import IconState, icon_state, render
 from breakd.tray.model import (
     ShownEntry,
@@ -45,9 +47,10 @@ from breakd.tray.model import (
     shown,
     title,
 )
-from breakd.tray.pystray_tray import IconHooks, load_pystray, make_icon
+from breakd.tray.pystray_tray import load_pystray, make_icon
 from breakd.tray.select import choose_backend
 from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
+from breakd.tray.sni import StatusNotifierIcon
 from breakd.tray.statistics import StatisticsLauncher
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ REFRESH_EVERY = 60.0
 #: the day's figures can change then, at midnight.
 QUIET_REFRESH_EVERY = 15 * 60.0
 #: The states whose tooltip or menu counts time (sitting, time to the next break).
-TIME_SHOWING_STATES = ("counting", "due", "snoozed", "break")
+TIME_SHOWING_STATES = (State.COUNTING, State.DUE, State.SNOOZED, State.BREAK)
 #: How long after the words are due to change the tray asks: the snapshot is then
 #: surely past the minute, though it was taken a moment after the last one.
 CHANGE_MARGIN = 0.5
@@ -107,7 +110,7 @@ class Tray:
     def __init__(self, daemon: Daemon, backend: str, environ: Mapping[str, str]) -> None:
         self.daemon = daemon
         self.backend = backend
-        pystray = load_pystray(backend, environ)
+        pystray = None if backend == "sni" else load_pystray(backend, environ)
         # The owner thread has not started yet, so reading the daemon here is safe.
         self.cache = StatusCache(daemon, capture(daemon))
         self.settings_window = SettingsLauncher(
@@ -135,15 +138,16 @@ class Tray:
         self._shown_lock = threading.Lock()
         self._shown: bool | None = None
         self._no_host_told = False
-        state = icon_state(self.cache.current.status)
-        self.icon: Any = make_icon(
-            pystray,
-            backend,
-            image=render(state, DEFAULT_SIZE),
-            title="breakd",  # the real one is set once the icon runs, like every change
-            entries=self.menu,
-            hooks=IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown),
-        )
+        image = render(icon_state(self.cache.current.status), DEFAULT_SIZE)
+        hooks = IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown)
+        # The title is set once the icon runs, like every change.
+        self.icon: TrayIcon
+        if pystray is None:
+            self.icon = StatusNotifierIcon("breakd", image, "breakd", self.menu, hooks=hooks)
+        else:
+            self.icon = make_icon(
+                pystray, backend, image=image, title="breakd", entries=self.menu, hooks=hooks
+            )
 
     def _open_config(self) -> None:
         """Open the config file; with no editor to show it, the daemon's notifier says
@@ -185,7 +189,7 @@ class Tray:
         if failure:
             raise failure[0]
 
-    def _setup(self, icon: Any) -> None:
+    def _setup(self, icon: TrayIcon) -> None:
         """pystray calls this (in a thread of its own) once its loop runs."""
         icon.visible = True
         if self.backend == "xorg":

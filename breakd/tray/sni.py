@@ -6,8 +6,9 @@ Plasma, GNOME with the AppIndicator extension, Xfce, Cinnamon, MATE, waybar, ...
 ``org.kde.StatusNotifierItem`` objects and draw their menus from
 ``com.canonical.dbusmenu``: both are plain D-Bus, which jeepney speaks in pure Python.
 
-This is a pystray backend (a subclass of pystray's base ``Icon``), so breakd keeps using
-pystray's ``Icon``, ``Menu`` and ``MenuItem``:
+This backend stands alone: it offers the tray the same interface as pystray's icons
+(:class:`breakd.tray.base.TrayIcon`) and reads breakd's menu model directly, so it
+needs neither pystray nor a toolkit:
 
 * The item is exported at ``/StatusNotifierItem`` under the well-known name
   ``org.kde.StatusNotifierItem-<pid>-1`` and registered with
@@ -16,8 +17,8 @@ pystray's ``Icon``, ``Menu`` and ``MenuItem``:
 * The picture goes out as ``IconPixmap`` (ARGB32, big-endian) at several sizes, so the
   host never has to scale; the title is also the tooltip. ``Activate`` (a left click on
   most trays) runs the menu's default item.
-* The menu is exported at ``/MenuBar``, every item of the pystray menu in it, hidden
-  ones too (``visible`` false; a separator is hidden where pystray would leave it out):
+* The menu is exported at ``/MenuBar``, every entry of the menu model in it, hidden
+  ones too (``visible`` false; a separator is hidden where the model leaves it out):
   the layout's structure never changes while breakd runs. Item ids follow an item's
   place in the whole menu. ``update_menu`` compares the menu as it would show now with
   what was sent last and emits ``ItemsPropertiesUpdated`` for what changed (a label, a
@@ -27,7 +28,7 @@ pystray's ``Icon``, ``Menu`` and ``MenuItem``:
   ``AboutToShow`` sends what changed as properties and answers that no new layout is
   needed.
 
-One connection serves everything: the loop in ``_run`` (pystray's main thread) reads and
+One connection serves everything: the loop in ``run`` (the main thread) reads and
 answers every message; other threads only send (jeepney's threading connection locks its
 socket for that). Calls we make (``RegisterStatusNotifierItem``) are answered in the same
 loop through a table of reply handlers, so nothing ever waits on the bus.
@@ -40,8 +41,9 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jeepney import (  # type: ignore[import-untyped]
     DBusAddress,
@@ -62,9 +64,8 @@ from jeepney.low_level import MessageFlag  # type: ignore[import-untyped]
 from PIL import Image
 
 from breakd.dbus_client import bus_address
-
-if TYPE_CHECKING:
-    from breakd.tray.pystray_tray import IconHooks
+from breakd.tray.base import IconHooks
+from breakd.tray.model import MenuEntry, visible_entries
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +140,14 @@ def dbusmenu_label(text: str) -> str:
 
 
 class MenuExport:
-    """The pystray menu as dbusmenu nodes, with stable ids and change detection.
+    """The menu model as dbusmenu nodes, with stable ids and change detection.
 
     Thread-safe: the loop thread answers ``GetLayout`` while the tray's thread calls
     ``refresh``; one lock keeps the id table and the last layout consistent.
     """
 
-    def __init__(self, menu: Callable[[], Any], separator: Any) -> None:
+    def __init__(self, menu: Callable[[], Sequence[MenuEntry]]) -> None:
         self._menu = menu
-        self._separator = separator
         self._lock = threading.Lock()
         self._ids: dict[tuple[int, ...], int] = {}
         self._paths: dict[int, tuple[int, ...]] = {0: ()}
@@ -163,43 +163,38 @@ class MenuExport:
         return self._ids[path]
 
     def _build(self) -> Node:
-        menu = self._menu()
-        return (0, {"children-display": ("s", "submenu")}, self._children(menu, ()))
+        return (0, {"children-display": ("s", "submenu")}, self._children(self._menu(), ()))
 
-    def _children(self, menu: Any, path: tuple[int, ...]) -> tuple[Node, ...]:
-        if menu is None:
-            return ()
-        everything = list(menu.items)
+    def _children(self, entries: Sequence[MenuEntry], path: tuple[int, ...]) -> tuple[Node, ...]:
+        everything = list(entries)
         shown: set[int] = set()
         index = 0
-        for item in menu:  # pystray's visible items, in order, separators tidied
+        for entry in visible_entries(entries):  # in order, separators tidied
             # The shared separator appears many times: match by place, not by identity.
-            while everything[index] is not item:
+            while everything[index] is not entry:
                 index += 1
             shown.add(index)
             index += 1
         return tuple(
-            self._node(item, (*path, at), at in shown) for at, item in enumerate(everything)
+            self._node(entry, (*path, at), at in shown) for at, entry in enumerate(everything)
         )
 
-    def _node(self, item: Any, path: tuple[int, ...], visible: bool) -> Node:
+    def _node(self, entry: MenuEntry, path: tuple[int, ...], visible: bool) -> Node:
         number = self._id(path)
-        if item is self._separator:
+        if entry.separator:
             return (number, {"type": ("s", "separator"), "visible": ("b", visible)}, ())
         props: Properties = {
-            "label": ("s", dbusmenu_label(str(item.text))),
-            "enabled": ("b", bool(item.enabled)),
+            "label": ("s", dbusmenu_label(entry.label())),
+            "enabled": ("b", bool(entry.enabled())),
             "visible": ("b", visible),
         }
-        checked = item.checked
-        if checked is not None:
-            props["toggle-type"] = ("s", "radio" if item.radio else "checkmark")
-            props["toggle-state"] = ("i", 1 if checked else 0)
-        submenu = item.submenu
+        if entry.checked is not None:
+            props["toggle-type"] = ("s", "radio" if entry.radio else "checkmark")
+            props["toggle-state"] = ("i", 1 if entry.checked() else 0)
         children: tuple[Node, ...] = ()
-        if submenu is not None:
+        if entry.submenu:
             props["children-display"] = ("s", "submenu")
-            children = self._children(submenu, path)
+            children = self._children(entry.submenu, path)
         return (number, props, children)
 
     def refresh(self) -> MenuChange | None:
@@ -236,20 +231,19 @@ class MenuExport:
             nodes = list(_walk(root)) if not ids else [n for i in ids if (n := _find(root, i))]
             return [(node[0], _pick(node[1], names)) for node in nodes]
 
-    def item(self, number: int) -> Any:
-        """The pystray item with this id now, or None (gone, hidden, or the root)."""
+    def item(self, number: int) -> MenuEntry | None:
+        """The menu entry with this id now, or None (gone, or the root)."""
         with self._lock:
             path = self._paths.get(number)
         if not path:
             return None
-        current: Any = None
-        menu = self._menu()
+        current: MenuEntry | None = None
+        entries: Sequence[MenuEntry] = self._menu()
         for index in path:
-            items = list(menu.items) if menu is not None else []
-            if index >= len(items):
+            if index >= len(entries):
                 return None
-            current = items[index]
-            menu = current.submenu
+            current = entries[index]
+            entries = current.submenu
         return current
 
 
@@ -418,46 +412,38 @@ def introspection(path: str) -> str:
 # --- the icon ------------------------------------------------------------------------------
 
 
-def icon_class(base: type, separator: Any) -> type:
-    """A pystray icon class speaking StatusNotifierItem, built on pystray's ``base`` Icon.
-
-    Built at run time because pystray can only be imported once its backend is chosen.
-    """
-    return type("StatusNotifierIcon", (StatusNotifierIcon, base), {"separator": separator})
-
-
 class StatusNotifierIcon:
-    """The StatusNotifierItem backend; mixed into pystray's base ``Icon`` by ``icon_class``.
+    """The tray icon as a StatusNotifierItem (see :class:`breakd.tray.base.TrayIcon`).
 
     ``reports_shown``: ``hooks.shown(True)`` once a watcher accepted the item, ``False``
     when the watcher goes away.
     """
 
     reports_shown = True
-    HAS_NOTIFICATION = False  # breakd's notifier does that, with clickable actions
-    #: pystray's ``Menu.SEPARATOR`` (set by ``icon_class``).
-    separator: Any = None
-
-    # Provided by pystray's base Icon (declared for the type checker).
-    _icon: Image.Image | None
-    _icon_valid: bool
-    _running: bool
-    name: str
-    title: str
-    menu: Any
-    visible: bool
-    _mark_ready: Callable[[], None]
-    update_menu: Callable[[], None]
+    #: How long :meth:`stop` waits for the set-up function to return.
+    SETUP_TIMEOUT = 5.0
 
     def __init__(
         self,
-        *args: Any,
-        breakd_hooks: IconHooks | None = None,
+        name: str,
+        icon: Image.Image,
+        title: str,
+        menu: Sequence[MenuEntry],
+        *,
+        hooks: IconHooks | None = None,
         environ: Mapping[str, str] = os.environ,
-        **kwargs: Any,
     ) -> None:
-        self._breakd_hooks = breakd_hooks
-        self._export = MenuExport(lambda: self.menu, self.separator)
+        self.name = name
+        self._icon = icon
+        self._title = title
+        self.menu = tuple(menu)
+        self._breakd_hooks = hooks
+        self._visible = False
+        self._icon_valid = False
+        self._running = False
+        self._ready = threading.Event()
+        self._setup_thread: threading.Thread | None = None
+        self._export = MenuExport(lambda: self.menu)
         self._pixmaps: list[tuple[int, int, bytes]] = []
         self._status = "Passive"
         self._stopping = False
@@ -468,7 +454,6 @@ class StatusNotifierIcon:
             bus=bus_address("session", environ), auth_timeout=CONNECT_TIMEOUT
         )
         self.bus_name = f"org.kde.StatusNotifierItem-{os.getpid()}-1"
-        super().__init__(*args, **kwargs)
         # Sent now, answered once the loop runs: a bus that refuses shows up here.
         owner_changes = MatchRule(
             type="signal",
@@ -481,21 +466,86 @@ class StatusNotifierIcon:
         self._call(message_bus.AddMatch(owner_changes))
         self._call(message_bus.RequestName(self.bus_name, 4), self._on_name)  # DO_NOT_QUEUE
 
-    # --- pystray's backend methods ------------------------------------------------------
+    # --- the tray's interface (as pystray's Icon has it) ---------------------------------
 
-    def _run(self) -> None:
-        self._mark_ready()
+    @property
+    def icon(self) -> Image.Image:
+        return self._icon
+
+    @icon.setter
+    def icon(self, picture: Image.Image) -> None:
+        self._icon = picture
+        self._icon_valid = False
+        if self._visible:
+            self._update_icon()
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @title.setter
+    def title(self, text: str) -> None:
+        if text != self._title:
+            self._title = text
+            if self._visible:
+                self._update_title()
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @visible.setter
+    def visible(self, value: bool) -> None:
+        if value == self._visible:
+            return
+        if value:
+            if not self._icon_valid:
+                self._update_icon()
+            self._show()
+        else:
+            self._hide()
+        self._visible = value
+
+    def run(self, setup: Callable[[Any], None] | None = None) -> None:
+        """Answer the bus on this thread until :meth:`stop`; ``setup(self)`` runs in a
+        thread of its own once the loop is ready (without one, the icon is shown)."""
+
+        def set_up() -> None:
+            self._ready.wait()
+            if setup is not None:
+                setup(self)
+            else:
+                self.visible = True
+
+        self._setup_thread = threading.Thread(target=set_up, name="breakd-sni-setup")
+        self._setup_thread.start()
+        self._running = True
+        try:
+            self.update_menu()
+        finally:
+            self._ready.set()
         try:
             self._loop()
         finally:
             self._conn.close()
 
-    def _run_detached(self) -> None:
-        raise NotImplementedError("the StatusNotifierItem backend runs its own loop")
-
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """End the loop (from any thread); waits a while for the set-up function."""
+        if not self._running:
+            return
         self._stopping = True
         self._conn.interrupt()
+        thread = self._setup_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.SETUP_TIMEOUT)
+            if thread.is_alive():
+                log.warning("tray: the set-up did not finish in time after the icon stopped")
+        self._running = False
+
+    def update_menu(self) -> None:
+        self._announce(self._export.refresh())
+
+    # --- the item's state ---------------------------------------------------------------
 
     def _show(self) -> None:
         self._set_status("Active")
@@ -513,22 +563,11 @@ class StatusNotifierIcon:
         self._emit(ITEM_PATH, ITEM_IFACE, "NewTitle")
         self._emit(ITEM_PATH, ITEM_IFACE, "NewToolTip")
 
-    def _update_menu(self) -> None:
-        self._announce(self._export.refresh())
-
-    def _notify(self, message: str, title: str | None = None) -> None:
-        raise NotImplementedError("breakd sends notifications itself")
-
-    def _remove_notification(self) -> None:
-        """Nothing to remove: this backend never shows notifications."""
-
     # --- what we send ----------------------------------------------------------------------
 
     def _picture(self, size: int) -> Image.Image:
         if self._breakd_hooks is not None:
             return self._breakd_hooks.draw(size)
-        if self._icon is None:
-            return Image.new("RGBA", (size, size))
         return self._icon
 
     def _set_status(self, status: str) -> None:
@@ -737,14 +776,14 @@ class StatusNotifierIcon:
         raise Failure(UNKNOWN_METHOD, f"no method {ITEM_IFACE}.{member}")
 
     def _activate(self) -> None:
-        """A left click: pystray's default item, as on every other backend."""
-        menu = self.menu
-        if menu is None:
-            return
-        try:
-            menu(self)
-        except Exception:
-            log.exception("tray: the default action failed")
+        """A left click: the menu's default entry, as on every other backend (as pystray
+        does, whether or not it is enabled now)."""
+        default = next((entry for entry in self.menu if entry.default), None)
+        if default is not None and default.action is not None:
+            try:
+                default.action()
+            except Exception:
+                log.exception("tray: the default action failed")
         self.update_menu()
 
     def _menu_call(
@@ -767,9 +806,10 @@ class StatusNotifierIcon:
         if member == "Event":
             number, event, _data, _when = body
             item = self._event_item(int(number), str(event))
-            return None, (), (lambda: self._click(item)) if item is not None else None
+            return None, (), None if item is None else partial(self._click, item)
         if member == "EventGroup":
-            items, errors = [], []
+            items: list[MenuEntry] = []
+            errors: list[int] = []
             for number, event, _data, _when in body[0]:
                 try:
                     item = self._event_item(int(number), str(event))
@@ -788,7 +828,7 @@ class StatusNotifierIcon:
             return "aiai", (ids if self._about_to_show() else [], []), None
         raise Failure(UNKNOWN_METHOD, f"no method {MENU_IFACE}.{member}")
 
-    def _event_item(self, number: int, event: str) -> Any:
+    def _event_item(self, number: int, event: str) -> MenuEntry | None:
         """The item a "clicked" event is for (None for other events); unknown ids fail."""
         item = self._export.item(number)
         if item is None and number != 0:
@@ -797,17 +837,19 @@ class StatusNotifierIcon:
             return None
         return item
 
-    def _click(self, item: Any) -> None:
-        """Run an item's action as pystray's other backends do, then refresh the menu."""
-        if item.submenu is not None or not item.visible or not item.enabled:
+    def _click(self, entry: MenuEntry) -> None:
+        """Run an entry's action as the other backends do, then refresh the menu."""
+        if entry.submenu or not entry.visible() or not entry.enabled():
             return  # the menu changed under the pointer: nothing to run
-        try:
-            item(self)
-        except Exception:
-            log.exception("tray: %r failed", item.text)
+        if entry.action is not None:
+            try:
+                entry.action()
+            except Exception:
+                # An exception must not escape into the loop.
+                log.exception("tray: %r failed", entry.label())
         self.update_menu()
 
-    def _click_all(self, items: Sequence[Any]) -> None:
+    def _click_all(self, items: Sequence[MenuEntry]) -> None:
         for item in items:
             self._click(item)
 
