@@ -32,6 +32,7 @@ from typing import ClassVar, Literal
 
 from breakd.clock import Clock
 from breakd.config import Settings
+from breakd.state import State
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
@@ -50,22 +51,6 @@ class Phase(Enum):
     SITTING = "sitting"
     AWAY = "away"
     BREAK = "break"
-    OFF_HOURS = "off-hours"
-
-
-class State(Enum):
-    """What breakd is doing, in the one word the tray, ``breakd status`` and scripts show.
-
-    Finer than :class:`Phase`: a pause, a snooze and a due reminder are states of their
-    own. The values are the control protocol's words.
-    """
-
-    COUNTING = "counting"
-    DUE = "due"
-    SNOOZED = "snoozed"
-    PAUSED = "paused"
-    BREAK = "break"
-    AWAY = "away"
     OFF_HOURS = "off-hours"
 
 

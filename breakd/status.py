@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from breakd.engine import State, Status
+from breakd.engine import Status
+from breakd.state import State
 
 
 @dataclass(frozen=True)

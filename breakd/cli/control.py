@@ -16,7 +16,7 @@ from breakd.cli.exits import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, EXIT_USAGE, 
 from breakd.config import SETTABLE
 from breakd.control.client import ControlError, DaemonNotRunning, request
 from breakd.durations import humanize
-from breakd.engine import State
+from breakd.state import State
 from breakd.stats import format_today
 
 

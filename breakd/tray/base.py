@@ -25,6 +25,9 @@ class IconHooks:
 class TrayIcon(Protocol):
     """A running icon: pystray's ``Icon`` interface, the part breakd uses.
 
+    A Protocol where the other adapters' interfaces are abstract classes: the icons
+    built on pystray's own ``Icon`` classes fit it without inheriting from breakd.
+
     ``reports_shown``: whether the backend calls ``IconHooks.shown`` (otherwise the
     icon counts as shown as soon as it runs).
     """

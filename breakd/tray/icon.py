@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw
 
-from breakd.engine import State
 from breakd.resources import data_dir
+from breakd.state import State
 from breakd.status import DaemonStatus
 
 #: How many steps the ring fills in, from the start of a stretch to the reminder.

@@ -27,7 +27,7 @@ from breakd.autostart.select import StartAtLogin
 from breakd.config import Settings
 from breakd.daemon import CommandRefused, Daemon
 from breakd.durations import format_duration, humanize
-from breakd.engine import State
+from breakd.state import State
 from breakd.stats import format_today
 from breakd.status import DaemonStatus
 

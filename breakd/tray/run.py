@@ -32,9 +32,9 @@ from PIL import Image
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
-from breakd.engine import State
 from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
+from breakd.state import State
 from breakd.tray.base import IconHooks, TrayIcon
 from breakd.tray.icon import IconState, icon_state, render
 from breakd.tray.model import (

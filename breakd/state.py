@@ -1,0 +1,25 @@
+"""The one word for what breakd is doing, shared by the engine and everything that shows it.
+
+A leaf module on purpose: the command line compares the state it reads from the
+control channel against these values without loading the engine.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class State(Enum):
+    """What breakd is doing, in the one word the tray, ``breakd status`` and scripts show.
+
+    Finer than the engine's ``Phase``: a pause, a snooze and a due reminder are states of their
+    own. The values are the control protocol's words.
+    """
+
+    COUNTING = "counting"
+    DUE = "due"
+    SNOOZED = "snoozed"
+    PAUSED = "paused"
+    BREAK = "break"
+    AWAY = "away"
+    OFF_HOURS = "off-hours"
