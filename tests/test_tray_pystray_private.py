@@ -22,6 +22,8 @@ PRIVATE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pystray._base": (("_run", "_show", "_update_icon", "_update_menu", "_update_title"), ()),
     "pystray._xorg": (
         (
+            "_events",
+            "_send_message",
             "_create_window",
             "_run",
             "_dock_window",

@@ -27,13 +27,15 @@ Fixes made here:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import logging
 import os
+import select
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -261,7 +263,21 @@ def _xorg_icon_class(pystray: ModuleType) -> type:
 
         def __init__(self, *args: Any, breakd_hooks: IconHooks, **kwargs: Any) -> None:
             self._breakd_hooks = breakd_hooks
+            # Wakes the event loop after another thread has talked to the X server (see
+            # _events); it lives as long as the process, so its numbers are never reused.
+            self._wake_r, self._wake_w = os.pipe()
+            os.set_blocking(self._wake_r, False)
+            os.set_blocking(self._wake_w, False)
             super().__init__(*args, **kwargs)
+            flush = self._display.flush
+
+            def flush_and_wake() -> None:
+                flush()
+                if threading.current_thread() is not getattr(self, "_thread", None):
+                    with contextlib.suppress(BlockingIOError):
+                        os.write(self._wake_w, b"x")
+
+            self._display.flush = flush_and_wake
             self._manager_atom = self._display.intern_atom("MANAGER")
             self._root = self._display.screen().root
             # A tray that starts later announces itself to the root window.
@@ -280,6 +296,26 @@ def _xorg_icon_class(pystray: ModuleType) -> type:
             self._message_handlers[xlib.ClientMessage] = client_message
             self._message_handlers[xlib.ReparentNotify] = self._on_reparent
             self._display.flush()
+
+        def _events(self) -> Iterator[Any]:
+            """pystray's event loop, woken also when another thread has talked to X.
+
+            pystray runs every change made from another thread (title, icon, stop) in
+            this loop: that thread sends a message to the icon's own window, flushes and
+            waits. python-xlib may let that thread read the message off the socket into
+            the event queue, and a loop asleep on the socket then never sees it: the
+            other thread waits for ever (breakd could not exit). Every flush from another
+            thread also writes to a pipe of breakd's own, and the loop waits on both and
+            looks at the queue after each wake.
+            """
+            display = self._display
+            while True:
+                while display.pending_events():
+                    yield display.next_event()
+                readable, _, _ = select.select([display, self._wake_r], [], [])
+                if self._wake_r in readable:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self._wake_r, 4096)
 
         def _create_window(self) -> Any:
             window = super()._create_window()
