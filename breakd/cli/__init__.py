@@ -10,18 +10,80 @@ daemon, so every other command starts quickly and works where they cannot.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Sequence
 
 from breakd import __version__
 from breakd.cli import autostart, config, control, exercises, start, stats
 from breakd.cli.exits import EXIT_BROKEN_PIPE
-from breakd.config import load_config
+
+TYPE_CHECKING = False  # typing is not loaded for `breakd status`
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sized without ``shutil``.
+
+    argparse makes a formatter for every argument it adds and sizes it with
+    ``shutil.get_terminal_size``; importing shutil (with zlib, bz2 and lzma) costs every
+    ``breakd status`` more than reading the terminal's width does.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2  # as argparse leaves a margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+@functools.cache  # one width per run: argparse asks for every argument it adds
+def _terminal_columns() -> int:
+    """The terminal's width the way ``shutil.get_terminal_size`` finds it (80 if unknown)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help (and every subcommand's) uses :class:`_HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _remember_argparse_words() -> None:
+    """Look each of argparse's own words up in gettext once, not once per use.
+
+    argparse passes "show this help message and exit", "options" and the like through
+    ``gettext`` for every parser and argument it makes; each call searches the disk for
+    a catalogue again, which was half the time of building breakd's parser (so of
+    every ``breakd status``). The answers cannot change while one command runs.
+    """
+    lookup = getattr(argparse, "_", None)
+    if lookup is not None and not hasattr(lookup, "cache_info"):
+        argparse._ = functools.cache(lookup)  # type: ignore[attr-defined]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    _remember_argparse_words()
+    # Typed as the base class: every command module's `register` takes its subcommands.
+    parser: argparse.ArgumentParser = _Parser(
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
@@ -74,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from breakd.app import run_daemon  # the daemon's code is loaded only to run it
+    from breakd.config import load_config
 
     loaded = load_config(args.overrides)
     return run_daemon(

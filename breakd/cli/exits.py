@@ -7,8 +7,10 @@ running; 141 the reader of the output went away (``breakd status | head -1``).
 
 from __future__ import annotations
 
-import argparse
-from typing import TypeAlias
+TYPE_CHECKING = False  # `breakd status` does without typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import TypeAlias
 
 EXIT_OK = 0
 EXIT_ERROR = 1

@@ -15,10 +15,7 @@ which is safe: a ``busy`` refusal means the command was not run at all.
 from __future__ import annotations
 
 import itertools
-import random
 import time
-from pathlib import Path
-from typing import Any, Protocol
 
 from breakd.control import transport
 from breakd.control.errors import NOT_YOURS, ControlError, DaemonNotRunning
@@ -32,22 +29,29 @@ from breakd.control.protocol import (
     encode_request,
 )
 
+# The CLI loads this module for every command: typing, pathlib and random are kept out
+# of its start-up (see tests/test_cli_imports.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Protocol
+
+    class _Stream(Protocol):
+        """What a transport's ``connect`` returns."""
+
+        def sendall(self, data: bytes, /) -> None: ...
+
+        def recv_some(self, timeout: float) -> bytes: ...
+
+        def close(self) -> None: ...
+
+
 __all__ = ["NOT_YOURS", "RETRY_FOR", "ControlError", "DaemonNotRunning", "ping", "request"]
 
 _ids = itertools.count(1)
 #: How long a request is retried while the daemon answers ``busy`` (or its queue is full).
 RETRY_FOR = 5.0
 _FIRST_BACKOFF, _MAX_BACKOFF = 0.005, 0.2
-
-
-class _Stream(Protocol):
-    """What a transport's ``connect`` returns."""
-
-    def sendall(self, data: bytes, /) -> None: ...
-
-    def recv_some(self, timeout: float) -> bytes: ...
-
-    def close(self) -> None: ...
 
 
 class _Busy(Exception):
@@ -98,6 +102,8 @@ def request(
         try:
             return _exchange(address, passed_over, line, request_id, deadline)
         except _Busy as busy:
+            import random  # only when the daemon is busy: spreads the retries of many clients
+
             pause = backoff * random.uniform(0.5, 1.5)
             if time.monotonic() + pause >= retry_until:
                 raise busy.error from None

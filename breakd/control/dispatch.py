@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -80,7 +79,7 @@ class Dispatcher:
         if request.cmd == PING:
             return encode_reply(request.id, {"pid": os.getpid(), "version": __version__})
         log.debug("control request %r from pid %s", request.cmd, peer_pid)
-        return replace(request, peer_pid=peer_pid)
+        return request.from_peer(peer_pid)
 
     def call(self, request: Request, deliver: Deliver) -> bytes | None:
         """Run the handler on a worker thread that hands its reply to ``deliver``.

@@ -17,8 +17,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+
+TYPE_CHECKING = False  # typing itself is not imported: see Request
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The version this code speaks; a request with any other ``v`` is refused.
 PROTOCOL_VERSION = 1
@@ -54,6 +57,7 @@ ERROR_CODES = frozenset(
     }
 )
 
+#: A request's id as the client chose it (None: it sent none).
 RequestId = int | str | None
 
 _REQUEST_KEYS = frozenset({"v", "id", "cmd", "args"})
@@ -74,25 +78,72 @@ class ProtocolError(Exception):
         self.request_id = request_id
 
 
-@dataclass(frozen=True)
+#: The arguments of a request that has none (read-only, so one can be shared).
+NO_ARGUMENTS: Mapping[str, Any] = MappingProxyType({})
+
+
+# Plain classes rather than dataclasses or named tuples: the client imports this module
+# for every ``breakd status``, and ``dataclasses`` (with ``inspect``) or ``typing``
+# would cost it a good part of the interpreter's own start-up.
 class Request:
     """One decoded request; ``peer_pid`` is filled in by the server when the OS tells it."""
 
-    cmd: str
-    args: dict[str, Any] = field(default_factory=dict)
-    id: RequestId = None
-    peer_pid: int | None = None
+    __slots__ = ("args", "cmd", "id", "peer_pid")
+
+    def __init__(
+        self,
+        cmd: str,
+        args: Mapping[str, Any] = NO_ARGUMENTS,
+        id: RequestId = None,  # the protocol's own name for it
+        peer_pid: int | None = None,
+    ) -> None:
+        self.cmd = cmd
+        self.args = args
+        self.id = id
+        self.peer_pid = peer_pid
+
+    def from_peer(self, peer_pid: int | None) -> Request:
+        """The same request, as sent by the process ``peer_pid``."""
+        return Request(self.cmd, self.args, self.id, peer_pid)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.cmd, dict(self.args), self.id, self.peer_pid)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Request) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.cmd, self.id, self.peer_pid))
+
+    def __repr__(self) -> str:
+        return (
+            f"Request(cmd={self.cmd!r}, args={dict(self.args)!r}, id={self.id!r},"
+            f" peer_pid={self.peer_pid!r})"
+        )
 
 
-@dataclass(frozen=True)
 class Reply:
     """One decoded reply, as the client sees it."""
 
-    id: RequestId
-    ok: bool
-    result: dict[str, Any] | None = None
-    error_code: str | None = None
-    error_message: str | None = None
+    __slots__ = ("error_code", "error_message", "id", "ok", "result")
+
+    def __init__(
+        self,
+        id: RequestId,  # the protocol's own name for it
+        ok: bool,
+        result: dict[str, Any] | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        self.id = id
+        self.ok = ok
+        self.result = result
+        self.error_code = error_code
+        self.error_message = error_message
+
+    def __repr__(self) -> str:
+        outcome = f"result={self.result!r}" if self.ok else f"error={self.error_code!r}"
+        return f"Reply(id={self.id!r}, ok={self.ok!r}, {outcome})"
 
 
 def _no_constant(name: str) -> Any:
