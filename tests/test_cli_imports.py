@@ -129,3 +129,46 @@ def test_the_check_would_name_a_heavy_module() -> None:
     assert result.returncode == 0, result.stderr
     assert "breakd.config (the settings schema)" in heavy_among(loaded)
     assert heavy_among({"breakd.tray.model", "json"}) == ["breakd.tray.model (the tray)"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["status", "--help"],
+        ["config", "show", "--help"],
+        ["exercises", "--help"],
+        ["no-such-command"],
+        ["stats", "--days", "many"],
+        ["set", "colour", "blue"],
+    ],
+    ids=" ".join,
+)
+def test_building_commands_on_demand_reads_the_same(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``main`` builds a group's parsers only once one of its commands is chosen; help
+    and errors read exactly as with every parser built up front."""
+    from breakd.cli import build_parser
+
+    outputs = []
+    for on_demand in (False, True):
+        with pytest.raises(SystemExit):
+            build_parser(on_demand=on_demand).parse_args(argv)
+        outputs.append(capsys.readouterr())
+    assert outputs[0] == outputs[1]
+    assert "breakd" in outputs[1].out + outputs[1].err
+
+
+def test_a_command_chosen_on_demand_parses_as_before() -> None:
+    from breakd.cli import build_parser
+
+    argv = ["--set", "interval=45m", "snooze", "10m", "--json"]
+    full = build_parser().parse_args(argv)
+    on_demand = build_parser(on_demand=True).parse_args(argv)
+    assert vars(on_demand).keys() == vars(full).keys()
+    assert (on_demand.duration, on_demand.json, on_demand.overrides) == (
+        "10m",
+        True,
+        ["interval=45m"],
+    )
