@@ -16,6 +16,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_RUNNING = 3
+#: Ctrl+C ended a command that runs until stopped (``breakd status --follow``).
+EXIT_INTERRUPTED = 128 + 2
 #: Whoever read the output stopped reading (``breakd status | head -1``): the status a
 #: shell gives a program killed by SIGPIPE, as ``cat`` and ``ls`` would end with.
 EXIT_BROKEN_PIPE = 128 + 13

@@ -37,6 +37,9 @@ PING = "ping"
 #: The ``busy`` message for a connection over the cap.
 TOO_MANY_CONNECTIONS = "breakd has too many open connections; try again shortly"
 
+#: The ``busy`` message for a subscription over the cap.
+TOO_MANY_FOLLOWERS = "breakd has too many followers; try again later"
+
 Handler = Callable[[Request], dict[str, Any]]
 Deliver = Callable[[bytes], None]
 
@@ -67,6 +70,10 @@ class Dispatcher:
         self.max_calls = max_calls
         self._lock = threading.Lock()
         self._in_flight = 0
+
+    def allow(self, command: str) -> None:
+        """Accept ``command`` too (one the server answers itself, like ``subscribe``)."""
+        self.allowed = self.allowed | {command}
 
     def triage(self, line: bytes, peer_pid: int | None) -> bytes | Request:
         """A reply to send now (errors, ping), or the request the handler must answer."""
@@ -185,6 +192,32 @@ class ServerBase(abc.ABC):
     @property
     def allowed_commands(self) -> frozenset[str]:
         return self._dispatcher.allowed
+
+    def follow_with(self, on_follow: Callable[[], bool], max_followers: int) -> bool:
+        """Accept ``subscribe`` (``breakd status --follow``); False where this transport
+        cannot push lines (then ``subscribe`` stays an unknown command).
+
+        ``on_follow`` is called on the server's thread, and must return at once, each
+        time a client subscribes: the daemon then publishes its status for newcomers
+        (False: it cannot yet, the client is told to try again).
+        At most ``max_followers`` connections follow at once. May be called while
+        serving (the daemon exists only after the channel is open).
+        """
+        return False
+
+    @property
+    def followers(self) -> int:
+        """How many connections follow now (read from any thread)."""
+        return 0
+
+    def publish(self, line: bytes, *, newcomers_only: bool = False) -> None:
+        """Push ``line`` to every follower, from any thread, without waiting for them.
+
+        ``newcomers_only``: only to those that have had no line yet (their first); the
+        others get only lines without it, so nobody sees an older status after a newer.
+        Where nobody can follow (``follow_with`` said False) there is no one to push to.
+        """
+        return
 
     @property
     @abc.abstractmethod

@@ -6,6 +6,11 @@ A request is ``{"v": 1, "id": 7, "cmd": "snooze", "args": {"duration": "10m"}}``
     {"v": 1, "id": 7, "ok": true, "result": {...}}
     {"v": 1, "id": 7, "ok": false, "error": {"code": "bad-arguments", "message": "..."}}
 
+``{"v": 1, "id": 3, "cmd": "subscribe"}`` is answered the same way and then keeps the
+connection open: the daemon pushes an event line at once and one whenever what a status
+line shows changes, ``{"v": 1, "event": "status", "status": {...}}``, until it stops
+(the connection then closes) or the client hangs up. The client sends nothing more.
+
 Lines are UTF-8 and end with ``\\n``; a request line may be at most :data:`MAX_LINE`
 bytes, so neither side ever has to hold an unbounded amount of someone else's data.
 Everything here is pure (bytes in, bytes or values out) so it can be tested without
@@ -29,6 +34,11 @@ PROTOCOL_VERSION = 1
 MAX_LINE = 64 * 1024
 #: Longest reply line a client accepts; replies are small dicts, this is only a bound.
 MAX_REPLY = 1024 * 1024
+
+#: The request that turns a connection into a feed of events (see the module's text).
+SUBSCRIBE = "subscribe"
+#: The one kind of event: the daemon's status, as ``breakd status --json`` prints it.
+STATUS_EVENT = "status"
 
 # Error codes: stable, machine-readable; the message next to them is for people.
 BAD_JSON = "bad-json"
@@ -303,6 +313,39 @@ def decode_reply(line: bytes) -> Reply:
             id=request_id, ok=False, error_code=error["code"], error_message=error["message"]
         )
     raise ProtocolError("bad-reply", 'the daemon\'s reply has no "ok"')
+
+
+def encode_event(kind: str, body: Mapping[str, Any]) -> bytes:
+    """A pushed event line; raises TypeError/ValueError if ``body`` is not JSON-able."""
+    return _dumps({"v": PROTOCOL_VERSION, "event": kind, kind: dict(body)})
+
+
+class Event:
+    """One decoded event line, as a subscribed client sees it."""
+
+    __slots__ = ("body", "kind")
+
+    def __init__(self, kind: str, body: dict[str, Any]) -> None:
+        self.kind = kind
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"Event(kind={self.kind!r}, body={self.body!r})"
+
+
+def decode_event(line: bytes) -> Event:
+    """Read one event line; raise ProtocolError("bad-reply") if it is not one."""
+    try:
+        value = _loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise ProtocolError("bad-reply", "the daemon's event is not JSON") from None
+    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError("bad-reply", "the daemon's event is not a version 1 event")
+    kind = value.get("event")
+    body = value.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str) or not isinstance(body, dict):
+        raise ProtocolError("bad-reply", "the daemon's event has no kind and body")
+    return Event(kind, body)
 
 
 def _json_type(value: Any) -> str:
