@@ -91,6 +91,7 @@ class StatusFeed:
         status = self._daemon.status()
         shown = shown_status(status)
         if shown != self._shown:
+            log.debug("status for %d follower(s): %s", self._channel.followers, shown)
             self._shown = shown
             self._channel.publish(_event_line(status))
         self._plan(status)

@@ -117,10 +117,16 @@ def shown_status(status: DaemonStatus) -> ShownStatus:
         sitting_minutes=int(st.sitting_seconds // 60) if counting else None,
         next_reminder_minutes=_minutes_up(st.next_reminder_in) if state is State.COUNTING else None,
         break_minutes=_minutes_up(st.break_remaining) if state is State.BREAK else None,
-        snoozed_until=st.snoozed_until,
-        paused_until=st.paused_until,
+        snoozed_until=_to_the_minute(st.snoozed_until),
+        paused_until=_to_the_minute(st.paused_until),
         breaks_today=breaks if isinstance(breaks, int) else None,
     )
+
+
+def _to_the_minute(moment: datetime | None) -> datetime | None:
+    """A moment as a line shows it ("until 10:40"); it is worked out afresh from the
+    monotonic clock for each snapshot, so its seconds jitter."""
+    return None if moment is None else moment.replace(second=0, microsecond=0)
 
 
 def _minutes_up(seconds: float | None) -> int | None:
