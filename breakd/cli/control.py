@@ -9,7 +9,6 @@ pushes them; see :mod:`breakd.feed`), as text, JSON or waybar's JSON.
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 from breakd.choices import SETTABLE
@@ -218,7 +217,7 @@ def _minutes_gone(seconds: float) -> str:
 
 def _minutes_to_go(seconds: float) -> str:
     """Rounded up, as a countdown is."""
-    return "less than a minute" if seconds < 60 else humanize(60 * math.ceil(seconds / 60))
+    return "less than a minute" if seconds < 60 else humanize(60 * -(-seconds // 60))
 
 
 def describe_status(status: dict[str, Any]) -> str:
