@@ -30,6 +30,7 @@ from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
+from breakd.feed import serve_followers
 from breakd.files import prepare_private_folders
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
@@ -262,6 +263,8 @@ def run_daemon(
         boot_id=boot_id(),
     )
     port.bind(daemon)
+    if control is not None:
+        serve_followers(daemon, control)  # `breakd status --follow`
 
     def stop(signum: int, frame: FrameType | None) -> None:
         daemon.request_stop(signal_reason(signum))

@@ -29,7 +29,7 @@ from typing import Any
 
 import platformdirs
 
-from breakd import APP_NAME
+from breakd import APP_NAME, choices
 from breakd.durations import DurationError, format_duration, parse_duration
 from breakd.files import make_private_dir, write_atomically
 from breakd.resources import data_dir
@@ -293,9 +293,7 @@ SCHEMA: tuple[Spec, ...] = (
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))
-#: Settings the running daemon may change (the tray's menu, ``breakd set``), by their
-#: short names; the rest take a restart, so they are edited in the file.
-SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
+SETTABLE = choices.SETTABLE
 
 
 def find_spec(name: str) -> Spec:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from breakd import choices
 from breakd.resources import data_dir
 
-POSITIONS = ("seated", "standing")
+POSITIONS = choices.POSITIONS
 VIEWS = ("side", "front")
 CHAIR_BACKS = ("left", "right", "behind", "none")
 

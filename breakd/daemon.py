@@ -97,6 +97,19 @@ class Planner(Protocol):
     def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak: ...
 
 
+class StatusWatcher(Protocol):
+    """A part that follows the status on the owner thread: the feed of ``breakd status
+    --follow``. It is told after every change, and may ask for a look at a moment of
+    its own (when time passing changes what it shows), which the loop's one sleep
+    takes into account, so following costs no wake-up of its own in between."""
+
+    def status_changed(self) -> None:
+        """Called on the owner thread after each change, and at :meth:`next_look`."""
+
+    def next_look(self) -> float | None:
+        """The monotonic moment to be called even without a change (None: none)."""
+
+
 @dataclass(frozen=True)
 class PlannedBreak:
     steps: tuple[CoachStep, ...]
@@ -203,6 +216,7 @@ class Daemon:
         self.ready = threading.Event()
         self.stopped = threading.Event()
         self.on_change: list[Callable[[], None]] = []
+        self.watchers: list[StatusWatcher] = []
 
     # --- threads talk to the loop only through these ---------------------------------
 
@@ -285,7 +299,14 @@ class Daemon:
         next_save = None
         if self._saved_break is not None and self.engine.open_spans()[1] is not None:
             next_save = self._saved_break.seen + BREAK_TOUCH_EVERY
-        for moment in (self.engine.next_deadline(), self._next_sample, self._next_held, next_save):
+        looks = [watcher.next_look() for watcher in self.watchers]
+        for moment in (
+            self.engine.next_deadline(),
+            self._next_sample,
+            self._next_held,
+            next_save,
+            *looks,
+        ):
             if moment is not None:
                 waits.append(moment - now)
         return max(0.0, min(waits))
@@ -298,6 +319,10 @@ class Daemon:
             self._retry_held()
         if self._next_sample is not None and now >= self._next_sample:
             self._sample()
+        for watcher in self.watchers:
+            look = watcher.next_look()
+            if look is not None and now >= look:
+                self._tell(watcher.status_changed)
 
     def _run(self, command: _Command) -> None:
         if not command.future.set_running_or_notify_cancel():
@@ -687,11 +712,14 @@ class Daemon:
             )
 
     def _changed(self) -> None:
-        for listener in self.on_change:
-            try:
-                listener()
-            except Exception:
-                log.exception("a state listener failed")
+        for listener in [*self.on_change, *(watcher.status_changed for watcher in self.watchers)]:
+            self._tell(listener)
+
+    def _tell(self, listener: Callable[[], None]) -> None:
+        try:
+            listener()
+        except Exception:
+            log.exception("a state listener failed")
 
     # --- commands (run on the owner thread through submit/call) ---------------------------
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 _UNITS = {"h": 3600, "m": 60, "s": 1}
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([hms])")
-_WHOLE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[hms]\s*)+$")
+# Patterns, not compiled here: ``breakd status`` loads this module for humanize() alone.
+_PART = r"(\d+(?:\.\d+)?)\s*([hms])"
+_WHOLE = r"^\s*(?:\d+(?:\.\d+)?\s*[hms]\s*)+$"
 
 
 class DurationError(ValueError):
@@ -19,13 +20,13 @@ def parse_duration(text: str) -> float:
     A bare number is refused on purpose: "30" could mean seconds or minutes.
     """
     cleaned = text.strip().lower()
-    if not _WHOLE.match(cleaned):
+    if not re.match(_WHOLE, cleaned):
         raise DurationError(
             f'{text!r} is not a duration; write it like "30m", "45s", "2h" or "1h30m"'
         )
     seen: set[str] = set()
     total = 0.0
-    for number, unit in _PART.findall(cleaned):
+    for number, unit in re.findall(_PART, cleaned):
         if unit in seen:
             raise DurationError(f"{text!r} gives {unit!r} twice")
         seen.add(unit)

@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal
+
+# Their home is breakd.today (a leaf for `breakd status`); re-exported for the callers here.
+from breakd.today import format_minutes as format_minutes
+from breakd.today import format_today as format_today
 
 #: How recently the newest open stretch must have been seen to count it up to "now".
 #: Shorter than the natural-break threshold, so an idle user is never counted as
@@ -422,26 +426,7 @@ def today_line(
     }
 
 
-def format_today(today: Mapping[str, Any]) -> str:
-    """ "Today: 2 h 10 min sitting · 3 breaks · longest stretch 52 min"."""
-    breaks = int(today.get("breaks", 0))
-    parts = ["Today:"]
-    sitting = today.get("sitting_seconds")
-    if sitting is not None:
-        parts.append(f"{format_minutes(float(sitting))} sitting ·")
-    parts.append(f"{breaks} {'break' if breaks == 1 else 'breaks'} ·")
-    parts.append(f"longest stretch {format_minutes(float(today.get('longest_stretch', 0)))}")
-    return " ".join(parts)
-
-
 # --- words ------------------------------------------------------------------------------
-
-
-def format_minutes(seconds: float) -> str:
-    """Sitting time for people, to the minute: "0 min", "52 min", "1 h 05 min"."""
-    minutes = round(max(seconds, 0.0) / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def format_share(share: float | None) -> str:

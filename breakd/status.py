@@ -7,6 +7,7 @@ The tray reads :class:`DaemonStatus` as it is, in the daemon's own process;
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,6 +61,76 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "notifier": status.notifier,
         "interval_seconds": status.interval_seconds,
     }
+
+
+def next_change(status: DaemonStatus) -> float | None:
+    """Seconds from ``status`` until what it shows in whole minutes changes by time alone
+    (None: it does not; only a state change, which comes as news, changes it).
+
+    Minutes gone by change at each whole minute; minutes to go when the time left
+    crosses one; the last minute to go shows as one phrase, so it changes no more. The
+    tray refreshes its words and ``breakd status --follow`` pushes a line at these moments.
+    """
+    st = status.engine
+    state = status.state
+    moments: list[float] = []
+    if state in (State.COUNTING, State.DUE, State.SNOOZED):
+        moments.append(60 - st.sitting_seconds % 60)
+    if state is State.COUNTING and st.next_reminder_in is not None:
+        moments.append(_next_minute_down(st.next_reminder_in))
+    if state is State.BREAK and st.break_remaining is not None:
+        moments.append(_next_minute_down(st.break_remaining))
+    found = [moment for moment in moments if moment > 0]
+    return min(found) if found else None
+
+
+def _next_minute_down(seconds: float) -> float:
+    """When a countdown at ``seconds`` next crosses a whole minute (0: not before it ends)."""
+    if seconds < 60:
+        return 0.0
+    return seconds % 60 or 60.0
+
+
+@dataclass(frozen=True)
+class ShownStatus:
+    """What a status line shows, to the minute: a new line is due when this changes."""
+
+    state: State
+    sitting_minutes: int | None
+    next_reminder_minutes: int | None
+    break_minutes: int | None
+    snoozed_until: datetime | None
+    paused_until: datetime | None
+    breaks_today: int | None
+
+
+def shown_status(status: DaemonStatus) -> ShownStatus:
+    """The parts of ``status`` a status line shows, rounded as the tray rounds them:
+    minutes gone by down, minutes to go up; each only in the states that show it, as
+    :func:`next_change` counts them."""
+    st = status.engine
+    state = status.state
+    counting = state in (State.COUNTING, State.DUE, State.SNOOZED)
+    breaks = None if status.today is None else status.today.get("breaks")
+    return ShownStatus(
+        state=state,
+        sitting_minutes=int(st.sitting_seconds // 60) if counting else None,
+        next_reminder_minutes=_minutes_up(st.next_reminder_in) if state is State.COUNTING else None,
+        break_minutes=_minutes_up(st.break_remaining) if state is State.BREAK else None,
+        snoozed_until=_to_the_minute(st.snoozed_until),
+        paused_until=_to_the_minute(st.paused_until),
+        breaks_today=breaks if isinstance(breaks, int) else None,
+    )
+
+
+def _to_the_minute(moment: datetime | None) -> datetime | None:
+    """A moment as a line shows it ("until 10:40"); it is worked out afresh from the
+    monotonic clock for each snapshot, so its seconds jitter."""
+    return None if moment is None else moment.replace(second=0, microsecond=0)
+
+
+def _minutes_up(seconds: float | None) -> int | None:
+    return None if seconds is None else math.ceil(max(seconds, 0.0) / 60)
 
 
 def _tenths(seconds: float | None) -> float | None:

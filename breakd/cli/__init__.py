@@ -10,18 +10,162 @@ daemon, so every other command starts quickly and works where they cannot.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Sequence
 
 from breakd import __version__
 from breakd.cli import autostart, config, control, exercises, start, stats
 from breakd.cli.exits import EXIT_BROKEN_PIPE
-from breakd.config import load_config
+
+TYPE_CHECKING = False  # typing is not loaded for `breakd status`
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from breakd.cli.exits import Subcommands
+
+    Register = Callable[[Subcommands], None]
+    _SubcommandsBase = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubcommandsBase = argparse._SubParsersAction
+
+#: Each command group's ``register``, in the order of ``breakd --help``.
+_GROUPS = (
+    config.register,
+    start.register,
+    control.register,
+    stats.register,
+    exercises.register,
+    autostart.register,
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sized without ``shutil``.
+
+    argparse makes a formatter for every argument it adds and sizes it with
+    ``shutil.get_terminal_size``; importing shutil (with zlib, bz2 and lzma) costs every
+    ``breakd status`` more than reading the terminal's width does.
+    """
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2  # as argparse leaves a margin
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+@functools.cache  # one width per run: argparse asks for every argument it adds
+def _terminal_columns() -> int:
+    """The terminal's width the way ``shutil.get_terminal_size`` finds it (80 if unknown)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help (and every subcommand's) uses :class:`_HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+class _Ignored:
+    """Takes any call and does nothing: the parser a group builds while only its
+    commands' names and help are wanted."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Ignored]:
+        return self._ignore
+
+    def _ignore(self, *args: object, **kwargs: object) -> _Ignored:
+        return self
+
+
+class _CommandsOnDemand(_SubcommandsBase):
+    """breakd's commands, each group's parsers built only when one of its commands runs.
+
+    ``breakd --help`` needs only each command's name and one line of help, and ``breakd
+    status`` only its own group's parsers; building all of them took a tenth of a
+    ``breakd status``. So each group's ``register`` first runs in listing mode, where
+    ``add_parser`` keeps the name and help and hands back a stand-in, and runs again
+    for real once one of its commands is chosen.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listing_for: Register | None = None
+        self._pending: dict[str, Register] = {}
+        self._not_built: argparse.ArgumentParser | None = None
+
+    def list_group(self, register: Register) -> None:
+        """Offer ``register``'s commands by name; build them when one is chosen."""
+        self._listing_for = register
+        try:
+            register(self)
+        finally:
+            self._listing_for = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        group = self._listing_for
+        if group is not None:
+            if self._not_built is None:
+                self._not_built = argparse.ArgumentParser(add_help=False)
+            self._name_parser_map[name] = self._not_built  # so the name is a valid choice
+            if "help" in kwargs:
+                listed = self._ChoicesPseudoAction(name, (), kwargs["help"])
+                self._choices_actions.append(listed)
+            self._pending[name] = group
+            return _Ignored()  # type: ignore[return-value]  # every call on it is ignored
+        if self._pending.pop(name, None) is not None:
+            del self._name_parser_map[name]
+            kwargs.pop("help", None)  # listed already
+        return super().add_parser(name, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if isinstance(values, list) and values and values[0] in self._pending:
+            self._pending[values[0]](self)  # build the chosen command's group
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _remember_argparse_words() -> None:
+    """Look each of argparse's own words up in gettext once, not once per use.
+
+    argparse passes "show this help message and exit", "options" and the like through
+    ``gettext`` for every parser and argument it makes; each call searches the disk for
+    a catalogue again, which was half the time of building breakd's parser (so of
+    every ``breakd status``). The answers cannot change while one command runs.
+    """
+    lookup = getattr(argparse, "_", None)
+    if lookup is not None and not hasattr(lookup, "cache_info"):
+        argparse._ = functools.cache(lookup)  # type: ignore[attr-defined]
+
+
+def build_parser(*, on_demand: bool = False) -> argparse.ArgumentParser:
+    """breakd's whole command line; ``on_demand`` builds each command group's parsers
+    only when one of its commands is run (``main`` does: it parses one command line)."""
+    _remember_argparse_words()
+    # Typed as the base class: every command module's `register` takes its subcommands.
+    parser: argparse.ArgumentParser = _Parser(
         prog="breakd",
         description=(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
@@ -57,23 +201,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not turn on start at login at the first run (see startup.autostart)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", action=_CommandsOnDemand)
+    assert isinstance(commands, _CommandsOnDemand)
 
     run = commands.add_parser("run", help="run the daemon in this terminal (the default)")
     run.set_defaults(func=cmd_run)
 
-    # In the order of `breakd --help`.
-    config.register(commands)
-    start.register(commands)
-    control.register(commands)
-    stats.register(commands)
-    exercises.register(commands)
-    autostart.register(commands)
+    for register in _GROUPS:
+        if on_demand:
+            commands.list_group(register)
+        else:
+            register(commands)
     return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from breakd.app import run_daemon  # the daemon's code is loaded only to run it
+    from breakd.config import load_config
 
     loaded = load_config(args.overrides)
     return run_daemon(
@@ -97,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(on_demand=True)
     args = parser.parse_args(argv)
     if args.command is None:
         return cmd_run(args)

@@ -12,8 +12,14 @@ import argparse
 import json
 import sys
 
-from breakd.autostart import AutostartError, AutostartStatus, default_backend, remember_choice
-from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+
+# Every `breakd` command registers this one: the autostart backends load only when an
+# autostart command runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from breakd.autostart import AutostartStatus
+    from breakd.cli.exits import Subcommands
 
 
 def register(subparsers: Subcommands) -> None:
@@ -66,6 +72,8 @@ def _error(message: str) -> int:
 
 
 def cmd_enable(args: argparse.Namespace) -> int:
+    from breakd.autostart import AutostartError, default_backend, remember_choice
+
     try:
         backend = default_backend(systemd=args.systemd)
     except AutostartError as error:
@@ -89,6 +97,8 @@ def cmd_enable(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
+    from breakd.autostart import AutostartError, default_backend, remember_choice
+
     backend = default_backend()
     try:
         removed = backend.disable()
@@ -105,6 +115,8 @@ def cmd_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from breakd.autostart import AutostartError, default_backend
+
     try:
         state = default_backend().status()
     except AutostartError as error:
@@ -146,6 +158,7 @@ def describe(state: AutostartStatus) -> str:
 def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
     if sys.platform in ("win32", "darwin"):
         return _error("install-desktop-entry is for Linux desktops")
+    from breakd.autostart import AutostartError
     from breakd.autostart.xdg import install_desktop_entry
 
     try:
@@ -160,6 +173,7 @@ def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
 def cmd_uninstall_desktop_entry(args: argparse.Namespace) -> int:
     if sys.platform in ("win32", "darwin"):
         return _error("uninstall-desktop-entry is for Linux desktops")
+    from breakd.autostart import AutostartError
     from breakd.autostart.xdg import uninstall_desktop_entry
 
     try:

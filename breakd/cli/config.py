@@ -7,15 +7,12 @@ import argparse
 import json
 import sys
 
-from breakd.cli.exits import EXIT_ERROR, EXIT_OK, Subcommands
-from breakd.config import (
-    SCHEMA,
-    describe_settings,
-    load_config,
-    settings_as_dict,
-    system_config_files,
-    user_config_file,
-)
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK
+
+# The settings schema loads only when a config command runs, not for every `breakd`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from breakd.cli.exits import Subcommands
 
 
 def register(commands: Subcommands) -> None:
@@ -37,6 +34,8 @@ def register(commands: Subcommands) -> None:
 
 
 def cmd_config_path(args: argparse.Namespace) -> int:
+    from breakd.config import system_config_files, user_config_file
+
     print(user_config_file())
     if args.all:
         for path in system_config_files():
@@ -45,6 +44,8 @@ def cmd_config_path(args: argparse.Namespace) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from breakd.config import load_config, user_config_file
+
     loaded = load_config(args.overrides)
     problems = loaded.problems
     for problem in problems:
@@ -66,6 +67,8 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
+    from breakd.config import SCHEMA, describe_settings, load_config, settings_as_dict
+
     loaded = load_config(args.overrides)
     if args.json:
         origins = dict(loaded.origins)

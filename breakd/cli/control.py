@@ -1,29 +1,54 @@
 """``breakd status``, ``break``, ``snooze``, ``pause``, ``resume``, ``set``, ``quit``.
 
 Each one sends a single request to the running daemon over the control channel and
-prints what the daemon answers.
+prints what the daemon answers. ``breakd status --follow`` instead stays connected and
+prints a line at once and one whenever the status a bar shows changes (the daemon
+pushes them; see :mod:`breakd.feed`), as text, JSON or waybar's JSON.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from datetime import datetime
-from typing import Any
 
-from breakd.cli.exits import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, EXIT_USAGE, Subcommands
-from breakd.config import SETTABLE
-from breakd.control.client import ControlError, DaemonNotRunning, request
+from breakd.choices import SETTABLE
+from breakd.cli.exits import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_RUNNING,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from breakd.control.client import ControlError, DaemonNotRunning, DaemonStopped, follow, request
 from breakd.durations import humanize
 from breakd.state import State
-from breakd.stats import format_today
+from breakd.today import format_today
+
+# Status bars run `breakd status` every few seconds: this module loads only the control
+# client and words (no settings, no statistics, no datetime, no typing).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+    from typing import Any
+
+    from breakd.cli.exits import Subcommands
 
 
 def register(commands: Subcommands) -> None:
     status = commands.add_parser("status", help="what the running daemon sees now")
     status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(func=_sender("status"))
+    status.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep running: one line now and one whenever the status changes (status bars)",
+    )
+    status.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="text, json (as --json) or waybar (waybar's custom module JSON)",
+    )
+    status.set_defaults(func=_status)
 
     take = commands.add_parser("break", help="start a break now (breaks.length, 2 min by default)")
     take.add_argument("--json", action="store_true", help="print the new state as JSON")
@@ -71,7 +96,9 @@ def register(commands: Subcommands) -> None:
     stop.set_defaults(func=_sender("quit"))
 
 
-def _sender(command: str, *names: str) -> Any:
+def _sender(
+    command: str, *names: str, show: Callable[[dict[str, Any]], None] | None = None
+) -> Callable[[argparse.Namespace], int]:
     def send(args: argparse.Namespace) -> int:
         payload = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
         try:
@@ -82,7 +109,9 @@ def _sender(command: str, *names: str) -> Any:
         except ControlError as error:
             print(f"breakd: {error.message}", file=sys.stderr)
             return EXIT_USAGE if error.code == "bad-arguments" else EXIT_ERROR
-        if getattr(args, "json", False):
+        if show is not None:
+            show(result)
+        elif getattr(args, "json", False):
             print(json.dumps(result, indent=2))
         elif command == "quit":
             print("breakd is stopping")
@@ -91,6 +120,104 @@ def _sender(command: str, *names: str) -> Any:
         return EXIT_OK
 
     return send
+
+
+#: The forms ``breakd status`` prints in.
+FORMATS = ("text", "json", "waybar")
+
+
+def _status(args: argparse.Namespace) -> int:
+    form = args.format or ("json" if args.json else "text")
+    if args.follow:
+        return _follow(form)
+    if form == "waybar":
+        return _sender("status", show=lambda status: print(waybar_line(status)))(args)
+    args.json = form == "json"
+    return _sender("status")(args)
+
+
+def _follow(form: str) -> int:
+    """Print a line per status the daemon pushes until it stops (exit 3) or the reader
+    goes away (BrokenPipeError: 141, as for every command)."""
+
+    def show(status: dict[str, Any]) -> None:
+        print(follow_line(status, form), flush=True)
+
+    try:
+        follow(show)
+    except DaemonNotRunning as error:
+        print(f"breakd: {error}", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    except DaemonStopped:
+        print("breakd: breakd stopped; `breakd start` starts it again", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    except ControlError as error:
+        print(f"breakd: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return EXIT_OK  # not reached: following ends only by one of the above
+
+
+def follow_line(status: dict[str, Any], form: str) -> str:
+    """One line of ``breakd status --follow``: words, JSON (the keys of ``status --json``
+    plus ``text`` and ``percentage``) or waybar's JSON."""
+    if form == "waybar":
+        return waybar_line(status)
+    if form == "json":
+        return json.dumps({**status, "text": status_line(status), "percentage": percentage(status)})
+    return status_line(status)
+
+
+def waybar_line(status: dict[str, Any]) -> str:
+    """What waybar's custom module reads with ``"return-type": "json"``."""
+    return json.dumps(
+        {
+            "text": status_line(status),
+            "tooltip": describe_status(status),
+            "class": status["state"],
+            "percentage": percentage(status),
+        }
+    )
+
+
+def status_line(status: dict[str, Any]) -> str:
+    """The status in one short line, in whole minutes: "Sitting 23 min · next break in 7 min"."""
+    state = State(status["state"])
+    if state is State.PAUSED:
+        until = status["paused_until"]
+        return f"Paused until {_clock(until)}" if until else "Paused"
+    if state is State.BREAK:
+        return f"On a break: {_minutes_to_go(status['break_remaining'] or 0)} to go"
+    if state is State.AWAY:
+        return "Away"
+    if state is State.OFF_HOURS:
+        return "Outside working hours"
+    sitting = f"Sitting {_minutes_gone(status['sitting_seconds'])}"
+    if state is State.SNOOZED:
+        return f"{sitting} · snoozed until {_clock(status['snoozed_until'])}"
+    next_in = status["next_reminder_in"]
+    if state is State.DUE or next_in is None:
+        return f"{sitting} · a break is due"
+    return f"{sitting} · next break in {_minutes_to_go(next_in)}"
+
+
+def percentage(status: dict[str, Any]) -> int:
+    """How much of the interval has been sat, 0 to 100 (0 when not sitting)."""
+    interval = float(status.get("interval_seconds") or 0)
+    if State(status["state"]) not in (State.COUNTING, State.DUE, State.SNOOZED) or interval <= 0:
+        return 0
+    return min(100, round(100 * float(status["sitting_seconds"]) / interval))
+
+
+def _minutes_gone(seconds: float) -> str:
+    """Rounded down, as time gone by is (and as the daemon decides a line is new)."""
+    return "less than a minute" if seconds < 60 else humanize(60 * (seconds // 60))
+
+
+def _minutes_to_go(seconds: float) -> str:
+    """Rounded up, as a countdown is."""
+    return "less than a minute" if seconds < 60 else humanize(60 * -(-seconds // 60))
 
 
 def describe_status(status: dict[str, Any]) -> str:
@@ -127,4 +254,11 @@ def describe_status(status: dict[str, Any]) -> str:
 
 
 def _clock(iso: str | None) -> str:
-    return "?" if iso is None else datetime.fromisoformat(iso).strftime("%H:%M")
+    """ "16:05" from the daemon's "2026-03-02T16:05:12+01:00" (``status_json``'s form).
+
+    Read off the text rather than parsed with ``datetime``, which would cost every
+    ``breakd status`` more than the rest of this module.
+    """
+    if iso is None or len(iso) < 16 or iso[10] != "T" or iso[13] != ":":
+        return "?"
+    return iso[11:16]

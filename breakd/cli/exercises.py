@@ -8,14 +8,20 @@ any problem in it is printed, naming the file, the entry and the field.
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
-import textwrap
-from pathlib import Path
 
-from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
-from breakd.config import user_config_dir
-from breakd.content import POSITIONS, Exercise, LoadResult, load_exercises, load_safety
+from breakd.choices import POSITIONS
+from breakd.cli.arguments import path
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+
+# Every `breakd` command registers this one: the exercises and the settings load only
+# when an exercises command runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from breakd.cli.exits import Subcommands
+    from breakd.content import Exercise, LoadResult
 
 DEFAULT_SHEET_SIZE = 160
 MIN_SHEET_SIZE = 32
@@ -30,8 +36,8 @@ def register(subparsers: Subcommands) -> None:
         help="list the exercises, show one, or draw their pictures",
         description=(
             "With no action, list the exercises: id, position, duration and title."
-            " Your own exercises in "
-            f"{user_config_dir() / 'exercises'} are included."
+            " Your own exercises, in the exercises folder beside your settings file"
+            " (`breakd config path`), are included."
         ),
     )
     exercises.add_argument(
@@ -47,7 +53,7 @@ def register(subparsers: Subcommands) -> None:
     sheet = actions.add_parser(
         "sheet", help="draw every exercise's pictures on one PNG contact sheet"
     )
-    sheet.add_argument("out", type=Path, metavar="OUT.png", help="the PNG file to write")
+    sheet.add_argument("out", type=path, metavar="OUT.png", help="the PNG file to write")
     sheet.add_argument(
         "--size",
         type=int,
@@ -75,6 +81,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     loaded = _load()
     exercise = loaded.get(args.id)
     if exercise is None:
+        import difflib
+
         ids = [e.id for e in loaded.exercises]
         close = difflib.get_close_matches(args.id, ids, n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -116,6 +124,10 @@ def cmd_sheet(args: argparse.Namespace) -> int:
 
 def describe(exercise: Exercise) -> str:
     """The full text of one exercise, as ``breakd exercises show`` prints it."""
+    import textwrap
+
+    from breakd.content import load_safety
+
     lines = [
         f"{exercise.title} ({exercise.id})",
         f"Position: {exercise.position}    Duration: {exercise.duration} s",
@@ -137,10 +149,15 @@ def describe(exercise: Exercise) -> str:
 
 
 def _field(name: str, text: str) -> str:
+    import textwrap
+
     return textwrap.fill(text, WIDTH, initial_indent=f"{name}: ", subsequent_indent="  ")
 
 
 def _load() -> LoadResult:
+    from breakd.config import user_config_dir
+    from breakd.content import load_exercises
+
     loaded = load_exercises([user_config_dir() / "exercises"])
     for problem in loaded.problems:
         print(f"breakd: {problem}", file=sys.stderr)

@@ -11,16 +11,21 @@ installed code), which is what ``scripts/install.sh`` does.
 
 from __future__ import annotations
 
-import argparse
 import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 
-from breakd.cli.exits import EXIT_ERROR, EXIT_OK, Subcommands
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK
 from breakd.control.client import ControlError, DaemonNotRunning, ping, request
-from breakd.logsetup import log_file_path
+
+# Every `breakd` command registers this one: subprocess, pathlib and the log set-up load only
+# when `breakd start` runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    import subprocess
+
+    from breakd.cli.exits import Subcommands
 
 #: How long a new daemon may take to answer. Generous: start-up imports the tray and
 #: D-Bus parts, and a login or a busy machine can make that slow.
@@ -65,6 +70,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     if answered is None:
         code = child.poll()
         if code is not None:
+            from breakd.logsetup import log_file_path
+
             print(
                 f"breakd: the daemon could not start (exit status {code}); run `breakd -v`"
                 f" to see why, or read the log: {log_file_path()}",
@@ -88,6 +95,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 def how_to_reach() -> str:
     """What to type next: the status, the log, how to stop it."""
+    from breakd.logsetup import log_file_path
+
     return "\n".join(
         [
             "  breakd status   what it sees now",
@@ -115,6 +124,9 @@ _WINDOWS_DETACHED = 0x00000008 | 0x00000200
 
 def spawn_detached(argv: list[str]) -> subprocess.Popen[bytes]:
     """Start ``argv`` with nothing tying it to this terminal or this process."""
+    import subprocess
+    from pathlib import Path
+
     home = Path.home()
     cwd = home if home.is_dir() else Path("/")  # never pin the folder it was started from
     windows = sys.platform == "win32"
@@ -192,7 +204,8 @@ def is_gone(pid: int) -> bool:
 def _is_zombie(pid: int) -> bool:
     """Exited but not yet reaped (its parent has not waited): as good as gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as file:
+            stat = file.read()
     except OSError:
         return False  # no /proc (macOS): the signal test above is all there is
     # "pid (name) S ...": the name may hold spaces and parentheses, the state follows it.

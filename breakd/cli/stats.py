@@ -8,32 +8,23 @@ that writes: it empties the file after asking.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import sqlite3
 import sys
-from collections.abc import Sequence
-from contextlib import closing
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any
 
-from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
-from breakd.config import load_config
-from breakd.files import default_history_path
-from breakd.stats import (
-    EN_DASH,
-    Figures,
-    Report,
-    collect,
-    format_minutes,
-    format_share,
-    has_history_tables,
-    iter_rows,
-    last_days,
-    open_read_only,
-    summary_line,
-)
+from breakd.cli.arguments import path
+from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+
+# Every `breakd` command registers this one: the statistics (sqlite3, datetime), the
+# settings and csv load only when `breakd stats` runs.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date, datetime
+    from pathlib import Path
+    from typing import Any
+
+    from breakd.cli.exits import Subcommands
+    from breakd.stats import Figures, Report
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 36600
@@ -80,7 +71,7 @@ def register(subparsers: Subcommands) -> None:
     output.add_argument("--csv", action="store_true", help="print CSV, one row per day")
     stats.add_argument(
         "--chart",
-        type=Path,
+        type=path,
         metavar="FILE.png",
         help=f"also draw the days as a PNG timeline (up to {MAX_CHART_DAYS} days)",
     )
@@ -92,14 +83,22 @@ def register(subparsers: Subcommands) -> None:
     stats.add_argument("--yes", action="store_true", help="with --forget: do not ask")
     stats.add_argument(
         "--history",
-        type=Path,
+        type=path,
         metavar="FILE",
-        help=f"the history file to read (default {default_history_path()})",
+        help="the history file to read (default: breakd's own, in its data folder)",
     )
     stats.set_defaults(func=cmd_stats)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    import sqlite3
+    from contextlib import closing
+    from datetime import datetime
+
+    from breakd.config import load_config
+    from breakd.files import default_history_path
+    from breakd.stats import collect, has_history_tables, open_read_only
+
     path: Path = args.history or default_history_path()
     if args.forget:
         return forget(path, assume_yes=args.yes)
@@ -144,6 +143,8 @@ def choose_period(
     days: int | None, first: date | None, last: date | None, now: datetime
 ) -> tuple[date, date]:
     """The first and last day asked for; ValueError with a message saying what is wrong."""
+    from breakd.stats import last_days
+
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise ValueError(f"--days must be 1 to {MAX_DAYS}, not {days}")
     if days is not None and first is not None:
@@ -166,6 +167,8 @@ def choose_period(
 
 
 def as_json(report: Report, path: Path) -> dict[str, Any]:
+    from breakd.stats import iter_rows
+
     return {
         "from": report.first.isoformat(),
         "to": report.last.isoformat(),
@@ -177,6 +180,10 @@ def as_json(report: Report, path: Path) -> dict[str, Any]:
 
 
 def write_csv(report: Report) -> None:
+    import csv
+
+    from breakd.stats import iter_rows
+
     rows = list(iter_rows(report))
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -186,6 +193,8 @@ def write_csv(report: Report) -> None:
 
 def format_report(report: Report, today: date) -> str:
     """The table a person reads at a glance, with a one-line summary under it."""
+    from breakd.stats import EN_DASH, format_minutes, summary_line
+
     interval = format_minutes(report.interval)
     with_year = report.first.year != report.last.year or report.last.year != today.year
     headers = (
@@ -234,6 +243,8 @@ def format_report(report: Report, today: date) -> str:
 
 
 def _cells(label: str, figures: Figures) -> tuple[str, ...]:
+    from breakd.stats import format_minutes, format_share
+
     share = figures.break_share
     led = "—" if share is None else f"{format_share(share)} of {figures.reminders_shown}"
     return (
@@ -271,6 +282,8 @@ def _write_chart(report: Report, out: Path, now: datetime, *, quiet: bool) -> in
 
 def forget(path: Path, *, assume_yes: bool) -> int:
     """Empty the history file after asking (``--yes`` does not ask)."""
+    import sqlite3
+
     if not path.exists():
         print(f"No breakd history to delete ({path} does not exist).")
         return EXIT_OK
@@ -306,6 +319,8 @@ def forget(path: Path, *, assume_yes: bool) -> int:
 
 
 def _iso_date(text: str) -> date:
+    from datetime import date
+
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -15,39 +15,56 @@ which is safe: a ``busy`` refusal means the command was not run at all.
 from __future__ import annotations
 
 import itertools
-import random
 import time
-from pathlib import Path
-from typing import Any, Protocol
 
 from breakd.control import transport
-from breakd.control.errors import NOT_YOURS, ControlError, DaemonNotRunning
+from breakd.control.errors import NOT_YOURS, ControlError, DaemonNotRunning, DaemonStopped
 from breakd.control.protocol import (
     BUSY,
     MAX_REPLY,
+    STATUS_EVENT,
+    SUBSCRIBE,
     TIMEOUT,
     TOO_LARGE,
     ProtocolError,
+    decode_event,
     decode_reply,
     encode_request,
 )
 
-__all__ = ["NOT_YOURS", "RETRY_FOR", "ControlError", "DaemonNotRunning", "ping", "request"]
+# The CLI loads this module for every command: typing, pathlib and random are kept out
+# of its start-up (see tests/test_cli_imports.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any, Protocol
+
+    class _Stream(Protocol):
+        """What a transport's ``connect`` returns."""
+
+        def sendall(self, data: bytes, /) -> None: ...
+
+        def recv_some(self, timeout: float) -> bytes: ...
+
+        def close(self) -> None: ...
+
+
+__all__ = [
+    "NOT_YOURS",
+    "RETRY_FOR",
+    "ControlError",
+    "DaemonNotRunning",
+    "DaemonStopped",
+    "follow",
+    "ping",
+    "request",
+]
 
 _ids = itertools.count(1)
 #: How long a request is retried while the daemon answers ``busy`` (or its queue is full).
 RETRY_FOR = 5.0
 _FIRST_BACKOFF, _MAX_BACKOFF = 0.005, 0.2
-
-
-class _Stream(Protocol):
-    """What a transport's ``connect`` returns."""
-
-    def sendall(self, data: bytes, /) -> None: ...
-
-    def recv_some(self, timeout: float) -> bytes: ...
-
-    def close(self) -> None: ...
 
 
 class _Busy(Exception):
@@ -98,6 +115,8 @@ def request(
         try:
             return _exchange(address, passed_over, line, request_id, deadline)
         except _Busy as busy:
+            import random  # only when the daemon is busy: spreads the retries of many clients
+
             pause = backoff * random.uniform(0.5, 1.5)
             if time.monotonic() + pause >= retry_until:
                 raise busy.error from None
@@ -113,6 +132,21 @@ def _exchange(
     deadline: float,
 ) -> dict[str, Any]:
     """One connection, one request, one reply; _Busy when the daemon could not take it."""
+    stream, result, _rest = _open_exchange(address, passed_over, line, request_id, deadline)
+    stream.close()
+    return result
+
+
+def _open_exchange(
+    address: Path | str,
+    passed_over: tuple[str, ...],
+    line: bytes,
+    request_id: int,
+    deadline: float,
+) -> tuple[_Stream, dict[str, Any], bytes]:
+    """Send one request and read its reply, leaving the connection open: the stream, the
+    result, and whatever came after the reply's line. _Busy when the daemon could not
+    take it."""
     timeout = max(deadline - time.monotonic(), 0.001)
     shown = f"{timeout:g}"
     try:
@@ -128,36 +162,42 @@ def _exchange(
             "connection-lost", f"cannot reach breakd at {address}: {error}"
         ) from None
     try:
-        stream.sendall(line)
-        data = _read_line(stream, deadline)
-    except TimeoutError:
-        raise ControlError(TIMEOUT, f"breakd did not reply within {shown} s") from None
-    except OSError as error:
-        raise ControlError("connection-lost", f"the connection to breakd broke: {error}") from None
-    finally:
+        try:
+            stream.sendall(line)
+            data, rest = _read_line(stream, deadline)
+        except TimeoutError:
+            raise ControlError(TIMEOUT, f"breakd did not reply within {shown} s") from None
+        except OSError as error:
+            raise ControlError(
+                "connection-lost", f"the connection to breakd broke: {error}"
+            ) from None
+        try:
+            reply = decode_reply(data)
+        except ProtocolError as error:
+            raise ControlError(error.code, error.message) from None
+        # An error about a request whose id the daemon could not read comes with id null.
+        if reply.id != request_id and (reply.ok or reply.id is not None):
+            raise ControlError("bad-reply", "breakd answered a different request")
+        if not reply.ok:
+            refusal = ControlError(reply.error_code or "unknown", reply.error_message or "")
+            if refusal.code == BUSY:
+                raise _Busy(refusal)
+            raise refusal
+    except BaseException:
         stream.close()
-    try:
-        reply = decode_reply(data)
-    except ProtocolError as error:
-        raise ControlError(error.code, error.message) from None
-    # An error about a request whose id the daemon could not read comes with id null.
-    if reply.id != request_id and (reply.ok or reply.id is not None):
-        raise ControlError("bad-reply", "breakd answered a different request")
-    if not reply.ok:
-        refusal = ControlError(reply.error_code or "unknown", reply.error_message or "")
-        if refusal.code == BUSY:
-            raise _Busy(refusal)
-        raise refusal
+        raise
     assert reply.result is not None
-    return reply.result
+    return stream, reply.result, rest
 
 
-def _read_line(stream: _Stream, deadline: float) -> bytes:
-    data = bytearray()
+def _read_line(stream: _Stream, deadline: float, pending: bytes = b"") -> tuple[bytes, bytes]:
+    """The next line (without its newline) and what came after it; ``pending`` is what
+    an earlier read left over."""
+    data = bytearray(pending)
     while True:
         end = data.find(b"\n")
         if end >= 0:
-            return bytes(data[:end])
+            return bytes(data[:end]), bytes(data[end + 1 :])
         if len(data) > MAX_REPLY:
             raise ControlError("bad-reply", "breakd's reply is too long")
         remaining = deadline - time.monotonic()
@@ -167,6 +207,64 @@ def _read_line(stream: _Stream, deadline: float) -> bytes:
         if not chunk:
             raise ControlError("connection-lost", "breakd closed the connection without replying")
         data += chunk
+
+
+#: How long one wait for a followed daemon's next line lasts; waiting again costs nothing.
+_FOLLOW_WAIT = 3600.0
+
+
+def follow(
+    on_status: Callable[[dict[str, Any]], None],
+    *,
+    timeout: float = 5.0,
+    path: Path | str | None = None,
+) -> None:
+    """Subscribe to the daemon's status and call ``on_status`` with each one it pushes:
+    the current one at once, then one whenever what a status line shows changes.
+
+    Returns only by raising: DaemonStopped when the daemon closes the connection (it
+    stopped), DaemonNotRunning or ControlError when it cannot be followed; and whatever
+    ``on_status`` raises (BrokenPipeError when the output's reader went away). ``timeout``
+    bounds the subscription itself, not the wait for news.
+    """
+    passed_over: tuple[str, ...] = ()
+    address: Path | str
+    if path is not None:
+        address = path
+    else:
+        address, passed_over = transport.client_address()
+    request_id = next(_ids)
+    line = encode_request(SUBSCRIBE, None, request_id)
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        try:
+            stream, _result, rest = _open_exchange(address, passed_over, line, request_id, deadline)
+            break
+        except _Busy as busy:  # still starting, or too many following: ask again shortly
+            if time.monotonic() + _MAX_BACKOFF >= started + min(timeout, RETRY_FOR):
+                raise busy.error from None
+            time.sleep(_MAX_BACKOFF)
+    try:
+        while True:
+            try:
+                data, rest = _read_line(stream, time.monotonic() + _FOLLOW_WAIT, rest)
+            except TimeoutError:
+                continue  # nothing changed for an hour: wait on
+            except ControlError as error:
+                if error.code == "connection-lost":
+                    raise DaemonStopped() from None
+                raise
+            except OSError:
+                raise DaemonStopped() from None
+            try:
+                event = decode_event(data)
+            except ProtocolError as error:
+                raise ControlError(error.code, error.message) from None
+            if event.kind == STATUS_EVENT:
+                on_status(event.body)
+    finally:
+        stream.close()
 
 
 def ping(*, timeout: float = 2.0, path: Path | str | None = None) -> int | None:

@@ -12,7 +12,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Collection
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -37,6 +36,9 @@ log = logging.getLogger(__name__)
 PING = "ping"
 #: The ``busy`` message for a connection over the cap.
 TOO_MANY_CONNECTIONS = "breakd has too many open connections; try again shortly"
+
+#: The ``busy`` message for a subscription over the cap.
+TOO_MANY_FOLLOWERS = "breakd has too many followers; try again later"
 
 Handler = Callable[[Request], dict[str, Any]]
 Deliver = Callable[[bytes], None]
@@ -69,6 +71,10 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._in_flight = 0
 
+    def allow(self, command: str) -> None:
+        """Accept ``command`` too (one the server answers itself, like ``subscribe``)."""
+        self.allowed = self.allowed | {command}
+
     def triage(self, line: bytes, peer_pid: int | None) -> bytes | Request:
         """A reply to send now (errors, ping), or the request the handler must answer."""
         try:
@@ -80,7 +86,7 @@ class Dispatcher:
         if request.cmd == PING:
             return encode_reply(request.id, {"pid": os.getpid(), "version": __version__})
         log.debug("control request %r from pid %s", request.cmd, peer_pid)
-        return replace(request, peer_pid=peer_pid)
+        return request.from_peer(peer_pid)
 
     def call(self, request: Request, deliver: Deliver) -> bytes | None:
         """Run the handler on a worker thread that hands its reply to ``deliver``.
@@ -186,6 +192,32 @@ class ServerBase(abc.ABC):
     @property
     def allowed_commands(self) -> frozenset[str]:
         return self._dispatcher.allowed
+
+    def follow_with(self, on_follow: Callable[[], bool], max_followers: int) -> bool:
+        """Accept ``subscribe`` (``breakd status --follow``); False where this transport
+        cannot push lines (then ``subscribe`` stays an unknown command).
+
+        ``on_follow`` is called on the server's thread, and must return at once, each
+        time a client subscribes: the daemon then publishes its status for newcomers
+        (False: it cannot yet, the client is told to try again).
+        At most ``max_followers`` connections follow at once. May be called while
+        serving (the daemon exists only after the channel is open).
+        """
+        return False
+
+    @property
+    def followers(self) -> int:
+        """How many connections follow now (read from any thread)."""
+        return 0
+
+    def publish(self, line: bytes, *, newcomers_only: bool = False) -> None:
+        """Push ``line`` to every follower, from any thread, without waiting for them.
+
+        ``newcomers_only``: only to those that have had no line yet (their first); the
+        others get only lines without it, so nobody sees an older status after a newer.
+        Where nobody can follow (``follow_with`` said False) there is no one to push to.
+        """
+        return
 
     @property
     @abc.abstractmethod

@@ -29,6 +29,13 @@ class DaemonNotRunning(Exception):
         self.passed_over = passed_over
 
 
+class DaemonStopped(Exception):
+    """The daemon a client was following closed the connection: it stopped."""
+
+    def __init__(self) -> None:
+        super().__init__("breakd stopped")
+
+
 class ControlError(Exception):
     """The request failed: an error reply from the daemon, or a broken exchange.
 

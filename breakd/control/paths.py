@@ -15,26 +15,28 @@ security descriptor, not its name, is what keeps other users out (windows_server
 
 from __future__ import annotations
 
-import getpass
 import os
-import re
 import stat
 import sys
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
-
-import platformdirs
 
 from breakd import APP_NAME
-from breakd.files import make_private_dir
+
+# The client finds the socket through this module for every ``breakd status``: what
+# only some paths need (pathlib, tempfile, platformdirs, getpass, breakd.files) is
+# imported where it is used, and typing and dataclasses not at all, so the usual case
+# loads none of it; the client's side works on plain strings.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from os import PathLike
+    from pathlib import Path
 
 APP_DIR = "breakd"
 SOCKET_NAME = "control.sock"
 LOCK_NAME = "control.lock"
 
 # Where systemd-logind puts per-user runtime folders; a variable so tests can move it.
-_SYSTEMD_RUNTIME_ROOT = Path("/run/user")
+_SYSTEMD_RUNTIME_ROOT: str | PathLike[str] = "/run/user"
 
 
 class UnsafeDirectory(PermissionError):
@@ -47,7 +49,7 @@ def _uid() -> int:
     return os.geteuid()
 
 
-def _is_private_dir(path: Path) -> bool:
+def _is_private_dir(path: str) -> bool:
     try:
         info = os.lstat(path)
     except OSError:
@@ -61,17 +63,27 @@ def _is_private_dir(path: Path) -> bool:
 
 def runtime_dir() -> Path:
     """The folder that holds the socket and its lock file (not created here)."""
+    from pathlib import Path
+
+    return Path(_runtime_folder())
+
+
+def _runtime_folder() -> str:
     xdg = os.environ.get("XDG_RUNTIME_DIR", "")
     if xdg and os.path.isabs(xdg) and os.path.isdir(xdg):
-        return Path(xdg) / APP_DIR
-    systemd = _SYSTEMD_RUNTIME_ROOT / str(_uid())
+        return os.path.join(xdg, APP_DIR)
+    systemd = os.path.join(_SYSTEMD_RUNTIME_ROOT, str(_uid()))
     if sys.platform.startswith("linux") and _is_private_dir(systemd):
-        return systemd / APP_DIR
-    return Path(tempfile.gettempdir()) / f"{APP_DIR}-{_uid()}"
+        return os.path.join(systemd, APP_DIR)
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"{APP_DIR}-{_uid()}")
 
 
 def fallback_runtime_dir() -> Path:
     """The folder used when the usual one cannot be trusted: in the user's own home."""
+    import platformdirs
+
     return platformdirs.user_state_path(APP_NAME) / "run"
 
 
@@ -89,6 +101,9 @@ def lock_path(socket: Path) -> Path:
 
 def pipe_name() -> str:
     r"""The Windows named pipe, ``\\.\pipe\breakd-<user>``."""
+    import getpass
+    import re
+
     user = re.sub(r"[^A-Za-z0-9._-]", "_", getpass.getuser()) or "user"
     return rf"\\.\pipe\{APP_DIR}-{user}"
 
@@ -115,7 +130,7 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def check_private_dir(path: Path) -> None:
+def check_private_dir(path: str | PathLike[str]) -> None:
     """Raise UnsafeDirectory unless ``path`` is a real folder of ours that only we can enter.
 
     ``lstat``, not ``stat``: a symlink is refused, whoever it points to.
@@ -149,12 +164,14 @@ def describe_uid(uid: int) -> str:
         return f"uid {uid}"
 
 
-@dataclass(frozen=True)
 class RuntimeChoice:
     """The daemon's socket folder, and (``note``) why the usual one was passed over."""
 
-    folder: Path
-    note: str | None = None
+    __slots__ = ("folder", "note")
+
+    def __init__(self, folder: Path, note: str | None = None) -> None:
+        self.folder = folder
+        self.note = note
 
     @property
     def socket(self) -> Path:
@@ -167,6 +184,8 @@ def prepare_runtime_dir() -> RuntimeChoice:
     The usual folder is passed over when it cannot be made private (another user made
     it first, or a symlink by its name). Raises OSError when the fallback fails too.
     """
+    from breakd.files import make_private_dir
+
     usual = runtime_dir()
     try:
         return RuntimeChoice(ensure_private_dir(usual))
@@ -180,7 +199,7 @@ def prepare_runtime_dir() -> RuntimeChoice:
     )
 
 
-def find_socket() -> tuple[Path, tuple[str, ...]]:
+def find_socket() -> tuple[str, tuple[str, ...]]:
     """For the client: the socket in the first trusted folder that has one.
 
     Looks where :func:`prepare_runtime_dir` may have put it, in the same order, with the
@@ -189,7 +208,9 @@ def find_socket() -> tuple[Path, tuple[str, ...]]:
     trusted or missing (never a socket in a folder that failed the checks).
     """
     passed_over: list[str] = []
-    for folder in (runtime_dir(), fallback_runtime_dir()):
+    # The fallback is worked out only when the usual folder has no socket: it needs
+    # platformdirs, which the usual case does without.
+    for folder in _socket_folders():
         try:
             check_private_dir(folder)
         except FileNotFoundError:
@@ -197,8 +218,13 @@ def find_socket() -> tuple[Path, tuple[str, ...]]:
         except OSError as error:
             passed_over.append(str(error))
             continue
-        candidate = folder / SOCKET_NAME
+        candidate = os.path.join(folder, SOCKET_NAME)
         if os.path.lexists(candidate):
             return candidate, tuple(passed_over)
-    usual = fallback_runtime_dir() / SOCKET_NAME if passed_over else socket_path()
-    return usual, tuple(passed_over)
+    usual = fallback_runtime_dir() if passed_over else _runtime_folder()
+    return os.path.join(usual, SOCKET_NAME), tuple(passed_over)
+
+
+def _socket_folders() -> Iterator[str]:
+    yield _runtime_folder()
+    yield str(fallback_runtime_dir())

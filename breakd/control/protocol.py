@@ -6,6 +6,11 @@ A request is ``{"v": 1, "id": 7, "cmd": "snooze", "args": {"duration": "10m"}}``
     {"v": 1, "id": 7, "ok": true, "result": {...}}
     {"v": 1, "id": 7, "ok": false, "error": {"code": "bad-arguments", "message": "..."}}
 
+``{"v": 1, "id": 3, "cmd": "subscribe"}`` is answered the same way and then keeps the
+connection open: the daemon pushes an event line at once and one whenever what a status
+line shows changes, ``{"v": 1, "event": "status", "status": {...}}``, until it stops
+(the connection then closes) or the client hangs up. The client sends nothing more.
+
 Lines are UTF-8 and end with ``\\n``; a request line may be at most :data:`MAX_LINE`
 bytes, so neither side ever has to hold an unbounded amount of someone else's data.
 Everything here is pure (bytes in, bytes or values out) so it can be tested without
@@ -17,8 +22,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+
+TYPE_CHECKING = False  # typing itself is not imported: see Request
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The version this code speaks; a request with any other ``v`` is refused.
 PROTOCOL_VERSION = 1
@@ -26,6 +34,11 @@ PROTOCOL_VERSION = 1
 MAX_LINE = 64 * 1024
 #: Longest reply line a client accepts; replies are small dicts, this is only a bound.
 MAX_REPLY = 1024 * 1024
+
+#: The request that turns a connection into a feed of events (see the module's text).
+SUBSCRIBE = "subscribe"
+#: The one kind of event: the daemon's status, as ``breakd status --json`` prints it.
+STATUS_EVENT = "status"
 
 # Error codes: stable, machine-readable; the message next to them is for people.
 BAD_JSON = "bad-json"
@@ -54,6 +67,7 @@ ERROR_CODES = frozenset(
     }
 )
 
+#: A request's id as the client chose it (None: it sent none).
 RequestId = int | str | None
 
 _REQUEST_KEYS = frozenset({"v", "id", "cmd", "args"})
@@ -74,25 +88,72 @@ class ProtocolError(Exception):
         self.request_id = request_id
 
 
-@dataclass(frozen=True)
+#: The arguments of a request that has none (read-only, so one can be shared).
+NO_ARGUMENTS: Mapping[str, Any] = MappingProxyType({})
+
+
+# Plain classes rather than dataclasses or named tuples: the client imports this module
+# for every ``breakd status``, and ``dataclasses`` (with ``inspect``) or ``typing``
+# would cost it a good part of the interpreter's own start-up.
 class Request:
     """One decoded request; ``peer_pid`` is filled in by the server when the OS tells it."""
 
-    cmd: str
-    args: dict[str, Any] = field(default_factory=dict)
-    id: RequestId = None
-    peer_pid: int | None = None
+    __slots__ = ("args", "cmd", "id", "peer_pid")
+
+    def __init__(
+        self,
+        cmd: str,
+        args: Mapping[str, Any] = NO_ARGUMENTS,
+        id: RequestId = None,  # the protocol's own name for it
+        peer_pid: int | None = None,
+    ) -> None:
+        self.cmd = cmd
+        self.args = args
+        self.id = id
+        self.peer_pid = peer_pid
+
+    def from_peer(self, peer_pid: int | None) -> Request:
+        """The same request, as sent by the process ``peer_pid``."""
+        return Request(self.cmd, self.args, self.id, peer_pid)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.cmd, dict(self.args), self.id, self.peer_pid)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Request) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.cmd, self.id, self.peer_pid))
+
+    def __repr__(self) -> str:
+        return (
+            f"Request(cmd={self.cmd!r}, args={dict(self.args)!r}, id={self.id!r},"
+            f" peer_pid={self.peer_pid!r})"
+        )
 
 
-@dataclass(frozen=True)
 class Reply:
     """One decoded reply, as the client sees it."""
 
-    id: RequestId
-    ok: bool
-    result: dict[str, Any] | None = None
-    error_code: str | None = None
-    error_message: str | None = None
+    __slots__ = ("error_code", "error_message", "id", "ok", "result")
+
+    def __init__(
+        self,
+        id: RequestId,  # the protocol's own name for it
+        ok: bool,
+        result: dict[str, Any] | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        self.id = id
+        self.ok = ok
+        self.result = result
+        self.error_code = error_code
+        self.error_message = error_message
+
+    def __repr__(self) -> str:
+        outcome = f"result={self.result!r}" if self.ok else f"error={self.error_code!r}"
+        return f"Reply(id={self.id!r}, ok={self.ok!r}, {outcome})"
 
 
 def _no_constant(name: str) -> Any:
@@ -252,6 +313,39 @@ def decode_reply(line: bytes) -> Reply:
             id=request_id, ok=False, error_code=error["code"], error_message=error["message"]
         )
     raise ProtocolError("bad-reply", 'the daemon\'s reply has no "ok"')
+
+
+def encode_event(kind: str, body: Mapping[str, Any]) -> bytes:
+    """A pushed event line; raises TypeError/ValueError if ``body`` is not JSON-able."""
+    return _dumps({"v": PROTOCOL_VERSION, "event": kind, kind: dict(body)})
+
+
+class Event:
+    """One decoded event line, as a subscribed client sees it."""
+
+    __slots__ = ("body", "kind")
+
+    def __init__(self, kind: str, body: dict[str, Any]) -> None:
+        self.kind = kind
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"Event(kind={self.kind!r}, body={self.body!r})"
+
+
+def decode_event(line: bytes) -> Event:
+    """Read one event line; raise ProtocolError("bad-reply") if it is not one."""
+    try:
+        value = _loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        raise ProtocolError("bad-reply", "the daemon's event is not JSON") from None
+    if not isinstance(value, dict) or value.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError("bad-reply", "the daemon's event is not a version 1 event")
+    kind = value.get("event")
+    body = value.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str) or not isinstance(body, dict):
+        raise ProtocolError("bad-reply", "the daemon's event has no kind and body")
+    return Event(kind, body)
 
 
 def _json_type(value: Any) -> str:

@@ -20,14 +20,17 @@ import socket
 import struct
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 if sys.platform == "win32":  # lets `mypy --platform win32` skip this module
     raise ImportError("breakd.control.unix is for Unix; Windows uses breakd.control.windows")
 
 from breakd.control.errors import NOT_YOURS, ControlError
 from breakd.control.paths import describe_uid, find_socket
+
+TYPE_CHECKING = False  # the client's start-up does without typing and pathlib
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 # struct ucred from SO_PEERCRED: pid_t, uid_t, gid_t (uid and gid are unsigned).
 _UCRED = struct.Struct("iII")
@@ -108,7 +111,7 @@ class UnixStream:
         self._sock.close()
 
 
-def client_address() -> tuple[Path, tuple[str, ...]]:
+def client_address() -> tuple[str, tuple[str, ...]]:
     """The socket to try, and the folders passed over on the way (see find_socket)."""
     return find_socket()
 

@@ -44,7 +44,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +56,7 @@ import fcntl
 from breakd.control.dispatch import (
     PING,
     TOO_MANY_CONNECTIONS,
+    TOO_MANY_FOLLOWERS,
     Handler,
     ServerBase,
     readable_id,
@@ -66,12 +67,15 @@ from breakd.control.paths import ensure_private_dir, lock_path
 from breakd.control.protocol import (
     BUSY,
     MAX_REPLY,
+    SUBSCRIBE,
     LineSplitter,
     ProtocolError,
+    Request,
     RequestId,
     decode_reply,
     encode_error,
     encode_protocol_error,
+    encode_reply,
     encode_request,
 )
 from breakd.control.unix import peer_credentials
@@ -88,6 +92,9 @@ _PROBE_TIMEOUT = 2.0
 _REFUSE_WAIT = 0.5
 #: A connection idle this long may be closed to make room for a new one.
 _EVICT_AFTER = 1.0
+#: A follower with this much of its feed unread has stopped reading: it is dropped, so
+#: it can hold neither the daemon nor the memory the lines would take.
+_FOLLOWER_BACKLOG = 64 * 1024
 
 # os.umask is process-wide: two binds in this process must not interleave their umasks.
 _UMASK_LOCK = threading.Lock()
@@ -110,6 +117,8 @@ class _Connection:
     call_deadline: float = 0.0  # of the call in flight; of the wait for a refused request
     events: int = 0  # what the selector watches this socket for
     refusing: bool = False  # admitted over the limit: read its request, answer busy, close
+    following: bool = False  # subscribed: gets pushed lines, sends nothing more
+    has_first: bool = False  # a follower that has had its first status line
 
 
 _LISTENER = "listener"
@@ -151,6 +160,10 @@ class UnixControlServer(ServerBase):
         self._keys = itertools.count(1)
         self._tokens = itertools.count(1)
         self._results: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
+        self._published: queue.SimpleQueue[tuple[bytes, bool]] = queue.SimpleQueue()
+        self._on_follow: Callable[[], bool] | None = None
+        self._max_followers = 0
+        self._followers = 0
         self._stopping = False
         self._stop_deadline = 0.0
         self._accept_paused_until = 0.0
@@ -158,6 +171,63 @@ class UnixControlServer(ServerBase):
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    # --- followers ---------------------------------------------------------------------
+
+    def follow_with(self, on_follow: Callable[[], bool], max_followers: int) -> bool:
+        self._on_follow = on_follow
+        self._max_followers = max_followers
+        self._dispatcher.allow(SUBSCRIBE)
+        return True
+
+    @property
+    def followers(self) -> int:
+        return self._followers
+
+    def publish(self, line: bytes, *, newcomers_only: bool = False) -> None:
+        """Queue ``line`` for the followers; the server's thread writes it (never blocking)."""
+        self._published.put((line, newcomers_only))
+        self._wake()
+
+    def _follow(self, conn: _Connection, request: Request) -> None:
+        """Make ``conn`` a follower: answer now, and its first status line comes next."""
+        if self._followers >= self._max_followers or self._on_follow is None:
+            self._send(conn, encode_error(request.id, BUSY, TOO_MANY_FOLLOWERS))
+            conn.closing = True
+            return
+        conn.following = True
+        self._followers += 1
+        try:
+            welcomed = self._on_follow()
+        except Exception:
+            log.exception("control channel: could not ask for a follower's first line")
+            welcomed = False
+        if not welcomed:
+            self._send(conn, encode_error(request.id, BUSY, "breakd is not ready to be followed"))
+            conn.closing = True
+            return
+        self._send(conn, encode_reply(request.id, {"following": "status"}))
+
+    def _deliver_published(self) -> None:
+        """Write what was published to each follower it is meant for."""
+        while True:
+            try:
+                line, newcomers_only = self._published.get_nowait()
+            except queue.Empty:
+                return
+            for conn in list(self._conns.values()):
+                if not conn.following or conn.closing or newcomers_only == conn.has_first:
+                    continue
+                conn.has_first = True
+                self._send(conn, line)
+                if conn.open and len(conn.out) > _FOLLOWER_BACKLOG:
+                    log.info(
+                        "dropped a `breakd status --follow` (pid %s) that stopped reading",
+                        conn.peer_pid,
+                    )
+                    self._close(conn)
+                elif conn.open:
+                    self._update(conn)
 
     # --- start and stop ----------------------------------------------------------------
 
@@ -304,6 +374,7 @@ class UnixControlServer(ServerBase):
             else:
                 self._on_ready(key.data, mask)
         self._collect_results()
+        self._deliver_published()
         self._expire(time.monotonic())
         return False
 
@@ -319,6 +390,8 @@ class UnixControlServer(ServerBase):
         if self._accept_paused_until:
             wake_at = min(wake_at, self._accept_paused_until)
         for conn in self._conns.values():
+            if conn.following:
+                continue  # a follower waits for news as long as it likes
             if conn.call is not None or (conn.refusing and not conn.closing):
                 wake_at = min(wake_at, conn.call_deadline)
             else:
@@ -404,6 +477,7 @@ class UnixControlServer(ServerBase):
             conn
             for conn in self._conns.values()
             if not conn.refusing
+            and not conn.following
             and conn.call is None
             and not conn.out
             and conn.splitter.pending == 0
@@ -439,10 +513,10 @@ class UnixControlServer(ServerBase):
             self._close(conn)
             return
         conn.last_active = time.monotonic()
-        if data:
-            conn.splitter.feed(data)
-        else:
+        if not data:
             conn.eof = True
+        elif not conn.following:  # a follower has nothing more to say: ignore it
+            conn.splitter.feed(data)
 
     def _write(self, conn: _Connection) -> None:
         while conn.out:
@@ -464,6 +538,11 @@ class UnixControlServer(ServerBase):
         """Serve the complete lines already received, one at a time, in order."""
         if conn.refusing:
             self._refuse(conn)
+            return
+        if conn.following:
+            if conn.eof:  # the reader went away
+                conn.closing = True
+            self._update(conn)
             return
         while (
             conn.open
@@ -520,6 +599,9 @@ class UnixControlServer(ServerBase):
         if isinstance(outcome, bytes):
             self._send(conn, outcome)
             return
+        if outcome.cmd == SUBSCRIBE:
+            self._follow(conn, outcome)
+            return
         token = next(self._tokens)
         key = conn.key
 
@@ -558,6 +640,8 @@ class UnixControlServer(ServerBase):
                     self._refuse(conn, waited_out=True)
                 elif now - conn.last_active >= self.idle_timeout:
                     self._close(conn)  # a refusal the client never reads
+            elif conn.following:
+                continue
             elif conn.call is not None:
                 if now >= conn.call_deadline:
                     log.warning(
@@ -586,7 +670,7 @@ class UnixControlServer(ServerBase):
             and not conn.closing
             and not self._stopping
             and conn.call is None
-            and len(conn.out) < _OUT_HIGH
+            and (len(conn.out) < _OUT_HIGH or conn.following)  # a follower's hang-up
         ):
             events |= selectors.EVENT_READ
         if conn.out:
@@ -612,6 +696,9 @@ class UnixControlServer(ServerBase):
         conn.events = 0
         conn.sock.close()
         self._conns.pop(conn.key, None)
+        if conn.following:
+            conn.following = False
+            self._followers -= 1
 
 
 # --- helpers for start() ------------------------------------------------------------------

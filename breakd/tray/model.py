@@ -30,6 +30,7 @@ from breakd.durations import format_duration, humanize
 from breakd.state import State
 from breakd.stats import format_today
 from breakd.status import DaemonStatus
+from breakd.status import next_change as status_next_change
 
 log = logging.getLogger(__name__)
 
@@ -192,29 +193,8 @@ def remaining_words(seconds: float) -> str:
 
 def next_change(snapshot: Snapshot) -> float | None:
     """Seconds from ``snapshot`` until its tooltip or status line words change by time
-    alone (None: they do not; only a state change, which comes as news, changes them).
-
-    Minutes gone by change at each whole minute; minutes to go when the time left
-    crosses one; the last minute to go shows as one phrase, so it changes no more.
-    """
-    st = snapshot.status.engine
-    state = snapshot.state
-    moments: list[float] = []
-    if state in (State.COUNTING, State.DUE, State.SNOOZED):
-        moments.append(60 - st.sitting_seconds % 60)
-    if state is State.COUNTING and st.next_reminder_in is not None:
-        moments.append(_next_minute_down(st.next_reminder_in))
-    if state is State.BREAK and st.break_remaining is not None:
-        moments.append(_next_minute_down(st.break_remaining))
-    found = [moment for moment in moments if moment > 0]
-    return min(found) if found else None
-
-
-def _next_minute_down(seconds: float) -> float:
-    """When a countdown at ``seconds`` next crosses a whole minute (0: not before it ends)."""
-    if seconds < 60:
-        return 0.0
-    return seconds % 60 or 60.0
+    alone (None: they do not); see :func:`breakd.status.next_change`."""
+    return status_next_change(snapshot.status)
 
 
 def status_line(snapshot: Snapshot) -> str:
