@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from breakd.i18n import _
 from breakd.resources import data_dir
 
 POSITIONS = ("seated", "standing")
@@ -257,7 +258,9 @@ def load_safety() -> Safety:
         raise ContentError(f"{path}: 'short' must be a non-empty string")
     if not isinstance(full, str) or not full.strip():
         raise ContentError(f"{path}: 'full' must be a non-empty string")
-    return Safety(short=short.strip(), full=" ".join(full.split()))
+    # The texts are msgids of the catalog (breakd/content_catalog.py extracts them).
+    paragraph = " ".join(full.split())
+    return Safety(short=_(short.strip()), full=_(paragraph))
 
 
 # --- reading -------------------------------------------------------------------------
@@ -316,7 +319,18 @@ def _resolve_picture(
             )
             return None
         picture = target.picture
-    return Exercise(picture=picture, origin=entry.path, **entry.fields)
+    return Exercise(picture=picture, origin=entry.path, **_translated(entry.fields))
+
+
+def _translated(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The words of an exercise in the user's language (breakd/content_catalog.py puts the
+    shipped ones in the catalog; a user's own exercise has no entry and stays as written)."""
+    words = dict(fields)
+    for key in ("title", "cue", "helps", "caution"):
+        if words.get(key):
+            words[key] = _(words[key])
+    words["steps"] = tuple(_(step) for step in words["steps"])
+    return words
 
 
 class _Checker:
