@@ -265,17 +265,20 @@ def format_clock(moment: datetime | time) -> str:
         return moment.strftime("%H:%M")
 
 
-def format_day(moment: date) -> str:
-    """A date as the user's locale writes it briefly ("Mon 03 Mar" / "Mo., 3.3.")."""
+def format_day(day: date, *, with_year: bool = False, weekday: bool = True) -> str:
+    """A date as the user's locale writes it briefly: "Mon 3 Mar" ("Mo., 3. März")."""
     locale = formatting_locale()
+    english = (f"{day:%a} " if weekday else "") + f"{day.day} {day:%b}"
+    english += f" {day.year}" if with_year else ""
     if locale is None:
-        return moment.strftime("%a %d %b")
+        return english
+    skeleton = ("y" if with_year else "") + "MMM" + ("Ed" if weekday else "d")
     try:
         from babel.dates import format_skeleton
 
-        return str(format_skeleton("MMMEd", moment, locale=locale))
+        return str(format_skeleton(skeleton, day, locale=locale))
     except Exception:
-        return moment.strftime("%a %d %b")
+        return english
 
 
 def format_weekday(moment: date) -> str:

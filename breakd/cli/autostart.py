@@ -14,14 +14,15 @@ import sys
 
 from breakd.autostart import AutostartError, AutostartStatus, default_backend, remember_choice
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
+from breakd.i18n import _
 
 
 def register(subparsers: Subcommands) -> None:
     """Add ``autostart``, ``install-desktop-entry`` and ``uninstall-desktop-entry``."""
     autostart = subparsers.add_parser(
         "autostart",
-        help="start breakd at login, silently (enable, disable, status)",
-        description=(
+        help=_("start breakd at login, silently (enable, disable, status)"),
+        description=_(
             "Start breakd when you log in, with no window and no output. Linux: an XDG"
             " autostart entry (or a systemd user unit with --systemd); macOS: a"
             " LaunchAgent; Windows: the Run registry key. With no action, show the status."
@@ -30,32 +31,34 @@ def register(subparsers: Subcommands) -> None:
     autostart.set_defaults(func=cmd_status, json=False)
     actions = autostart.add_subparsers(dest="autostart_command", metavar="ACTION")
 
-    enable = actions.add_parser("enable", help="start breakd at every login")
+    enable = actions.add_parser("enable", help=_("start breakd at every login"))
     enable.add_argument(
         "--systemd",
         action="store_true",
-        help="Linux: a systemd user unit started with the graphical session, instead of"
-        " an XDG autostart entry",
+        help=_(
+            "Linux: a systemd user unit started with the graphical session, instead of"
+            " an XDG autostart entry"
+        ),
     )
     enable.set_defaults(func=cmd_enable)
 
-    disable = actions.add_parser("disable", help="stop starting breakd at login")
+    disable = actions.add_parser("disable", help=_("stop starting breakd at login"))
     disable.set_defaults(func=cmd_disable)
 
     status = actions.add_parser(
-        "status", help="is it on, what file, what it runs (exit 1 if the entry is broken)"
+        "status", help=_("is it on, what file, what it runs (exit 1 if the entry is broken)")
     )
-    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--json", action="store_true", help=_("print JSON"))
     status.set_defaults(func=cmd_status)
 
     install = subparsers.add_parser(
         "install-desktop-entry",
-        help="Linux: add breakd to the applications menu, with its icon",
+        help=_("Linux: add breakd to the applications menu, with its icon"),
     )
     install.set_defaults(func=cmd_install_desktop_entry)
     uninstall = subparsers.add_parser(
         "uninstall-desktop-entry",
-        help="Linux: remove what install-desktop-entry wrote",
+        help=_("Linux: remove what install-desktop-entry wrote"),
     )
     uninstall.set_defaults(func=cmd_uninstall_desktop_entry)
 

@@ -16,23 +16,24 @@ from breakd.config import (
     system_config_files,
     user_config_file,
 )
+from breakd.i18n import _
 
 
 def register(commands: Subcommands) -> None:
     """Add ``config`` and its actions to breakd's command line."""
-    config = commands.add_parser("config", help="where the settings are, check them, show them")
+    config = commands.add_parser("config", help=_("where the settings are, check them, show them"))
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    path = config_commands.add_parser("path", help="print the user's config file path")
-    path.add_argument("--all", action="store_true", help="also list the system-wide files")
+    path = config_commands.add_parser("path", help=_("print the user's config file path"))
+    path.add_argument("--all", action="store_true", help=_("also list the system-wide files"))
     path.set_defaults(func=cmd_config_path)
     check = config_commands.add_parser(
-        "check", help="validate the config files (exit 0 if fine, 1 with messages if not)"
+        "check", help=_("validate the config files (exit 0 if fine, 1 with messages if not)")
     )
     check.set_defaults(func=cmd_config_check)
     show = config_commands.add_parser(
-        "show", help="print the settings in force and the layer each came from"
+        "show", help=_("print the settings in force and the layer each came from")
     )
-    show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument("--json", action="store_true", help=_("print JSON"))
     show.set_defaults(func=cmd_config_show)
 
 

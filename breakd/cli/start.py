@@ -20,6 +20,7 @@ from pathlib import Path
 
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, Subcommands
 from breakd.control.client import ControlError, DaemonNotRunning, ping, request
+from breakd.i18n import _
 from breakd.logsetup import log_file_path
 
 #: How long a new daemon may take to answer. Generous: start-up imports the tray and
@@ -34,8 +35,8 @@ POLL_EVERY = 0.1
 def register(commands: Subcommands) -> None:
     start = commands.add_parser(
         "start",
-        help="start the daemon in the background, detached from this terminal, and return",
-        description=(
+        help=_("start the daemon in the background, detached from this terminal, and return"),
+        description=_(
             "Start breakd in the background, as start at login does, and return once it"
             " answers. --set and --no-autostart given before `start` are passed on."
         ),
@@ -43,7 +44,7 @@ def register(commands: Subcommands) -> None:
     start.add_argument(
         "--restart",
         action="store_true",
-        help="if breakd already runs, stop it and start it again (onto newly installed code)",
+        help=_("if breakd already runs, stop it and start it again (onto newly installed code)"),
     )
     start.set_defaults(func=cmd_start)
 

@@ -21,6 +21,7 @@ from typing import Any
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 from breakd.config import load_config
 from breakd.files import default_history_path
+from breakd.i18n import _, format_day
 from breakd.stats import (
     EN_DASH,
     Figures,
@@ -45,8 +46,8 @@ def register(subparsers: Subcommands) -> None:
     """Add the ``stats`` command to breakd's command line."""
     stats = subparsers.add_parser(
         "stats",
-        help="your sitting time and breaks, day by day",
-        description=(
+        help=_("your sitting time and breaks, day by day"),
+        description=_(
             "Sitting time and breaks per day: total sitting, the longest unbroken stretch,"
             " stretches longer than the reminder interval, breaks completed, partial and"
             " natural, reminders snoozed and skipped, and the share of reminders that led to"
@@ -59,42 +60,44 @@ def register(subparsers: Subcommands) -> None:
         "--days",
         type=int,
         metavar="N",
-        help=f"the last N days, today included (default {DEFAULT_DAYS})",
+        help=_("the last N days, today included (default {days})").format(days=DEFAULT_DAYS),
     )
     period.add_argument(
         "--from",
         dest="first",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the first day to show (until --to, or today)",
+        help=_("the first day to show (until --to, or today)"),
     )
     period.add_argument(
         "--to",
         dest="last",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the last day to show",
+        help=_("the last day to show"),
     )
     output = stats.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    output.add_argument("--csv", action="store_true", help="print CSV, one row per day")
+    output.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
+    output.add_argument("--csv", action="store_true", help=_("print CSV, one row per day"))
     stats.add_argument(
         "--chart",
         type=Path,
         metavar="FILE.png",
-        help=f"also draw the days as a PNG timeline (up to {MAX_CHART_DAYS} days)",
+        help=_("also draw the days as a PNG timeline (up to {days} days)").format(
+            days=MAX_CHART_DAYS
+        ),
     )
     stats.add_argument(
         "--forget",
         action="store_true",
-        help="delete all history (asks first)",
+        help=_("delete all history (asks first)"),
     )
-    stats.add_argument("--yes", action="store_true", help="with --forget: do not ask")
+    stats.add_argument("--yes", action="store_true", help=_("with --forget: do not ask"))
     stats.add_argument(
         "--history",
         type=Path,
         metavar="FILE",
-        help=f"the history file to read (default {default_history_path()})",
+        help=_("the history file to read (default {path})").format(path=default_history_path()),
     )
     stats.set_defaults(func=cmd_stats)
 
@@ -116,13 +119,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
             " --from/--to"
         )
     if not path.exists():
-        print(f"No breakd history yet ({path} does not exist).")
+        print(_("No breakd history yet ({path} does not exist).").format(path=path))
         return EXIT_OK
     interval = load_config(getattr(args, "overrides", [])).settings.interval
     try:
         with closing(open_read_only(path)) as db:
             if not has_history_tables(db):
-                print(f"No breakd history yet ({path} holds none).")
+                print(_("No breakd history yet ({path} holds none).").format(path=path))
                 return EXIT_OK
             report = collect(db, first, last, interval, now=now)
     except sqlite3.Error as error:
@@ -189,24 +192,22 @@ def format_report(report: Report, today: date) -> str:
     interval = format_minutes(report.interval)
     with_year = report.first.year != report.last.year or report.last.year != today.year
     headers = (
-        "Day",
-        "Sitting",
-        "Longest",
-        f"Over {interval}",
-        "Breaks",
-        "Partial",
-        "Natural",
-        "Snoozed",
-        "Skipped",
-        "Led to break",
+        _("Day"),
+        _("Sitting"),
+        _("Longest"),
+        _("Over {interval}").format(interval=interval),
+        _("Breaks"),
+        _("Partial"),
+        _("Natural"),
+        _("Snoozed"),
+        _("Skipped"),
+        _("Led to break"),
     )
     body: list[Sequence[str]] = []
     for day in report.days:
-        label = f"{day.day:%a} {day.day.day} {day.day:%b}" + (
-            f" {day.day.year}" if with_year else ""
-        )
+        label = format_day(day.day, with_year=with_year)
         body.append(_cells(label, day))
-    total = _cells("Total", report.total)
+    total = _cells(_("Total"), report.total)
     widths = [max(len(row[i]) for row in (headers, *body, total)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -215,13 +216,16 @@ def format_report(report: Report, today: date) -> str:
         return "  ".join((first, *rest)).rstrip()
 
     rule = "  ".join("─" * width for width in widths)
-    period = f"{report.first.day} {report.first:%b %Y}"
+    period = format_day(report.first, with_year=True, weekday=False)
     if report.last != report.first:
         period = (
-            f"{report.first.day} {report.first:%b} {EN_DASH} {report.last.day} {report.last:%b %Y}"
+            f"{format_day(report.first, weekday=False)} {EN_DASH}"
+            f" {format_day(report.last, with_year=True, weekday=False)}"
         )
     lines = [
-        f"Sitting and breaks, {period} (reminder interval {interval})",
+        _("Sitting and breaks, {period} (reminder interval {interval})").format(
+            period=period, interval=interval
+        ),
         "",
         line(headers),
         rule,
@@ -272,7 +276,7 @@ def _write_chart(report: Report, out: Path, now: datetime, *, quiet: bool) -> in
 def forget(path: Path, *, assume_yes: bool) -> int:
     """Empty the history file after asking (``--yes`` does not ask)."""
     if not path.exists():
-        print(f"No breakd history to delete ({path} does not exist).")
+        print(_("No breakd history to delete ({path} does not exist).").format(path=path))
         return EXIT_OK
     if not assume_yes:
         if not sys.stdin.isatty():
@@ -283,11 +287,11 @@ def forget(path: Path, *, assume_yes: bool) -> int:
             )
             return EXIT_ERROR
         try:
-            answer = input(f"Delete all breakd history in {path}? [y/N] ")
+            answer = input(_("Delete all breakd history in {path}? [y/N] ").format(path=path))
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing deleted.")
+            print(_("Nothing deleted."))
             return EXIT_OK
     # The one action that writes, so the only one that needs the daemon's store.
     from breakd.store import HistoryStore, HistoryUnavailable
@@ -301,7 +305,7 @@ def forget(path: Path, *, assume_yes: bool) -> int:
     except (HistoryUnavailable, sqlite3.Error, OSError) as error:
         print(f"breakd: could not delete the history in {path}: {error}", file=sys.stderr)
         return EXIT_ERROR
-    print(f"Deleted all breakd history in {path}.")
+    print(_("Deleted all breakd history in {path}.").format(path=path))
     return EXIT_OK
 
 
