@@ -31,6 +31,7 @@ from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.files import prepare_private_folders
+from breakd.i18n import _
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -124,11 +125,13 @@ def welcome_message(settings: Settings) -> tuple[str, str]:
     """The one-time notification of the first run: where breakd is, how to change it."""
     interval = humanize(settings.interval)
     return (
-        "breakd is looking after your back",
-        f"You get a short exercise break after {interval} of sitting. The breakd icon in"
-        ' the system tray has the menu: right-click it to change "Remind me after",'
-        ' snooze or pause. breakd now starts at login; untick "Start at login" there'
-        " or run `breakd autostart disable` to stop that.",
+        _("breakd is looking after your back"),
+        _(
+            "You get a short exercise break after {interval} of sitting. The breakd icon in"
+            ' the system tray has the menu: right-click it to change "Remind me after",'
+            ' snooze or pause. breakd now starts at login; untick "Start at login" there'
+            " or run `breakd autostart disable` to stop that."
+        ).format(interval=interval),
     )
 
 

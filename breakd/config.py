@@ -32,6 +32,7 @@ import platformdirs
 from breakd import APP_NAME
 from breakd.durations import DurationError, format_duration, parse_duration
 from breakd.files import make_private_dir, write_atomically
+from breakd.i18n import N_
 from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -79,6 +80,7 @@ class Settings:
     quiet_when_fullscreen: bool
     idle_source: str
     autostart: bool
+    language: str = "auto"
 
 
 # --- value kinds -------------------------------------------------------------------
@@ -208,6 +210,20 @@ class DaysKind(Kind):
         return self.parse([part.strip() for part in text.split(",") if part.strip()])
 
 
+class LanguageKind(Kind):
+    """ "auto" (the desktop's language) or a language code such as "de" or "pt_BR"."""
+
+    allowed = '"auto" or a language code such as "de" or "pt_BR"'
+    _PATTERN = re.compile(r"^(auto|[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?)$")
+
+    def parse(self, raw: object) -> str:
+        if not isinstance(raw, str):
+            raise ValueError(f"got {_show(raw)}")
+        if not self._PATTERN.match(raw):
+            raise ValueError(f"{_quote(raw)} is not a language code")
+        return raw
+
+
 class ClockTimeKind(Kind):
     allowed = 'a local time "HH:MM" on the 24-hour clock, such as "09:00"'
     _PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -259,6 +275,8 @@ class Spec:
     key: str  # "section.name" as written in the file
     attr: str  # the Settings field it fills
     kind: Kind
+    #: What the settings window calls it, in English: a msgid, translated where shown.
+    label: str = ""
 
     @property
     def section(self) -> str:
@@ -270,26 +288,72 @@ class Spec:
 
 
 SCHEMA: tuple[Spec, ...] = (
-    Spec("reminders.interval", "interval", DurationKind(1, 24 * 3600)),
-    Spec("reminders.remind_again", "remind_again", DurationKind(1, 24 * 3600)),
-    Spec("reminders.max_reminders", "max_reminders", IntKind(1, 20)),
-    Spec("reminders.snooze", "snooze", DurationKind(1, 24 * 3600)),
-    Spec("reminders.grace_after_return", "grace_after_return", DurationKind(0, 3600)),
-    Spec("breaks.length", "break_length", DurationKind(10, 3600)),
-    Spec("breaks.natural_break", "natural_break", DurationKind(10, 4 * 3600)),
-    Spec("breaks.exercises", "exercise_mix", ChoiceKind(EXERCISE_MIXES)),
-    Spec("breaks.window_corner", "window_corner", ChoiceKind(WINDOW_CORNERS)),
-    Spec("working_hours.enabled", "working_hours_enabled", BoolKind()),
-    Spec("working_hours.days", "working_days", DaysKind()),
-    Spec("working_hours.start", "work_start", ClockTimeKind()),
-    Spec("working_hours.end", "work_end", ClockTimeKind()),
-    Spec("history.keep_days", "keep_days", IntKind(1, 36500)),
-    Spec("logging.level", "log_level", ChoiceKind(LOG_LEVELS)),
-    Spec("notifications.backend", "notifier", ChoiceKind(NOTIFIER_BACKENDS)),
-    Spec("notifications.quiet_when_inhibited", "quiet_when_inhibited", BoolKind()),
-    Spec("notifications.quiet_when_fullscreen", "quiet_when_fullscreen", BoolKind()),
-    Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
-    Spec("startup.autostart", "autostart", BoolKind()),
+    Spec("reminders.interval", "interval", DurationKind(1, 24 * 3600), N_("Remind me after")),
+    Spec(
+        "reminders.remind_again",
+        "remind_again",
+        DurationKind(1, 24 * 3600),
+        N_("Remind again after"),
+    ),
+    Spec("reminders.max_reminders", "max_reminders", IntKind(1, 20), N_("Reminders in all")),
+    Spec("reminders.snooze", "snooze", DurationKind(1, 24 * 3600), N_("Snooze for")),
+    Spec(
+        "reminders.grace_after_return",
+        "grace_after_return",
+        DurationKind(0, 3600),
+        N_("Quiet time after I come back"),
+    ),
+    Spec("breaks.length", "break_length", DurationKind(10, 3600), N_("Break length")),
+    Spec(
+        "breaks.natural_break",
+        "natural_break",
+        DurationKind(10, 4 * 3600),
+        N_("Time away that counts as a break"),
+    ),
+    Spec("breaks.exercises", "exercise_mix", ChoiceKind(EXERCISE_MIXES), N_("Exercises")),
+    Spec(
+        "breaks.window_corner",
+        "window_corner",
+        ChoiceKind(WINDOW_CORNERS),
+        N_("Break window corner"),
+    ),
+    Spec(
+        "working_hours.enabled",
+        "working_hours_enabled",
+        BoolKind(),
+        N_("Only count and remind during working hours"),
+    ),
+    Spec("working_hours.days", "working_days", DaysKind(), N_("Working days")),
+    Spec("working_hours.start", "work_start", ClockTimeKind(), N_("Start")),
+    Spec("working_hours.end", "work_end", ClockTimeKind(), N_("End")),
+    Spec("history.keep_days", "keep_days", IntKind(1, 36500), N_("Keep history for (days)")),
+    Spec("logging.level", "log_level", ChoiceKind(LOG_LEVELS), N_("Log detail")),
+    Spec(
+        "notifications.backend",
+        "notifier",
+        ChoiceKind(NOTIFIER_BACKENDS),
+        N_("Show reminders with"),
+    ),
+    Spec(
+        "notifications.quiet_when_inhibited",
+        "quiet_when_inhibited",
+        BoolKind(),
+        N_("Hold reminders while Do not disturb is on"),
+    ),
+    Spec(
+        "notifications.quiet_when_fullscreen",
+        "quiet_when_fullscreen",
+        BoolKind(),
+        N_("Hold reminders while a window is fullscreen"),
+    ),
+    Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES), N_("Idle time from")),
+    Spec("general.language", "language", LanguageKind(), N_("Language")),
+    Spec(
+        "startup.autostart",
+        "autostart",
+        BoolKind(),
+        N_("Turn on start at login at the first run"),
+    ),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))

@@ -66,6 +66,9 @@ def setup(setting: str = "auto") -> str:
     the command line); the new choice replaces the old one.
     """
     global _translations, _language
+    if setting and setting != "auto":
+        # The break window and the settings window are processes of their own.
+        os.environ[LANGUAGE_VARIABLE] = setting
     wanted = requested_languages(setting)
     _translations, _language = _load(wanted)
     return _language

@@ -38,6 +38,7 @@ def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(i18n.LANGUAGE_VARIABLE, raising=False)
     i18n.setup()
     yield
+    os.environ.pop(i18n.LANGUAGE_VARIABLE, None)
     i18n.setup()
 
 

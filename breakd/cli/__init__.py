@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from breakd import __version__
+from breakd import __version__, i18n
 from breakd.cli import autostart, config, control, exercises, start, stats
 from breakd.cli.exits import EXIT_BROKEN_PIPE
 from breakd.config import load_config
@@ -77,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from breakd.app import run_daemon  # the daemon's code is loaded only to run it
 
     loaded = load_config(args.overrides)
+    i18n.setup(loaded.settings.language)
     return run_daemon(
         loaded, foreground=args.foreground, overrides=args.overrides, autostart=args.autostart
     )
