@@ -63,9 +63,12 @@ def register(commands: Subcommands) -> None:
     resume.set_defaults(func=_sender("resume"))
 
     change = commands.add_parser(
-        "set", help=_("change a setting now and keep it (") + ", ".join(SETTABLE) + ")"
+        "set",
+        help=_("change a setting now and keep it ({settings})").format(
+            settings=", ".join(SETTABLE)
+        ),
     )
-    change.add_argument("key", choices=SETTABLE, metavar="KEY", help=_(", ").join(SETTABLE))
+    change.add_argument("key", choices=SETTABLE, metavar="KEY", help=", ".join(SETTABLE))
     change.add_argument("value", help=_('the new value, e.g. "45m"'))
     change.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     change.set_defaults(func=_sender("set", "key", "value"))

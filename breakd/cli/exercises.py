@@ -31,9 +31,8 @@ def register(subparsers: Subcommands) -> None:
         help=_("list the exercises, show one, or draw their pictures"),
         description=_(
             "With no action, list the exercises: id, position, duration and title."
-            " Your own exercises in "
-            f"{user_config_dir() / 'exercises'} are included."
-        ),
+            " Your own exercises in {folder} are included."
+        ).format(folder=user_config_dir() / "exercises"),
     )
     exercises.add_argument(
         "--position", choices=POSITIONS, help=_("only the seated or only the standing ones")

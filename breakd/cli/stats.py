@@ -51,9 +51,8 @@ def register(subparsers: Subcommands) -> None:
             "Sitting time and breaks per day: total sitting, the longest unbroken stretch,"
             " stretches longer than the reminder interval, breaks completed, partial and"
             " natural, reminders snoozed and skipped, and the share of reminders that led to"
-            f" a break. Shows today and the {DEFAULT_DAYS - 1} days before unless told"
-            " otherwise."
-        ),
+            " a break. Shows today and the {days} days before unless told otherwise."
+        ).format(days=DEFAULT_DAYS - 1),
     )
     period = stats.add_argument_group("period")
     period.add_argument(
