@@ -1,0 +1,202 @@
+"""breakd in the user's language: the catalogs are complete and sound, the template
+matches the code, and the real command line and daemon speak German when asked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+from support.daemon import DaemonProcess, wait_for
+from support.sessionbus import Bus, MockService, private_bus, spawn_mock
+
+from breakd import i18n
+from breakd.durations import humanize
+from breakd.engine import Phase, Refusal, RefusalCode
+from breakd.messages import refusal_text
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "breakd" / "locale" / "breakd.pot"
+CATALOGS = sorted((ROOT / "breakd" / "locale").glob("*/LC_MESSAGES/breakd.po"))
+PLACEHOLDER = re.compile(r"\{[a-z_]*(?::[^}]*)?\}|%\([a-z_]+\)[sd]|%[sd]")
+GERMAN = {"LANGUAGE": "de"}
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as source:
+        return read_po(source)
+
+
+def test_the_template_holds_every_message_of_the_code(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.pot"
+    options = ["-F", str(ROOT / "babel.cfg"), "-k", "N_", "-c", "Translators:", "--no-wrap"]
+    CommandLineInterface().run(["pybabel", "-q", "extract", *options, "-o", str(fresh), str(ROOT)])
+    wanted = {message.id for message in read_catalog(fresh) if message.id}
+    committed = {message.id for message in read_catalog(TEMPLATE) if message.id}
+    assert wanted - committed == set(), "run the extraction in README 'Languages'"
+    assert committed - wanted == set(), "the template holds messages the code no longer has"
+
+
+def test_german_is_shipped() -> None:
+    assert [path.parent.parent.name for path in CATALOGS] == ["de"]
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: path.parent.parent.name)
+def test_a_catalog_is_complete_and_sound(path: Path) -> None:
+    catalog = read_catalog(path)
+    template = {message.id for message in read_catalog(TEMPLATE) if message.id}
+    entries: dict[Any, Message] = {message.id: message for message in catalog if message.id}
+    assert set(entries) >= template, f"missing: {template - set(entries)}"
+    expected_forms = get_plural(path.parent.parent.name).num_plurals
+    header = catalog.mime_headers
+    plural_header = dict(header)["Plural-Forms"]
+    assert f"nplurals={expected_forms};" in plural_header.replace(" ", "")
+    for msgid, message in entries.items():
+        assert not message.fuzzy, f"fuzzy: {msgid!r}"
+        if message.pluralizable:
+            singular, plural = msgid
+            forms = message.string
+            assert len(forms) == expected_forms and all(forms), f"plural forms of {singular!r}"
+            for form in forms:
+                assert _placeholders(form) == _placeholders(plural), (singular, form)
+        else:
+            assert message.string, f"untranslated: {msgid!r}"
+            assert _placeholders(message.string) == _placeholders(msgid), msgid
+
+
+def test_messages_follow_the_language() -> None:
+    refusal = Refusal(RefusalCode.NOTHING_TO_SNOOZE, phase=Phase.AWAY)
+    assert refusal_text(refusal) == "there is nothing to snooze while you are away"
+    assert i18n.setup("de") == "de"
+    assert refusal_text(refusal) == "es gibt nichts zu schlummern, während Sie weg sind"
+    assert humanize(65 * 60) == "1 Std., 5 Min."
+    assert i18n.ngettext("{count} break", "{count} breaks", 2) == "{count} Pausen"
+
+
+def test_an_unknown_language_is_english_without_a_word(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "xx")
+    with caplog.at_level(logging.DEBUG, logger="breakd.i18n"):
+        assert i18n.setup() == "en"
+    assert i18n._("Skip") == "Skip" and humanize(120) == "2 min"
+    assert caplog.records == []
+
+
+def test_a_damaged_catalog_gives_english_and_one_log_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "breakd.mo").write_bytes(b"\xde\x12\x04\x95" + b"\xff" * 40)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    with caplog.at_level(logging.WARNING, logger="breakd.i18n"):
+        assert i18n.setup("de") == "en"
+    assert i18n._("Skip") == "Skip"
+    assert len(caplog.records) == 1 and "cannot be read" in caplog.records[0].getMessage()
+
+
+def test_the_language_setting_overrides_the_desktop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")
+    assert i18n.requested_languages("de") == ["de"]
+    assert i18n.requested_languages("auto") == ["en"]
+    monkeypatch.delenv("LANGUAGE")
+    monkeypatch.setenv("LC_ALL", "de_AT.UTF-8")
+    assert i18n.requested_languages() == ["de_AT.UTF-8"]
+    assert i18n.setup() == "de"
+
+
+# --- the real command line ---------------------------------------------------------------
+
+
+def breakd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "breakd", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_the_command_line_help_is_german() -> None:
+    shown = breakd("--help", env=GERMAN)
+    assert shown.returncode == 0
+    assert "Eine leise Pausenerinnerung" in shown.stdout
+    assert "den Daemon in diesem Terminal ausführen" in shown.stdout
+    assert "A quiet break reminder" in breakd("--help").stdout
+
+
+def test_the_exercise_list_and_an_exercise_are_german() -> None:
+    listed = breakd("exercises", env=GERMAN)
+    assert listed.returncode == 0
+    assert re.search(r"knee-press\s+sitzend\s+30 s\s+Kniedrücken", listed.stdout)
+    shown = breakd("exercises", "show", "knee-press", env=GERMAN)
+    assert "1. Sitzen Sie aufrecht, beide Füße flach auf dem Boden." in shown.stdout
+    assert "Sicherheit: Gleichmäßig und ohne Ruck bewegen" in shown.stdout
+    unknown = breakd("exercises", env={"LANGUAGE": "xx"})
+    assert "Knee press" in unknown.stdout and unknown.stderr == ""
+
+
+# --- the real daemon ---------------------------------------------------------------------
+
+NOTIFICATIONS = "org.freedesktop.Notifications"
+NOTIFICATION_TEMPLATE = str(Path(__file__).parent / "support" / "notification_template.py")
+
+
+@pytest.fixture
+def bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bus]:
+    with private_bus(monkeypatch, "DBUS_SESSION_BUS_ADDRESS") as running:
+        yield running
+
+
+def notify_calls(server: MockService) -> list[list[Any]]:
+    return [list(args) for _, args in server.mock().GetMethodCalls("Notify")]
+
+
+@pytest.mark.linux_desktop
+def test_the_daemon_reminds_and_reports_in_german(bus: Bus, daemons: list[DaemonProcess]) -> None:
+    server = spawn_mock(
+        bus,
+        NOTIFICATIONS,
+        "/org/freedesktop/Notifications",
+        NOTIFICATIONS,
+        template=NOTIFICATION_TEMPLATE,
+        parameters=json.dumps({}),
+    )
+    daemon = DaemonProcess(["--set", "interval=3s", "--set", "natural_break=10m"], env=GERMAN)
+    daemons.append(daemon)
+    daemon.wait_log("breakd started")
+    [notify] = wait_for(lambda: notify_calls(server), what="a Notify call")
+    title, body, actions = notify[3], notify[4], notify[5]
+    assert title == "Sie sitzen seit 3 Sekunden"
+    assert body.endswith("\nKlicken, um eine Pause zu starten (2 Min.).")
+    assert dict(zip(actions[::2], actions[1::2], strict=True)) == {
+        "default": "",
+        "break": "Pause starten (2 Min.)",
+        "snooze": "10 Min. schlummern",
+        "skip": "Überspringen",
+    }
+    status = breakd("status", env=GERMAN)
+    assert status.returncode == 0, status.stderr
+    assert "Sitzt seit" in status.stdout and "Aktivität von:" in status.stdout
+    as_json = json.loads(breakd("status", "--json", env=GERMAN).stdout)
+    assert as_json["state"] in ("due", "counting")
+    assert daemon.stop() == 0
