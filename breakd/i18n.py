@@ -199,6 +199,23 @@ def _load(wanted: list[str]) -> tuple[_gettext.NullTranslations, str]:
     return found, _base(found.info().get("language", "") or _found_language(wanted))
 
 
+def shipped_languages() -> list[str]:
+    """The languages breakd has a catalog for ("de"), compiled ones or a checkout's."""
+    names = {path.parent.parent.name for path in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.[mp]o")}
+    return sorted(names)
+
+
+def translations_in(name: str) -> _gettext.NullTranslations:
+    """The catalog of one language, whatever the user's is (for files that carry every
+    language at once, such as a desktop entry's ``Comment[de]``)."""
+    _compile_stale_catalogs([name])
+    try:
+        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[name], fallback=True)
+    except Exception as error:
+        log.warning("the %s catalog cannot be read (%s)", name, error)
+        return _gettext.NullTranslations()
+
+
 def _found_language(wanted: list[str]) -> str:
     for name in wanted:
         if (LOCALE_DIR / _base(name) / "LC_MESSAGES" / f"{DOMAIN}.mo").exists():

@@ -200,3 +200,22 @@ def test_the_daemon_reminds_and_reports_in_german(bus: Bus, daemons: list[Daemon
     as_json = json.loads(breakd("status", "--json", env=GERMAN).stdout)
     assert as_json["state"] in ("due", "counting")
     assert daemon.stop() == 0
+
+
+def test_the_desktop_entry_carries_every_shipped_language(tmp_path: Path) -> None:
+    from breakd.autostart import desktop_entry
+    from breakd.autostart.launcher import Launcher
+    from breakd.autostart.xdg import autostart_entry_text
+
+    text = autostart_entry_text(Launcher(Path("/usr/bin/breakd")), "breakd")
+    values = desktop_entry.parse(text)
+    assert values["GenericName[de]"] == "Pausenerinnerung"
+    assert values["Comment[de]"].startswith("Bietet eine zweiminütige Übungspause an")
+    for language in i18n.shipped_languages():
+        assert f"Comment[{language}]" in values and f"GenericName[{language}]" in values
+    entry = tmp_path / "breakd.desktop"
+    entry.write_text(text)
+    checked = subprocess.run(
+        ["desktop-file-validate", str(entry)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0 and checked.stdout == "", checked.stdout
