@@ -48,6 +48,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _current().ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` where the same English word needs another translation (``context``)."""
+    return _current().pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog where it is defined; it is translated where shown."""
     return message

@@ -41,8 +41,8 @@ def test_the_template_holds_every_message_of_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.pot"
     options = ["-F", str(ROOT / "babel.cfg"), "-k", "N_", "-c", "Translators:", "--no-wrap"]
     CommandLineInterface().run(["pybabel", "-q", "extract", *options, "-o", str(fresh), str(ROOT)])
-    wanted = {message.id for message in read_catalog(fresh) if message.id}
-    committed = {message.id for message in read_catalog(TEMPLATE) if message.id}
+    wanted = {(m.context, m.id) for m in read_catalog(fresh) if m.id}
+    committed = {(m.context, m.id) for m in read_catalog(TEMPLATE) if m.id}
     assert wanted - committed == set(), "run the extraction in README 'Languages'"
     assert committed - wanted == set(), "the template holds messages the code no longer has"
 
@@ -58,14 +58,14 @@ def _placeholders(text: str) -> list[str]:
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda path: path.parent.parent.name)
 def test_a_catalog_is_complete_and_sound(path: Path) -> None:
     catalog = read_catalog(path)
-    template = {message.id for message in read_catalog(TEMPLATE) if message.id}
-    entries: dict[Any, Message] = {message.id: message for message in catalog if message.id}
+    template = {(m.context, m.id) for m in read_catalog(TEMPLATE) if m.id}
+    entries: dict[Any, Message] = {(m.context, m.id): m for m in catalog if m.id}
     assert set(entries) >= template, f"missing: {template - set(entries)}"
     expected_forms = get_plural(path.parent.parent.name).num_plurals
     header = catalog.mime_headers
     plural_header = dict(header)["Plural-Forms"]
     assert f"nplurals={expected_forms};" in plural_header.replace(" ", "")
-    for msgid, message in entries.items():
+    for (_context, msgid), message in entries.items():
         assert not message.fuzzy, f"fuzzy: {msgid!r}"
         if message.pluralizable:
             singular, plural = msgid

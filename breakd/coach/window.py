@@ -43,7 +43,7 @@ from breakd.coach.x11 import FrameExtents, ScreenFacts
 from breakd.config import user_config_dir
 from breakd.content import ContentError, Exercise, load_exercises, load_safety
 from breakd.durations import humanize
-from breakd.i18n import N_, _
+from breakd.i18n import N_, _, pgettext
 from breakd.pictures import ACCENT, render_frames
 
 log = logging.getLogger("breakd.coach.window")
@@ -251,7 +251,7 @@ class CoachWindow:
         buttons.columnconfigure(2, weight=1)
         self.pause_button = ttk.Button(
             buttons,
-            text=_("Pause"),
+            text=pgettext("break window button", "Pause"),
             style="Soft.TButton",
             takefocus=False,
             command=self.toggle_pause,
@@ -532,7 +532,7 @@ class CoachWindow:
             return
         if self.clock.paused:
             self.clock.resume()
-            self.pause_button.configure(text=_("Pause"))
+            self.pause_button.configure(text=pgettext("break window button", "Pause"))
             self.send({"event": "resumed"})
         else:
             self.clock.pause()

@@ -1,0 +1,58 @@
+"""The real daemon in German on a desktop: its tray menu over dbusmenu, and its break
+window (a screenshot in the artifacts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from support.daemon import DaemonProcess, wait_for
+from support.sessionbus import Bus, MockService, private_bus
+from support.sni import SniClient, labels, registrations, spawn_watcher
+from support.xserver import XServer
+
+pytestmark = pytest.mark.linux_desktop
+
+GERMAN = {"LANGUAGE": "de", "PYSTRAY_BACKEND": ""}
+
+
+@pytest.fixture
+def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bus]:
+    with private_bus(monkeypatch, "DBUS_SESSION_BUS_ADDRESS") as bus:
+        yield bus
+
+
+@pytest.fixture
+def watcher(session_bus: Bus) -> Iterator[MockService]:
+    service = spawn_watcher(session_bus)
+    yield service
+    service.stop()
+
+
+def test_the_tray_menu_and_tooltip_are_german(
+    xserver: XServer, session_bus: Bus, watcher: MockService, daemons: list[DaemonProcess]
+) -> None:
+    daemon = DaemonProcess(
+        ["--set", "activity.idle_source=always-present", "--set", "interval=30m"], env=GERMAN
+    )
+    daemons.append(daemon)
+    daemon.wait_log("tray: icon shown (sni backend)")
+    [name] = wait_for(lambda: registrations(watcher), 10, "a registration with the watcher")
+    client = SniClient(session_bus, name)
+    _, root = client.layout()
+    top = labels(root)
+    assert top[0].startswith("Sitzt seit")
+    assert top[1:6] == [
+        "Jetzt eine 2-minütige Pause beginnen",
+        "Schlummern",
+        "Pausieren",
+        "Fortsetzen",
+        "-",
+    ]
+    assert top[6:9] == ["Erinnern nach", "Pausenlänge", "Übungen"]
+    assert top[-2:] == ["Bei Anmeldung starten", "Beenden"]
+    snooze = labels(client.find("Schlummern"))
+    assert snooze[:2] == ["5 Min.", "10 Min."]
+    tooltip = client.item_property("ToolTip")
+    assert "Sitzt seit" in str(tooltip)
+    assert daemon.stop() == 0
