@@ -3,7 +3,9 @@ window (a screenshot in the artifacts)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from support.daemon import DaemonProcess, wait_for
@@ -13,6 +15,7 @@ from support.xserver import XServer
 
 pytestmark = pytest.mark.linux_desktop
 
+NOTIFY = str(Path(__file__).parent / "support" / "notification_template.py")
 GERMAN = {"LANGUAGE": "de", "PYSTRAY_BACKEND": ""}
 
 
@@ -56,3 +59,35 @@ def test_the_tray_menu_and_tooltip_are_german(
     tooltip = client.item_property("ToolTip")
     assert "Sitzt seit" in str(tooltip)
     assert daemon.stop() == 0
+
+
+def test_the_break_window_is_german(
+    xserver: XServer, monkeypatch: pytest.MonkeyPatch, daemons: list[DaemonProcess], tmp_path: Path
+) -> None:
+    from support.sessionbus import spawn_mock
+    from test_coach_window import artifacts, drawn, screenshot, xdotool
+
+    with private_bus(monkeypatch, "DBUS_SESSION_BUS_ADDRESS") as bus:
+        name = "org.freedesktop.Notifications"
+        server = spawn_mock(
+            bus, name, "/org/freedesktop/Notifications", name, template=NOTIFY, parameters="{}"
+        )
+        daemon = DaemonProcess(
+            ["--set", "interval=3s", "--set", "natural_break=10m", "--set", "breaks.length=30s"],
+            env={"LANGUAGE": "de"},
+        )
+        daemons.append(daemon)
+        daemon.wait_log("breakd started")
+        wait_for(lambda: server.mock().GetMethodCalls("Notify"), what="the reminder")
+        server.emit(name, "ActionInvoked", "us", [1, "default"])
+        opened = daemon.wait_log("break window open (X window ")
+        window = str(
+            int(re.findall(r"break window open \(X window (0x[0-9a-f]+)\)", opened)[-1], 16)
+        )
+        title = xdotool("getwindowname", window).strip()
+        assert title == "breakd — Pause"
+        wait_for(
+            lambda: drawn(screenshot(xserver, window, artifacts(tmp_path) / "break-window-de.png")),
+            what="the German break window drawn whole",
+        )
+        assert daemon.stop() == 0
