@@ -154,7 +154,7 @@ def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> Co
         daemon = port.daemon
         if daemon is None:
             # The socket opens first, to claim the single instance; the rest follows.
-            raise CommandError(BUSY, "breakd is still starting; try again in a moment")
+            raise CommandError(BUSY, _("breakd is still starting; try again in a moment"))
         handler = CommandHandler(daemon)
         try:
             return handler.handle(request.cmd, request.args)
@@ -172,8 +172,10 @@ def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> Co
     try:
         server.start()
     except AlreadyRunning as running:
-        pid = f" (pid {running.pid})" if running.pid else ""
-        print(f"breakd is already running{pid}")
+        if running.pid:
+            print(_("breakd is already running (pid {pid})").format(pid=running.pid))
+        else:
+            print(_("breakd is already running"))
         return None
     return server
 
@@ -192,7 +194,10 @@ def run_daemon(
         control = open_control_channel(port, control_notes)
     except OSError as error:
         control = None
-        print(f"breakd: the control channel is off ({error})", file=sys.stderr)
+        print(
+            _("breakd: the control channel is off ({reason})").format(reason=error),
+            file=sys.stderr,
+        )
     else:
         if control is None:
             return 0
@@ -243,7 +248,7 @@ def run_daemon(
         port.post(lambda daemon: daemon.back(reason), f"back ({reason})")
 
     # Each watcher that cannot start says why in the log itself.
-    watchers, _ = start_away_watchers(on_away, on_back)
+    watchers, _unused = start_away_watchers(on_away, on_back)
     clock = SystemClock()
     # logind announces a suspend; without it, a jump between two clocks gives it away.
     announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
@@ -272,7 +277,10 @@ def run_daemon(
     for number in STOP_SIGNALS:
         signal.signal(number, stop)
     if sys.stderr is not None and sys.stderr.isatty() and not foreground:
-        print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
+        print(
+            _("breakd is running; log: {path}. Press Ctrl+C to stop.").format(path=log_path),
+            file=sys.stderr,
+        )
     try:
         if not run_with_tray(daemon):
             daemon.run()

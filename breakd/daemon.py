@@ -227,8 +227,10 @@ class Daemon:
         except TimeoutError:
             if future.cancel():
                 raise NotRun(
-                    "breakd was busy and did not get to this command in time; nothing was"
-                    " changed, try again"
+                    _(
+                        "breakd was busy and did not get to this command in time;"
+                        " nothing was changed, try again"
+                    )
                 ) from None
         return future.result(STARTED_GRACE)
 
@@ -782,7 +784,9 @@ class Daemon:
             raise CommandRefused(str(error)) from None
         except (OSError, UnicodeError) as error:
             # A folder that cannot be read: refuse with the reason rather than fail.
-            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(
+                _("your settings file cannot be changed ({reason})").format(reason=error)
+            ) from None
         # A --set flag for this key would hide the user's new choice: drop it.
         overrides = [o for o in self.overrides if not _sets_key(o, change.spec.key)]
         config = load_config(overrides, user_file=change.path, user_data=change.data)
@@ -798,7 +802,9 @@ class Daemon:
             raise CommandRefused(str(error)) from None
         except OSError as error:
             # A folder that cannot be written: refuse with the reason, change nothing.
-            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(
+                _("your settings file cannot be changed ({reason})").format(reason=error)
+            ) from None
         self.overrides = prepared.overrides
         self.apply_settings(prepared.config, source=source)
 

@@ -241,6 +241,38 @@ def test_the_exercise_list_and_an_exercise_are_german() -> None:
     assert "Knee press" in unknown.stdout and unknown.stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "german"),
+    [
+        (("autostart", "status"), "Start bei der Anmeldung: aus (`breakd autostart enable`"),
+        (("stats", "--days", "0"), "--days muss 1 bis"),
+        (("stats", "--from", "gestern"), "'gestern' ist kein Datum; schreiben Sie es als"),
+        (("config", "check"), "Einstellungen in Ordnung: keine Einstellungsdatei"),
+        (("--set", "interval", "config", "check"), "Befehlszeile: interval: schreiben Sie --set"),
+    ],
+    ids=["autostart", "stats-days", "stats-date", "config-ok", "config-set"],
+)
+def test_the_command_lines_answers_and_complaints_are_german(
+    args: tuple[str, ...], german: str
+) -> None:
+    shown = breakd(*args, env=GERMAN)
+    assert german in shown.stdout + shown.stderr, shown
+
+
+def test_a_problem_in_an_own_exercise_file_is_german(tmp_path: Path) -> None:
+    from breakd.content import load_exercises
+
+    own = tmp_path / "exercises"
+    own.mkdir()
+    (own / "mine.toml").write_text('id = "mine"\ntitle = "Mine"\nposition = "lying"\n')
+    i18n.setup("de")
+    problems = [p for p in load_exercises([own]).problems if "mine.toml" in p]
+    assert problems and all(p.startswith(f"{own / 'mine.toml'}: Übung 'mine': ") for p in problems)
+    assert f"{own / 'mine.toml'}: Übung 'mine': steps: fehlt" in problems
+    wrong = 'position: muss "seated" oder "standing" sein, nicht \'lying\''
+    assert any(p.endswith(wrong) for p in problems), problems
+
+
 # --- the real daemon ---------------------------------------------------------------------
 
 NOTIFICATIONS = "org.freedesktop.Notifications"

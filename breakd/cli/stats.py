@@ -21,7 +21,7 @@ from typing import Any
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
 from breakd.config import load_config
 from breakd.files import default_history_path
-from breakd.i18n import _, format_day
+from breakd.i18n import _, format_day, ngettext
 from breakd.stats import (
     EN_DASH,
     Figures,
@@ -106,7 +106,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.forget:
         return forget(path, assume_yes=args.yes)
     if args.yes:
-        return _usage("--yes goes with --forget")
+        return _usage(_("--yes goes with --forget"))
     now = datetime.now().astimezone()
     try:
         first, last = choose_period(args.days, args.first, args.last, now)
@@ -114,8 +114,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return _usage(str(error))
     if args.chart is not None and (last - first).days + 1 > MAX_CHART_DAYS:
         return _usage(
-            f"the chart shows at most {MAX_CHART_DAYS} days; choose fewer with --days or"
-            " --from/--to"
+            _(
+                "the chart shows at most {count} days; choose fewer with --days or --from/--to"
+            ).format(count=MAX_CHART_DAYS)
         )
     if not path.exists():
         print(_("No breakd history yet ({path} does not exist).").format(path=path))
@@ -128,7 +129,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 return EXIT_OK
             report = collect(db, first, last, interval, now=now)
     except sqlite3.Error as error:
-        print(f"breakd: cannot read the history in {path}: {error}", file=sys.stderr)
+        print(
+            _("breakd: cannot read the history in {path}: {reason}").format(
+                path=path, reason=error
+            ),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
     if args.json:
@@ -147,9 +153,11 @@ def choose_period(
 ) -> tuple[date, date]:
     """The first and last day asked for; ValueError with a message saying what is wrong."""
     if days is not None and not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"--days must be 1 to {MAX_DAYS}, not {days}")
+        raise ValueError(
+            _("--days must be 1 to {maximum}, not {days}").format(maximum=MAX_DAYS, days=days)
+        )
     if days is not None and first is not None:
-        raise ValueError("give either --days or --from, not both")
+        raise ValueError(_("give either --days or --from, not both"))
     today = now.astimezone().date()
     if first is None:
         start, end = last_days(days or DEFAULT_DAYS, now)
@@ -158,9 +166,11 @@ def choose_period(
     else:
         start, end = first, last or today
     if end < start:
-        raise ValueError(f"--to ({end}) is before --from ({start})")
+        raise ValueError(
+            _("--to ({last}) is before --from ({first})").format(last=end, first=start)
+        )
     if (end - start).days + 1 > MAX_DAYS:
-        raise ValueError(f"at most {MAX_DAYS} days at once")
+        raise ValueError(_("at most {count} days at once").format(count=MAX_DAYS))
     return start, end
 
 
@@ -260,10 +270,17 @@ def _write_chart(report: Report, out: Path, now: datetime, *, quiet: bool) -> in
     try:
         image.save(out, format="PNG")
     except (OSError, ValueError) as error:
-        print(f"breakd: cannot write {out}: {error}", file=sys.stderr)
+        print(
+            _("breakd: cannot write {path}: {reason}").format(path=out, reason=error),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     print(
-        f"{out}: chart of {len(report.days)} days, {image.width}x{image.height} px",
+        ngettext(
+            "{path}: chart of {count} day, {width}x{height} px",
+            "{path}: chart of {count} days, {width}x{height} px",
+            len(report.days),
+        ).format(path=out, count=len(report.days), width=image.width, height=image.height),
         file=sys.stderr if quiet else sys.stdout,
     )
     return EXIT_OK
@@ -280,8 +297,10 @@ def forget(path: Path, *, assume_yes: bool) -> int:
     if not assume_yes:
         if not sys.stdin.isatty():
             print(
-                "breakd: not deleting the history without asking; run"
-                " `breakd stats --forget --yes` to delete it without a question",
+                _(
+                    "breakd: not deleting the history without asking; run"
+                    " `breakd stats --forget --yes` to delete it without a question"
+                ),
                 file=sys.stderr,
             )
             return EXIT_ERROR
@@ -302,7 +321,12 @@ def forget(path: Path, *, assume_yes: bool) -> int:
         finally:
             store.close()
     except (HistoryUnavailable, sqlite3.Error, OSError) as error:
-        print(f"breakd: could not delete the history in {path}: {error}", file=sys.stderr)
+        print(
+            _("breakd: could not delete the history in {path}: {reason}").format(
+                path=path, reason=error
+            ),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     print(_("Deleted all breakd history in {path}.").format(path=path))
     return EXIT_OK
@@ -313,7 +337,9 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02"
+            _("{value} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02").format(
+                value=repr(text)
+            )
         ) from None
 
 

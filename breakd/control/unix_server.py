@@ -343,7 +343,7 @@ class UnixControlServer(ServerBase):
         assert self._listener is not None and self._selector is not None
         while True:
             try:
-                sock, _ = self._listener.accept()
+                sock, _address = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as error:  # e.g. out of file descriptors: back off briefly
