@@ -32,6 +32,7 @@ from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.feed import serve_followers
 from breakd.files import prepare_private_folders
+from breakd.i18n import _
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -125,11 +126,13 @@ def welcome_message(settings: Settings) -> tuple[str, str]:
     """The one-time notification of the first run: where breakd is, how to change it."""
     interval = humanize(settings.interval)
     return (
-        "breakd is looking after your back",
-        f"You get a short exercise break after {interval} of sitting. The breakd icon in"
-        ' the system tray has the menu: right-click it to change "Remind me after",'
-        ' snooze or pause. breakd now starts at login; untick "Start at login" there'
-        " or run `breakd autostart disable` to stop that.",
+        _("breakd is looking after your back"),
+        _(
+            "You get a short exercise break after {interval} of sitting. The breakd icon in"
+            ' the system tray has the menu: right-click it to change "Remind me after",'
+            ' snooze or pause. breakd now starts at login; untick "Start at login" there'
+            " or run `breakd autostart disable` to stop that."
+        ).format(interval=interval),
     )
 
 
@@ -152,7 +155,7 @@ def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> Co
         daemon = port.daemon
         if daemon is None:
             # The socket opens first, to claim the single instance; the rest follows.
-            raise CommandError(BUSY, "breakd is still starting; try again in a moment")
+            raise CommandError(BUSY, _("breakd is still starting; try again in a moment"))
         handler = CommandHandler(daemon)
         try:
             return handler.handle(request.cmd, request.args)
@@ -170,8 +173,10 @@ def open_control_channel(port: DaemonPort, notes: list[str] | None = None) -> Co
     try:
         server.start()
     except AlreadyRunning as running:
-        pid = f" (pid {running.pid})" if running.pid else ""
-        print(f"breakd is already running{pid}")
+        if running.pid:
+            print(_("breakd is already running (pid {pid})").format(pid=running.pid))
+        else:
+            print(_("breakd is already running"))
         return None
     return server
 
@@ -190,7 +195,10 @@ def run_daemon(
         control = open_control_channel(port, control_notes)
     except OSError as error:
         control = None
-        print(f"breakd: the control channel is off ({error})", file=sys.stderr)
+        print(
+            _("breakd: the control channel is off ({reason})").format(reason=error),
+            file=sys.stderr,
+        )
     else:
         if control is None:
             return 0
@@ -241,7 +249,7 @@ def run_daemon(
         port.post(lambda daemon: daemon.back(reason), f"back ({reason})")
 
     # Each watcher that cannot start says why in the log itself.
-    watchers, _ = start_away_watchers(on_away, on_back)
+    watchers, _unused = start_away_watchers(on_away, on_back)
     clock = SystemClock()
     # logind announces a suspend; without it, a jump between two clocks gives it away.
     announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
@@ -272,7 +280,10 @@ def run_daemon(
     for number in STOP_SIGNALS:
         signal.signal(number, stop)
     if sys.stderr is not None and sys.stderr.isatty() and not foreground:
-        print(f"breakd is running; log: {log_path}. Press Ctrl+C to stop.", file=sys.stderr)
+        print(
+            _("breakd is running; log: {path}. Press Ctrl+C to stop.").format(path=log_path),
+            file=sys.stderr,
+        )
     try:
         if not run_with_tray(daemon):
             daemon.run()

@@ -9,14 +9,18 @@ scaled down, which smooths every edge and letter.
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from breakd.i18n import _, format_day, ngettext
 from breakd.stats import (
     EN_DASH,
     BreakEvent,
@@ -130,15 +134,21 @@ def render_report(
     pen = _Pen(ImageDraw.Draw(canvas), fonts)
 
     # Title and the period's summary.
-    pen.text((layout.margin, layout.margin - 4), "Sitting and breaks", fonts.title, INK)
+    title = _("Sitting and breaks")
+    pen.text((layout.margin, layout.margin - 4), title, fonts.title, INK)
     period = _period_words(report.first, report.last, fonts.dash)
-    title_w = pen.width("Sitting and breaks", fonts.title)
+    title_w = pen.width(title, fonts.title)
     pen.text((layout.margin + title_w + 12, layout.margin + 3), period, fonts.subtitle, MUTED)
     total = report.total
-    summary = (
-        f"{format_minutes(total.sitting_seconds)} sitting · longest stretch"
-        f" {format_minutes(total.longest_stretch)} · {_count(total.breaks, 'break')}"
-        f" · {total.breaks_natural} natural · reminder interval {format_minutes(report.interval)}"
+    summary = _(
+        "{sitting} sitting · longest stretch {longest} · {breaks} · {natural} natural"
+        " · reminder interval {interval}"
+    ).format(
+        sitting=format_minutes(total.sitting_seconds),
+        longest=format_minutes(total.longest_stretch),
+        breaks=_count(total.breaks),
+        natural=total.breaks_natural,
+        interval=format_minutes(report.interval),
     )
     pen.text((layout.margin, layout.margin + 30), summary, fonts.body, MUTED)
 
@@ -220,7 +230,7 @@ class _Fonts:
         self.small = _font(11)
         # Pillow's own font has no en dash; a hyphen reads better than a missing glyph.
         path = getattr(self.body, "path", None)
-        self.dash = EN_DASH if isinstance(path, str) and "DejaVu" in path else "-"
+        self.dash = EN_DASH if isinstance(path, str) and path.endswith((".ttf", ".ttc")) else "-"
 
 
 class _Pen:
@@ -274,19 +284,21 @@ def _legend(pen: _Pen, layout: _Layout, y: float, interval: float) -> None:
     fonts = pen.fonts
     x = float(layout.margin)
     swatches = (
-        (TEAL, f"up to {_short(interval)}"),
+        (TEAL, _("up to {duration}").format(duration=_short(interval))),
         (AMBER, f"{_short(interval)} {fonts.dash} {_short(2 * interval)}"),
-        (RED, f"over {_short(2 * interval)}"),
+        (RED, _("over {duration}").format(duration=_short(2 * interval))),
     )
-    pen.text((x, y), "Sitting stretch", fonts.body, INK, anchor="lm")
-    x += pen.width("Sitting stretch", fonts.body) + 12
+    stretch = _("Sitting stretch")
+    pen.text((x, y), stretch, fonts.body, INK, anchor="lm")
+    x += pen.width(stretch, fonts.body) + 12
     for colour, words in swatches:
         pen.capsule(x, y - 6, x + 26, y + 6, colour)
         pen.text((x + 32, y), words, fonts.body, MUTED, anchor="lm")
         x += 32 + pen.width(words, fonts.body) + 18
     x += 18
-    pen.text((x, y), "Break", fonts.body, INK, anchor="lm")
-    x += pen.width("Break", fonts.body) + 14
+    taken = _("Break")
+    pen.text((x, y), taken, fonts.body, INK, anchor="lm")
+    x += pen.width(taken, fonts.body) + 14
     for kind, words in (("completed", "completed"), ("partial", "partial"), ("natural", "natural")):
         pen.marker(kind, x + layout.marker_r, y, layout.marker_r)
         pen.text((x + 2 * layout.marker_r + 6, y), words, fonts.body, MUTED, anchor="lm")
@@ -324,7 +336,7 @@ def _day_row(
     low, high = hours
     middle = top + layout.row_h / 2
     is_today = line.day == today
-    label = f"{line.day:%a} {line.day.day} {line.day:%b}"
+    label = format_day(line.day)
     pen.text(
         (layout.margin, middle),
         label,
@@ -356,7 +368,7 @@ def _day_row(
         pen.marker(taken.kind, x, middle, layout.marker_r)
 
     if figures.sitting_seconds or figures.breaks:
-        words = f"{format_minutes(figures.sitting_seconds)} · {_count(figures.breaks, 'break')}"
+        words = f"{format_minutes(figures.sitting_seconds)} · {_count(figures.breaks)}"
     else:
         words = "—"
     pen.text(
@@ -381,10 +393,9 @@ def _x(layout: _Layout, hours: float, low: int, high: int) -> float:
 
 def _period_words(first: date, last: date, dash: str) -> str:
     if first == last:
-        return f"{first:%a} {first.day} {first:%b %Y}"
-    same_year = first.year == last.year
-    start = f"{first.day} {first:%b}" + ("" if same_year else f" {first.year}")
-    return f"{start} {dash} {last.day} {last:%b %Y}"
+        return format_day(first, with_year=True)
+    start = format_day(first, with_year=first.year != last.year, weekday=False)
+    return f"{start} {dash} {format_day(last, with_year=True, weekday=False)}"
 
 
 def _short(seconds: float) -> str:
@@ -395,14 +406,26 @@ def _short(seconds: float) -> str:
     return words.removesuffix(" 00 min") if " h " in words else words
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _count(n: int) -> str:
+    return ngettext("{count} break", "{count} breaks", n).format(count=n)
+
+
+#: Fonts that cover every shipped language's script, CJK included (Debian's
+#: fonts-noto-cjk), tried before DejaVu Sans (Latin, Greek, Cyrillic only).
+WIDE_FONT_FAMILY = "Noto Sans CJK SC"
+WIDE_FONT_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-{style}.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-{style}.ttc",
+)
 
 
 def _font(pixels: int, *, bold: bool = False) -> Font:
-    """DejaVu Sans where installed, else Pillow's own font, at the drawing scale."""
+    """A font covering all shipped scripts where installed, then DejaVu Sans, then Pillow's
+    own font, at the drawing scale."""
     size = pixels * SCALE
-    for name in ("DejaVuSans-Bold.ttf", "DejaVuSans.ttf") if bold else ("DejaVuSans.ttf",):
+    names = [*_wide_font_files(bold)]
+    names += ["DejaVuSans-Bold.ttf", "DejaVuSans.ttf"] if bold else ["DejaVuSans.ttf"]
+    for name in names:
         try:
             return ImageFont.truetype(name, size)
         except OSError:
@@ -411,3 +434,24 @@ def _font(pixels: int, *, bold: bool = False) -> Font:
         return ImageFont.load_default(size)
     except TypeError:  # Pillow before 10.1 has only the small bitmap font
         return ImageFont.load_default()
+
+
+@functools.cache
+def _wide_font_files(bold: bool) -> tuple[str, ...]:
+    """Where the CJK-covering font is: fontconfig's answer, then Debian's known paths."""
+    style = "Bold" if bold else "Regular"
+    found: list[str] = []
+    try:
+        answer = subprocess.run(
+            ["fc-match", "--format=%{file}", f"{WIDE_FONT_FAMILY}:style={style}"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        answer = ""
+    if "NotoSansCJK" in answer:  # fc-match always answers; only this family will do
+        found.append(answer)
+    found += [path.format(style=style) for path in WIDE_FONT_PATHS]
+    return tuple(dict.fromkeys(path for path in found if Path(path).is_file()))

@@ -58,6 +58,7 @@ from breakd.engine import (
     WithdrawReminder,
     Write,
 )
+from breakd.i18n import _, ngettext
 from breakd.messages import refusal_text
 from breakd.notify.base import Notifier, Reminder
 from breakd.notify.quiet import QuietRules
@@ -240,8 +241,10 @@ class Daemon:
         except TimeoutError:
             if future.cancel():
                 raise NotRun(
-                    "breakd was busy and did not get to this command in time; nothing was"
-                    " changed, try again"
+                    _(
+                        "breakd was busy and did not get to this command in time;"
+                        " nothing was changed, try again"
+                    )
                 ) from None
         return future.result(STARTED_GRACE)
 
@@ -704,12 +707,16 @@ class Daemon:
         if effect.kind == "completed" and told:
             log.info("the break window says the break is done; no notification")
         elif effect.kind == "completed":
-            exercises = f"{done} exercise{'s' if done != 1 else ''} in " if done else ""
-            self.notifier.tell(
-                "Break done",
-                f"{exercises}{humanize(effect.seconds)}. Next reminder in"
-                f" {humanize(effect.next_reminder_in)}.",
-            )
+            took, next_in = humanize(effect.seconds), humanize(effect.next_reminder_in)
+            if done:
+                body = ngettext(
+                    "{count} exercise in {duration}. Next reminder in {next}.",
+                    "{count} exercises in {duration}. Next reminder in {next}.",
+                    done,
+                ).format(count=done, duration=took, next=next_in)
+            else:
+                body = _("{duration}. Next reminder in {next}.").format(duration=took, next=next_in)
+            self.notifier.tell(_("Break done"), body)
 
     def _changed(self) -> None:
         for listener in [*self.on_change, *(watcher.status_changed for watcher in self.watchers)]:
@@ -805,7 +812,9 @@ class Daemon:
             raise CommandRefused(str(error)) from None
         except (OSError, UnicodeError) as error:
             # A folder that cannot be read: refuse with the reason rather than fail.
-            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(
+                _("your settings file cannot be changed ({reason})").format(reason=error)
+            ) from None
         # A --set flag for this key would hide the user's new choice: drop it.
         overrides = [o for o in self.overrides if not _sets_key(o, change.spec.key)]
         config = load_config(overrides, user_file=change.path, user_data=change.data)
@@ -821,7 +830,9 @@ class Daemon:
             raise CommandRefused(str(error)) from None
         except OSError as error:
             # A folder that cannot be written: refuse with the reason, change nothing.
-            raise CommandRefused(f"your settings file cannot be changed ({error})") from None
+            raise CommandRefused(
+                _("your settings file cannot be changed ({reason})").format(reason=error)
+            ) from None
         self.overrides = prepared.overrides
         self.apply_settings(prepared.config, source=source)
 
@@ -865,10 +876,20 @@ class Daemon:
 def sitting_title(seconds: float) -> str:
     """ "You've been sitting for 34 minutes" (seconds only for test-sized intervals)."""
     if seconds < 60:
-        count, unit = round(seconds), "second"
+        count = round(seconds)
+        text = ngettext(
+            "You've been sitting for {count} second",
+            "You've been sitting for {count} seconds",
+            count,
+        )
     else:
-        count, unit = round(seconds / 60), "minute"
-    return f"You've been sitting for {count} {unit}{'' if count == 1 else 's'}"
+        count = round(seconds / 60)
+        text = ngettext(
+            "You've been sitting for {count} minute",
+            "You've been sitting for {count} minutes",
+            count,
+        )
+    return text.format(count=count)
 
 
 def _due(saved: Span | None, span: Span, now: float, every: float) -> bool:

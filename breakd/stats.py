@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
+from breakd.i18n import _, format_day, ngettext
+
 # Their home is breakd.today (a leaf for `breakd status`); re-exported for the callers here.
 from breakd.today import format_minutes as format_minutes
 from breakd.today import format_today as format_today
@@ -437,25 +439,33 @@ def period_name(first: date, last: date, today: date) -> str:
     """How the one-line summary names the period: "Today", "Last 7 days", or dates."""
     count = (last - first).days + 1
     if last == today:
-        return "Today" if count == 1 else f"Last {count} days"
+        if count == 1:
+            return _("Today")
+        return ngettext("Last {count} day", "Last {count} days", count).format(count=count)
     if first == last:
-        return f"{first:%a} {first.day} {first:%b %Y}"
-    return f"{first.day} {first:%b} {EN_DASH} {last.day} {last:%b %Y}"
+        return format_day(first, with_year=True)
+    return (
+        f"{format_day(first, weekday=False)} {EN_DASH}"
+        f" {format_day(last, with_year=True, weekday=False)}"
+    )
 
 
 def summary_line(report: Report, today: date) -> str:
     """ "Last 7 days: 4 h 20 min sitting, longest stretch 1 h 05 min, 9 breaks"."""
     total = report.total
-    line = (
-        f"{period_name(report.first, report.last, today)}:"
-        f" {format_minutes(total.sitting_seconds)} sitting,"
-        f" longest stretch {format_minutes(total.longest_stretch)},"
-        f" {total.breaks} {'break' if total.breaks == 1 else 'breaks'}"
-    )
-    if total.breaks_natural:
-        natural = total.breaks_natural
-        line += f", {natural} natural {'break' if natural == 1 else 'breaks'}"
-    return line
+    parts = [
+        _("{duration} sitting").format(duration=format_minutes(total.sitting_seconds)),
+        _("longest stretch {duration}").format(duration=format_minutes(total.longest_stretch)),
+        ngettext("{count} break", "{count} breaks", total.breaks).format(count=total.breaks),
+    ]
+    if natural := total.breaks_natural:
+        parts.append(
+            ngettext("{count} natural break", "{count} natural breaks", natural).format(
+                count=natural
+            )
+        )
+    period = period_name(report.first, report.last, today)
+    return _("{period}: {figures}").format(period=period, figures=", ".join(parts))
 
 
 def iter_rows(report: Report) -> Iterable[dict[str, Any]]:

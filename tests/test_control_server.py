@@ -355,6 +355,21 @@ def test_a_refusal_over_the_limit_carries_the_request_id(serve: Serve) -> None:
     assert busy.reply()["result"] == {"count": 1}
 
 
+def test_a_connection_over_every_cap_is_told_why_in_words(serve: Serve) -> None:
+    """The refusal at accept time is a sentence for the user (translated where it is
+    made); before, a local name in the accept loop hid the translation function."""
+    serve(max_connections=1)
+    serving, refusing = Line(), Line()
+    serving.send(b'{"v": 1, "id": "half", "cmd"')  # mid-request: never evicted
+    refusing.send(b'{"v": 1, "id": "also", "cmd"')
+    extra = Line()
+    reply = json.loads(extra.rest_until_closed())
+    assert error_code(reply) == "busy"
+    assert reply["error"]["message"] == "breakd has too many open connections; try again shortly"
+    serving.send(b': "incr"}\n')
+    assert serving.reply()["result"] == {"count": 1}
+
+
 def test_a_full_server_evicts_the_longest_idle_connection_for_a_new_one(serve: Serve) -> None:
     """Idle connections left open must not lock the user out of their own breakd."""
     serve(max_connections=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from breakd.notify.base import HOW_TO_START, Reminder, length_words
+from breakd.notify.base import Reminder, how_to_start, length_words
 from breakd.notify.freedesktop import ServerInfo, compose
 
 CAPS = frozenset({"actions", "body", "body-markup", "persistence"})
@@ -64,4 +64,4 @@ def test_a_server_without_actions_gets_none_and_is_told_another_way() -> None:
     outgoing = compose(reminder(), server("Notification Daemon", frozenset({"body"})))
     assert outgoing.actions == ()
     # No "body-markup": the text goes as it is.
-    assert outgoing.body == f"Knees & hips <level>\n{HOW_TO_START}"
+    assert outgoing.body == f"Knees & hips <level>\n{how_to_start()}"

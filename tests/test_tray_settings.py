@@ -54,6 +54,7 @@ VALUES = {
     "notifications.quiet_when_inhibited": "true",
     "notifications.quiet_when_fullscreen": "true",
     "activity.idle_source": "auto",
+    "general.language": "auto",
     "startup.autostart": "true",
 }
 

@@ -21,6 +21,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from breakd.i18n import _
+
 #: How much of a launcher is read to find its ``#!`` line.
 _SHEBANG_BYTES = 512
 
@@ -103,25 +105,35 @@ def launcher_problem(program: Path) -> str | None:
     ``~/.local/bin`` link points into) was deleted, or the Python named on its ``#!``
     line went away in a system upgrade.
     """
-    again = "; run `breakd autostart enable` again from a working installation"
+
+    def again(problem: str) -> str:
+        advice = _("{problem}; run `breakd autostart enable` again from a working installation")
+        return advice.format(problem=problem)
+
     if not program.exists():
         if program.is_symlink():
-            target = os.readlink(program)
-            return (
-                f"the entry points at {program}, a link to {target}, which no longer exists" + again
-            )
-        return f"the entry points at {program}, which no longer exists" + again
+            gone = _("the entry points at {program}, a link to {target}, which no longer exists")
+            return again(gone.format(program=program, target=os.readlink(program)))
+        return again(
+            _("the entry points at {program}, which no longer exists").format(program=program)
+        )
     if program.is_dir():
-        return f"the entry points at {program}, which is a folder, not a program" + again
+        return again(
+            _("the entry points at {program}, which is a folder, not a program").format(
+                program=program
+            )
+        )
     if not os.access(program, os.X_OK):
-        return f"the entry points at {program}, which is not executable" + again
+        return again(
+            _("the entry points at {program}, which is not executable").format(program=program)
+        )
     interpreter = shebang_interpreter(program)
     if interpreter is not None and interpreter.is_absolute() and not interpreter.exists():
-        return (
-            f"the entry points at {program}, which runs {interpreter}, which no longer exists"
+        return _(
+            "the entry points at {program}, which runs {interpreter}, which no longer exists"
             " (was Python upgraded or the virtualenv removed?); reinstall breakd"
             " (scripts/install.sh) and run `breakd autostart enable` again"
-        )
+        ).format(program=program, interpreter=interpreter)
     return None
 
 

@@ -32,12 +32,13 @@ from breakd.autostart.base import (
 )
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.files import write_atomically
+from breakd.i18n import N_, shipped_languages, translations_in
 from breakd.resources import data_dir
 
 ENTRY_NAME = f"{APP_NAME}.desktop"
 ICON_NAME = APP_NAME
-COMMENT = "Offers a two-minute exercise break when you have sat too long"
-GENERIC_NAME = "Break reminder"
+COMMENT = N_("Offers a two-minute exercise break when you have sat too long")
+GENERIC_NAME = N_("Break reminder")
 
 
 def xdg_config_home() -> Path:
@@ -124,7 +125,9 @@ def _common_keys(launcher: Launcher, icon: str) -> list[tuple[str, str]]:
         ("Type", "Application"),
         ("Name", APP_NAME),
         ("GenericName", GENERIC_NAME),
+        *_in_every_language("GenericName", GENERIC_NAME),
         ("Comment", COMMENT),
+        *_in_every_language("Comment", COMMENT),
         ("Exec", exec_value),
         ("TryExec", esc(str(launcher.program))),
         ("Icon", esc(icon)),
@@ -132,6 +135,18 @@ def _common_keys(launcher: Launcher, icon: str) -> list[tuple[str, str]]:
         ("StartupNotify", "false"),
         ("Categories", "Utility;"),
     ]
+
+
+def _in_every_language(key: str, message: str) -> list[tuple[str, str]]:
+    """``Comment[de]=...`` for each shipped catalog that translates ``message``: the
+    entry is read by the desktop in the user's language, whatever breakd's own is.
+    (``Name`` stays "breakd" in every language: it is the program's name.)"""
+    lines = []
+    for language in shipped_languages():
+        translated = translations_in(language).gettext(message)
+        if translated != message:
+            lines.append((f"{key}[{language}]", desktop_entry.escape_string(translated)))
+    return lines
 
 
 def autostart_entry_text(launcher: Launcher, icon: str, version: str = __version__) -> str:
@@ -196,7 +211,7 @@ def read_entry(path: Path) -> AutostartStatus:
 class XdgAutostart(AutostartBackend):
     """``$XDG_CONFIG_HOME/autostart/breakd.desktop``."""
 
-    kind = "XDG autostart entry"
+    kind = N_("XDG autostart entry")
 
     def __init__(
         self,

@@ -14,9 +14,10 @@ import functools
 import os
 import sys
 
-from breakd import __version__
+from breakd import __version__, i18n
 from breakd.cli import autostart, config, control, exercises, start, stats
 from breakd.cli.exits import EXIT_BROKEN_PIPE
+from breakd.i18n import _
 
 TYPE_CHECKING = False  # typing is not loaded for `breakd status`
 if TYPE_CHECKING:
@@ -167,13 +168,13 @@ def build_parser(*, on_demand: bool = False) -> argparse.ArgumentParser:
     # Typed as the base class: every command module's `register` takes its subcommands.
     parser: argparse.ArgumentParser = _Parser(
         prog="breakd",
-        description=(
+        description=_(
             "A quiet break reminder: watches how long you sit at the computer and offers a"
             " short exercise break (breaks.length, 2 min by default). With no command, runs the"
             " daemon in this terminal;"
             " `breakd start` runs it in the background."
         ),
-        epilog=(
+        epilog=_(
             "Durations are bounded: a snooze lasts at most 24h, a timed pause at most a year"
             " (8760h; or pause forever), and each setting stays within the range its"
             " comment in config/default.toml gives. Exit codes: 0 success, 1 error,"
@@ -185,7 +186,7 @@ def build_parser(*, on_demand: bool = False) -> argparse.ArgumentParser:
         "-v",
         "--foreground",
         action="store_true",
-        help="also print the log to stderr",
+        help=_("also print the log to stderr"),
     )
     parser.add_argument(
         "--set",
@@ -193,18 +194,18 @@ def build_parser(*, on_demand: bool = False) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a setting for this run, e.g. --set interval=45m (repeatable)",
+        help=_("override a setting for this run, e.g. --set interval=45m (repeatable)"),
     )
     parser.add_argument(
         "--no-autostart",
         dest="autostart",
         action="store_false",
-        help="do not turn on start at login at the first run (see startup.autostart)",
+        help=_("do not turn on start at login at the first run (see startup.autostart)"),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", action=_CommandsOnDemand)
     assert isinstance(commands, _CommandsOnDemand)
 
-    run = commands.add_parser("run", help="run the daemon in this terminal (the default)")
+    run = commands.add_parser("run", help=_("run the daemon in this terminal (the default)"))
     run.set_defaults(func=cmd_run)
 
     for register in _GROUPS:
@@ -220,6 +221,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from breakd.config import load_config
 
     loaded = load_config(args.overrides)
+    i18n.setup(loaded.settings.language)
     return run_daemon(
         loaded, foreground=args.foreground, overrides=args.overrides, autostart=args.autostart
     )

@@ -8,6 +8,7 @@ import json
 import sys
 
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK
+from breakd.i18n import _
 
 # The settings schema loads only when a config command runs, not for every `breakd`.
 TYPE_CHECKING = False
@@ -17,19 +18,19 @@ if TYPE_CHECKING:
 
 def register(commands: Subcommands) -> None:
     """Add ``config`` and its actions to breakd's command line."""
-    config = commands.add_parser("config", help="where the settings are, check them, show them")
+    config = commands.add_parser("config", help=_("where the settings are, check them, show them"))
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    path = config_commands.add_parser("path", help="print the user's config file path")
-    path.add_argument("--all", action="store_true", help="also list the system-wide files")
+    path = config_commands.add_parser("path", help=_("print the user's config file path"))
+    path.add_argument("--all", action="store_true", help=_("also list the system-wide files"))
     path.set_defaults(func=cmd_config_path)
     check = config_commands.add_parser(
-        "check", help="validate the config files (exit 0 if fine, 1 with messages if not)"
+        "check", help=_("validate the config files (exit 0 if fine, 1 with messages if not)")
     )
     check.set_defaults(func=cmd_config_check)
     show = config_commands.add_parser(
-        "show", help="print the settings in force and the layer each came from"
+        "show", help=_("print the settings in force and the layer each came from")
     )
-    show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument("--json", action="store_true", help=_("print JSON"))
     show.set_defaults(func=cmd_config_show)
 
 
@@ -39,7 +40,7 @@ def cmd_config_path(args: argparse.Namespace) -> int:
     print(user_config_file())
     if args.all:
         for path in system_config_files():
-            print(f"{path} (system-wide)")
+            print(_("{path} (system-wide)").format(path=path))
     return EXIT_OK
 
 
@@ -52,16 +53,20 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"breakd: {problem}", file=sys.stderr)
     if problems:
         print(
-            f"breakd: {len(problems)} problem(s); those settings fall back to the layer below",
+            _("breakd: {count} problem(s); those settings fall back to the layer below").format(
+                count=len(problems)
+            ),
             file=sys.stderr,
         )
         return EXIT_ERROR
     if loaded.files:
-        print("config OK (" + ", ".join(loaded.files) + ")")
+        print(_("config OK ({files})").format(files=", ".join(loaded.files)))
     else:
         print(
-            "config OK: no settings file, so the defaults are in force"
-            f" (`breakd config show` lists them; your own file would be {user_config_file()})"
+            _(
+                "config OK: no settings file, so the defaults are in force"
+                " (`breakd config show` lists them; your own file would be {file})"
+            ).format(file=user_config_file())
         )
     return EXIT_OK
 

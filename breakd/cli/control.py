@@ -21,6 +21,7 @@ from breakd.cli.exits import (
 )
 from breakd.control.client import ControlError, DaemonNotRunning, DaemonStopped, follow, request
 from breakd.durations import humanize
+from breakd.i18n import _, format_clock, formatting_locale
 from breakd.state import State
 from breakd.today import format_today
 
@@ -36,63 +37,68 @@ if TYPE_CHECKING:
 
 
 def register(commands: Subcommands) -> None:
-    status = commands.add_parser("status", help="what the running daemon sees now")
-    status.add_argument("--json", action="store_true", help="print JSON")
+    status = commands.add_parser("status", help=_("what the running daemon sees now"))
+    status.add_argument("--json", action="store_true", help=_("print JSON"))
     status.add_argument(
         "--follow",
         action="store_true",
-        help="keep running: one line now and one whenever the status changes (status bars)",
+        help=_("keep running: one line now and one whenever the status changes (status bars)"),
     )
     status.add_argument(
         "--format",
         choices=FORMATS,
-        help="text, json (as --json) or waybar (waybar's custom module JSON)",
+        help=_("text, json (as --json) or waybar (waybar's custom module JSON)"),
     )
     status.set_defaults(func=_status)
 
-    take = commands.add_parser("break", help="start a break now (breaks.length, 2 min by default)")
-    take.add_argument("--json", action="store_true", help="print the new state as JSON")
+    take = commands.add_parser(
+        "break", help=_("start a break now (breaks.length, 2 min by default)")
+    )
+    take.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     take.set_defaults(func=_sender("break"))
 
     snooze = commands.add_parser(
-        "snooze", help="postpone reminders (default: the snooze setting; at most 24h)"
+        "snooze", help=_("postpone reminders (default: the snooze setting; at most 24h)")
     )
-    snooze.add_argument("duration", nargs="?", help='how long, e.g. "10m" (at most 24h)')
-    snooze.add_argument("--json", action="store_true", help="print the new state as JSON")
+    snooze.add_argument("duration", nargs="?", help=_('how long, e.g. "10m" (at most 24h)'))
+    snooze.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     snooze.set_defaults(func=_sender("snooze", "duration"))
 
-    skip = commands.add_parser("skip", help="dismiss the due reminder and count again")
-    skip.add_argument("--json", action="store_true", help="print the new state as JSON")
+    skip = commands.add_parser("skip", help=_("dismiss the due reminder and count again"))
+    skip.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     skip.set_defaults(func=_sender("skip"))
 
     pause = commands.add_parser(
-        "pause", help="stop reminders for a while (at most a year, or until resumed)"
+        "pause", help=_("stop reminders for a while (at most a year, or until resumed)")
     )
     pause.add_argument(
         "duration",
         nargs="?",
         default="forever",
-        help=(
+        help=_(
             'how long: a duration such as "30m" or "2h" (at most a year, 8760h), "tomorrow",'
             ' or "forever" (default)'
         ),
     )
-    pause.add_argument("--json", action="store_true", help="print the new state as JSON")
+    pause.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     pause.set_defaults(func=_sender("pause", "duration"))
 
-    resume = commands.add_parser("resume", help="end a pause")
-    resume.add_argument("--json", action="store_true", help="print the new state as JSON")
+    resume = commands.add_parser("resume", help=_("end a pause"))
+    resume.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     resume.set_defaults(func=_sender("resume"))
 
     change = commands.add_parser(
-        "set", help="change a setting now and keep it (" + ", ".join(SETTABLE) + ")"
+        "set",
+        help=_("change a setting now and keep it ({settings})").format(
+            settings=", ".join(SETTABLE)
+        ),
     )
     change.add_argument("key", choices=SETTABLE, metavar="KEY", help=", ".join(SETTABLE))
-    change.add_argument("value", help='the new value, e.g. "45m"')
-    change.add_argument("--json", action="store_true", help="print the new state as JSON")
+    change.add_argument("value", help=_('the new value, e.g. "45m"'))
+    change.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     change.set_defaults(func=_sender("set", "key", "value"))
 
-    stop = commands.add_parser("quit", help="stop the daemon cleanly")
+    stop = commands.add_parser("quit", help=_("stop the daemon cleanly"))
     stop.set_defaults(func=_sender("quit"))
 
 
@@ -114,7 +120,7 @@ def _sender(
         elif getattr(args, "json", False):
             print(json.dumps(result, indent=2))
         elif command == "quit":
-            print("breakd is stopping")
+            print(_("breakd is stopping"))
         else:
             print(describe_status(result))
         return EXIT_OK
@@ -225,31 +231,43 @@ def describe_status(status: dict[str, Any]) -> str:
     state = State(status["state"])
     lines = []
     if state in (State.COUNTING, State.DUE, State.SNOOZED):
-        lines.append(f"Sitting for {humanize(status['sitting_seconds'])}.")
-    headline = {
-        State.COUNTING: None,
-        State.DUE: "A break is due.",
-        State.SNOOZED: f"Snoozed until {_clock(status['snoozed_until'])}.",
-        State.PAUSED: (
-            f"Paused until {_clock(status['paused_until'])}."
-            if status["paused_until"]
-            else "Paused until you resume (`breakd resume`)."
-        ),
-        State.BREAK: f"On a break: {humanize(status['break_remaining'] or 0)} to go.",
-        State.AWAY: "Away from the computer.",
-        State.OFF_HOURS: "Outside working hours.",
-    }.get(state)
+        lines.append(
+            _("Sitting for {duration}.").format(duration=humanize(status["sitting_seconds"]))
+        )
+    headline: str | None = None
+    if state is State.DUE:
+        headline = _("A break is due.")
+    elif state is State.SNOOZED:
+        headline = _("Snoozed until {time}.").format(time=_clock(status["snoozed_until"]))
+    elif state is State.PAUSED and status["paused_until"]:
+        headline = _("Paused until {time}.").format(time=_clock(status["paused_until"]))
+    elif state is State.PAUSED:
+        headline = _("Paused until you resume (`breakd resume`).")
+    elif state is State.BREAK:
+        headline = _("On a break: {duration} to go.").format(
+            duration=humanize(status["break_remaining"] or 0)
+        )
+    elif state is State.AWAY:
+        headline = _("Away from the computer.")
+    elif state is State.OFF_HOURS:
+        headline = _("Outside working hours.")
     if headline:
         lines.append(headline)
     if status["next_reminder_in"] is not None:
         lines.append(
-            f"Next reminder in {humanize(status['next_reminder_in'])}"
-            f" (at {_clock(status['next_reminder_at'])})."
+            _("Next reminder in {duration} (at {time}).").format(
+                duration=humanize(status["next_reminder_in"]),
+                time=_clock(status["next_reminder_at"]),
+            )
         )
     today = status.get("today")
     if today:
         lines.append(format_today(today))
-    lines.append(f"Activity from: {status['idle_source']}; notifications: {status['notifier']}.")
+    lines.append(
+        _("Activity from: {source}; notifications: {notifier}.").format(
+            source=status["idle_source"], notifier=status["notifier"]
+        )
+    )
     return "\n".join(lines)
 
 
@@ -261,4 +279,8 @@ def _clock(iso: str | None) -> str:
     """
     if iso is None or len(iso) < 16 or iso[10] != "T" or iso[13] != ":":
         return "?"
-    return iso[11:16]
+    if formatting_locale() is None:
+        return iso[11:16]
+    from datetime import datetime  # a locale's own clock ("2:30 PM") needs the time itself
+
+    return format_clock(datetime.fromisoformat(iso))

@@ -13,6 +13,7 @@ import sys
 from breakd.choices import POSITIONS
 from breakd.cli.arguments import path
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from breakd.i18n import _, ngettext
 
 # Every `breakd` command registers this one: the exercises and the settings load only
 # when an exercises command runs.
@@ -33,34 +34,35 @@ def register(subparsers: Subcommands) -> None:
     """Add the ``exercises`` command and its actions to breakd's command line."""
     exercises = subparsers.add_parser(
         "exercises",
-        help="list the exercises, show one, or draw their pictures",
-        description=(
+        help=_("list the exercises, show one, or draw their pictures"),
+        description=_(
             "With no action, list the exercises: id, position, duration and title."
             " Your own exercises, in the exercises folder beside your settings file"
             " (`breakd config path`), are included."
         ),
     )
     exercises.add_argument(
-        "--position", choices=POSITIONS, help="only the seated or only the standing ones"
+        "--position", choices=POSITIONS, help=_("only the seated or only the standing ones")
     )
     exercises.set_defaults(func=cmd_list)
     actions = exercises.add_subparsers(dest="exercises_command", metavar="ACTION")
 
-    show = actions.add_parser("show", help="print one exercise step by step")
-    show.add_argument("id", help="the exercise's id, as listed by `breakd exercises`")
+    show = actions.add_parser("show", help=_("print one exercise step by step"))
+    show.add_argument("id", help=_("the exercise's id, as listed by `breakd exercises`"))
     show.set_defaults(func=cmd_show)
 
     sheet = actions.add_parser(
-        "sheet", help="draw every exercise's pictures on one PNG contact sheet"
+        "sheet", help=_("draw every exercise's pictures on one PNG contact sheet")
     )
-    sheet.add_argument("out", type=path, metavar="OUT.png", help="the PNG file to write")
+    sheet.add_argument("out", type=path, metavar="OUT.png", help=_("the PNG file to write"))
     sheet.add_argument(
         "--size",
         type=int,
         default=DEFAULT_SHEET_SIZE,
         metavar="N",
-        help=f"width of each picture in pixels ({MIN_SHEET_SIZE} to {MAX_SHEET_SIZE},"
-        f" default {DEFAULT_SHEET_SIZE})",
+        help=_("width of each picture in pixels ({low} to {high}, default {default})").format(
+            low=MIN_SHEET_SIZE, high=MAX_SHEET_SIZE, default=DEFAULT_SHEET_SIZE
+        ),
     )
     sheet.set_defaults(func=cmd_sheet)
 
@@ -71,8 +73,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max((len(e.id) for e in chosen), default=2)
     for exercise in chosen:
         print(
-            f"{exercise.id:<{width}}  {exercise.position:<8}  {exercise.duration:>3} s"
-            f"  {exercise.title}"
+            f"{exercise.id:<{width}}  {position_word(exercise.position):<8}"
+            f"  {exercise.duration:>3} s  {exercise.title}"
         )
     return EXIT_OK
 
@@ -85,10 +87,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
         ids = [e.id for e in loaded.exercises]
         close = difflib.get_close_matches(args.id, ids, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        message = (
+            _("there is no exercise called {id} (did you mean {close}?)").format(
+                id=repr(args.id), close=", ".join(close)
+            )
+            if close
+            else _("there is no exercise called {id}").format(id=repr(args.id))
+        )
         print(
-            f"breakd: there is no exercise called {args.id!r}{hint};"
-            " run `breakd exercises` to list the ids",
+            "breakd: " + message + _("; run `breakd exercises` to list the ids"),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -100,7 +107,10 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     size: int = args.size
     if not MIN_SHEET_SIZE <= size <= MAX_SHEET_SIZE:
         print(
-            f"breakd: --size must be {MIN_SHEET_SIZE} to {MAX_SHEET_SIZE} pixels, not {size}",
+            "breakd: "
+            + _("--size must be {low} to {high} pixels, not {size}").format(
+                low=MIN_SHEET_SIZE, high=MAX_SHEET_SIZE, size=size
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -109,16 +119,20 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     loaded = _load()
     chosen = _filtered(loaded, args.position)
     if not chosen:
-        print("breakd: no exercises to draw", file=sys.stderr)
+        print("breakd: " + _("no exercises to draw"), file=sys.stderr)
         return EXIT_ERROR
     out: Path = args.out
     image = contact_sheet(chosen, size)
     try:
         image.save(out, format="PNG")
     except OSError as error:
-        print(f"breakd: cannot write {out}: {error}", file=sys.stderr)
+        print(
+            "breakd: " + _("cannot write {path}: {error}").format(path=out, error=error),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
-    print(f"{out}: {len(chosen)} exercises, {image.width}x{image.height} px")
+    count = ngettext("{count} exercise", "{count} exercises", len(chosen)).format(count=len(chosen))
+    print(f"{out}: {count}, {image.width}x{image.height} px")
     return EXIT_OK
 
 
@@ -130,7 +144,9 @@ def describe(exercise: Exercise) -> str:
 
     lines = [
         f"{exercise.title} ({exercise.id})",
-        f"Position: {exercise.position}    Duration: {exercise.duration} s",
+        _("Position: {position}    Duration: {seconds} s").format(
+            position=position_word(exercise.position), seconds=exercise.duration
+        ),
         "",
     ]
     for number, step in enumerate(exercise.steps, start=1):
@@ -138,14 +154,23 @@ def describe(exercise: Exercise) -> str:
             textwrap.fill(step, WIDTH, initial_indent=f"  {number}. ", subsequent_indent=" " * 5)
         )
     lines.append("")
-    lines.append(_field("Cue", exercise.cue))
-    lines.append(_field("Helps", exercise.helps))
+    lines.append(_field(_("Cue"), exercise.cue))
+    lines.append(_field(_("Helps"), exercise.helps))
     if exercise.caution:
-        lines.append(_field("Caution", exercise.caution))
+        lines.append(_field(_("Caution"), exercise.caution))
     source = exercise.source
-    lines.append(_field("Source", f'{source.cited}, section "{source.section}"'))
-    lines.append(_field("Safety", load_safety().short))
+    cited = _('{document}, section "{section}"').format(
+        document=source.cited, section=source.section
+    )
+    lines.append(_field(_("Source"), cited))
+    lines.append(_field(_("Safety"), load_safety().short))
     return "\n".join(lines)
+
+
+def position_word(position: str) -> str:
+    """ "seated"/"standing" in the user's language (the data keeps the English word)."""
+    words = {"seated": _("seated"), "standing": _("standing")}
+    return words.get(position, position)
 
 
 def _field(name: str, text: str) -> str:

@@ -13,6 +13,7 @@ import sys
 
 from breakd.cli.arguments import path
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from breakd.i18n import _, format_day, ngettext
 
 # Every `breakd` command registers this one: the statistics (sqlite3, datetime), the
 # settings and csv load only when `breakd stats` runs.
@@ -36,56 +37,57 @@ def register(subparsers: Subcommands) -> None:
     """Add the ``stats`` command to breakd's command line."""
     stats = subparsers.add_parser(
         "stats",
-        help="your sitting time and breaks, day by day",
-        description=(
+        help=_("your sitting time and breaks, day by day"),
+        description=_(
             "Sitting time and breaks per day: total sitting, the longest unbroken stretch,"
             " stretches longer than the reminder interval, breaks completed, partial and"
             " natural, reminders snoozed and skipped, and the share of reminders that led to"
-            f" a break. Shows today and the {DEFAULT_DAYS - 1} days before unless told"
-            " otherwise."
-        ),
+            " a break. Shows today and the {days} days before unless told otherwise."
+        ).format(days=DEFAULT_DAYS - 1),
     )
     period = stats.add_argument_group("period")
     period.add_argument(
         "--days",
         type=int,
         metavar="N",
-        help=f"the last N days, today included (default {DEFAULT_DAYS})",
+        help=_("the last N days, today included (default {days})").format(days=DEFAULT_DAYS),
     )
     period.add_argument(
         "--from",
         dest="first",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the first day to show (until --to, or today)",
+        help=_("the first day to show (until --to, or today)"),
     )
     period.add_argument(
         "--to",
         dest="last",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the last day to show",
+        help=_("the last day to show"),
     )
     output = stats.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    output.add_argument("--csv", action="store_true", help="print CSV, one row per day")
+    output.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
+    output.add_argument("--csv", action="store_true", help=_("print CSV, one row per day"))
     stats.add_argument(
         "--chart",
         type=path,
         metavar="FILE.png",
-        help=f"also draw the days as a PNG timeline (up to {MAX_CHART_DAYS} days)",
+        help=_("also draw the days as a PNG timeline (up to {days} days)").format(
+            days=MAX_CHART_DAYS
+        ),
     )
     stats.add_argument(
         "--forget",
         action="store_true",
-        help="delete all history (asks first)",
+        help=_("delete all history (asks first)"),
     )
-    stats.add_argument("--yes", action="store_true", help="with --forget: do not ask")
+    stats.add_argument("--yes", action="store_true", help=_("with --forget: do not ask"))
     stats.add_argument(
         "--history",
         type=path,
         metavar="FILE",
-        help="the history file to read (default: breakd's own, in its data folder)",
+        help=_("the history file to read (default: breakd's own, in its data folder)"),
     )
     stats.set_defaults(func=cmd_stats)
 
@@ -103,7 +105,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.forget:
         return forget(path, assume_yes=args.yes)
     if args.yes:
-        return _usage("--yes goes with --forget")
+        return _usage(_("--yes goes with --forget"))
     now = datetime.now().astimezone()
     try:
         first, last = choose_period(args.days, args.first, args.last, now)
@@ -111,21 +113,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return _usage(str(error))
     if args.chart is not None and (last - first).days + 1 > MAX_CHART_DAYS:
         return _usage(
-            f"the chart shows at most {MAX_CHART_DAYS} days; choose fewer with --days or"
-            " --from/--to"
+            _(
+                "the chart shows at most {count} days; choose fewer with --days or --from/--to"
+            ).format(count=MAX_CHART_DAYS)
         )
     if not path.exists():
-        print(f"No breakd history yet ({path} does not exist).")
+        print(_("No breakd history yet ({path} does not exist).").format(path=path))
         return EXIT_OK
     interval = load_config(getattr(args, "overrides", [])).settings.interval
     try:
         with closing(open_read_only(path)) as db:
             if not has_history_tables(db):
-                print(f"No breakd history yet ({path} holds none).")
+                print(_("No breakd history yet ({path} holds none).").format(path=path))
                 return EXIT_OK
             report = collect(db, first, last, interval, now=now)
     except sqlite3.Error as error:
-        print(f"breakd: cannot read the history in {path}: {error}", file=sys.stderr)
+        print(
+            _("breakd: cannot read the history in {path}: {reason}").format(
+                path=path, reason=error
+            ),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
     if args.json:
@@ -146,9 +154,11 @@ def choose_period(
     from breakd.stats import last_days
 
     if days is not None and not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"--days must be 1 to {MAX_DAYS}, not {days}")
+        raise ValueError(
+            _("--days must be 1 to {maximum}, not {days}").format(maximum=MAX_DAYS, days=days)
+        )
     if days is not None and first is not None:
-        raise ValueError("give either --days or --from, not both")
+        raise ValueError(_("give either --days or --from, not both"))
     today = now.astimezone().date()
     if first is None:
         start, end = last_days(days or DEFAULT_DAYS, now)
@@ -157,9 +167,11 @@ def choose_period(
     else:
         start, end = first, last or today
     if end < start:
-        raise ValueError(f"--to ({end}) is before --from ({start})")
+        raise ValueError(
+            _("--to ({last}) is before --from ({first})").format(last=end, first=start)
+        )
     if (end - start).days + 1 > MAX_DAYS:
-        raise ValueError(f"at most {MAX_DAYS} days at once")
+        raise ValueError(_("at most {count} days at once").format(count=MAX_DAYS))
     return start, end
 
 
@@ -198,24 +210,22 @@ def format_report(report: Report, today: date) -> str:
     interval = format_minutes(report.interval)
     with_year = report.first.year != report.last.year or report.last.year != today.year
     headers = (
-        "Day",
-        "Sitting",
-        "Longest",
-        f"Over {interval}",
-        "Breaks",
-        "Partial",
-        "Natural",
-        "Snoozed",
-        "Skipped",
-        "Led to break",
+        _("Day"),
+        _("Sitting"),
+        _("Longest"),
+        _("Over {interval}").format(interval=interval),
+        _("Breaks"),
+        _("Partial"),
+        _("Natural"),
+        _("Snoozed"),
+        _("Skipped"),
+        _("Led to break"),
     )
     body: list[Sequence[str]] = []
     for day in report.days:
-        label = f"{day.day:%a} {day.day.day} {day.day:%b}" + (
-            f" {day.day.year}" if with_year else ""
-        )
+        label = format_day(day.day, with_year=with_year)
         body.append(_cells(label, day))
-    total = _cells("Total", report.total)
+    total = _cells(_("Total"), report.total)
     widths = [max(len(row[i]) for row in (headers, *body, total)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -224,13 +234,16 @@ def format_report(report: Report, today: date) -> str:
         return "  ".join((first, *rest)).rstrip()
 
     rule = "  ".join("─" * width for width in widths)
-    period = f"{report.first.day} {report.first:%b %Y}"
+    period = format_day(report.first, with_year=True, weekday=False)
     if report.last != report.first:
         period = (
-            f"{report.first.day} {report.first:%b} {EN_DASH} {report.last.day} {report.last:%b %Y}"
+            f"{format_day(report.first, weekday=False)} {EN_DASH}"
+            f" {format_day(report.last, with_year=True, weekday=False)}"
         )
     lines = [
-        f"Sitting and breaks, {period} (reminder interval {interval})",
+        _("Sitting and breaks, {period} (reminder interval {interval})").format(
+            period=period, interval=interval
+        ),
         "",
         line(headers),
         rule,
@@ -268,10 +281,17 @@ def _write_chart(report: Report, out: Path, now: datetime, *, quiet: bool) -> in
     try:
         image.save(out, format="PNG")
     except (OSError, ValueError) as error:
-        print(f"breakd: cannot write {out}: {error}", file=sys.stderr)
+        print(
+            _("breakd: cannot write {path}: {reason}").format(path=out, reason=error),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     print(
-        f"{out}: chart of {len(report.days)} days, {image.width}x{image.height} px",
+        ngettext(
+            "{path}: chart of {count} day, {width}x{height} px",
+            "{path}: chart of {count} days, {width}x{height} px",
+            len(report.days),
+        ).format(path=out, count=len(report.days), width=image.width, height=image.height),
         file=sys.stderr if quiet else sys.stdout,
     )
     return EXIT_OK
@@ -285,22 +305,24 @@ def forget(path: Path, *, assume_yes: bool) -> int:
     import sqlite3
 
     if not path.exists():
-        print(f"No breakd history to delete ({path} does not exist).")
+        print(_("No breakd history to delete ({path} does not exist).").format(path=path))
         return EXIT_OK
     if not assume_yes:
         if not sys.stdin.isatty():
             print(
-                "breakd: not deleting the history without asking; run"
-                " `breakd stats --forget --yes` to delete it without a question",
+                _(
+                    "breakd: not deleting the history without asking; run"
+                    " `breakd stats --forget --yes` to delete it without a question"
+                ),
                 file=sys.stderr,
             )
             return EXIT_ERROR
         try:
-            answer = input(f"Delete all breakd history in {path}? [y/N] ")
+            answer = input(_("Delete all breakd history in {path}? [y/N] ").format(path=path))
         except EOFError:
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing deleted.")
+            print(_("Nothing deleted."))
             return EXIT_OK
     # The one action that writes, so the only one that needs the daemon's store.
     from breakd.store import HistoryStore, HistoryUnavailable
@@ -312,9 +334,14 @@ def forget(path: Path, *, assume_yes: bool) -> int:
         finally:
             store.close()
     except (HistoryUnavailable, sqlite3.Error, OSError) as error:
-        print(f"breakd: could not delete the history in {path}: {error}", file=sys.stderr)
+        print(
+            _("breakd: could not delete the history in {path}: {reason}").format(
+                path=path, reason=error
+            ),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
-    print(f"Deleted all breakd history in {path}.")
+    print(_("Deleted all breakd history in {path}.").format(path=path))
     return EXIT_OK
 
 
@@ -325,7 +352,9 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02"
+            _("{value} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-02").format(
+                value=repr(text)
+            )
         ) from None
 
 

@@ -9,9 +9,10 @@ It sits in a corner of the work area (the screen less its panels), above other w
 but without taking the keyboard: it never asks for focus, and on X11 it asks the window
 manager not to give it any when it appears. Its size is fixed for the whole break,
 measured for the session's largest exercise, so it never grows or jumps when the
-exercise changes. The buttons are the way to use it; the keys (Space pause, N next,
-Esc end) are a bonus that works once the user has clicked into it, and the footer says
-so. The buttons take no focus, so Space never presses a button by accident.
+exercise changes. The buttons are the way to use it; the keys (Space pause, the Next
+button's underlined letter, Esc end) are a bonus that works once the user has clicked
+into it, and the footer says so. The buttons take no focus, so Space never presses a
+button by accident.
 
 Sizes are in points and Tk scales them to the screen's DPI, so the window reads the
 same on a HiDPI screen. Its own countdown keeps time with the engine's: both count
@@ -43,11 +44,12 @@ from breakd.coach.x11 import FrameExtents, ScreenFacts
 from breakd.config import user_config_dir
 from breakd.content import ContentError, Exercise, load_exercises, load_safety
 from breakd.durations import humanize
+from breakd.i18n import N_, _, pgettext
 from breakd.pictures import ACCENT, render_frames
 
 log = logging.getLogger("breakd.coach.window")
 
-TITLE = "breakd — break"
+TITLE = N_("breakd — break")
 
 # A light, quiet palette; the accent is the one the exercise pictures are drawn in.
 BACKGROUND = "#f6f8f8"
@@ -80,7 +82,37 @@ PAD_POINTS = 16
 MARGIN_POINTS = 18
 
 #: The footer's key help: the keys only work once the window has the keyboard.
-KEYS_HELP = "Keys, once you click the window: Space pause · N next · Esc end break"
+KEYS_HELP = N_("Keys, once you click the window: Space pause · {next_key} next · Esc end break")
+
+
+def mnemonic(label: str) -> tuple[str, int, str]:
+    """A button label with its "_" marker read: (text shown, index underlined, key).
+
+    The translator chooses the letter ("_Weiter" underlines and binds W), so the letter
+    underlined and the key that works are one and the same in every language. A label
+    without a marker underlines and binds its first letter.
+    """
+    marker = label.find("_")
+    if 0 <= marker < len(label) - 1:
+        text = label[:marker] + label[marker + 1 :]
+    else:
+        text, marker = label.replace("_", ""), 0
+    letters = [i for i in range(marker, len(text)) if text[i].isalnum()]
+    index = letters[0] if letters else 0
+    return text, index, text[index : index + 1].casefold()
+
+
+def keys_help() -> str:
+    """The footer's key help, naming the Next button's key as its label underlines it."""
+    _text, _index, key = mnemonic(next_label())
+    return _(KEYS_HELP).format(next_key=key.upper())
+
+
+def next_label() -> str:
+    """The Next button's label with its mnemonic marker."""
+    # Translators: the break window's button to the next exercise. The letter after "_"
+    # is underlined and is the button's key; choose one that begins a word of the label.
+    return pgettext("break window button", "_Next")
 
 
 class CoachWindow:
@@ -187,7 +219,7 @@ class CoachWindow:
 
     def _build(self, help_text: str) -> None:
         root = self.root
-        root.title(TITLE)
+        root.title(_(TITLE))
         root.resizable(False, False)
         pad = self.px(PAD_POINTS)
         text_width = self.px(TEXT_POINTS)
@@ -249,20 +281,25 @@ class CoachWindow:
         buttons.grid(row=5, column=0, columnspan=3, sticky="ew", pady=(self.px(12), 0))
         buttons.columnconfigure(2, weight=1)
         self.pause_button = ttk.Button(
-            buttons, text="Pause", style="Soft.TButton", takefocus=False, command=self.toggle_pause
-        )
-        self.pause_button.grid(row=0, column=0, sticky="w")
-        self.next_button = ttk.Button(
             buttons,
-            text="Next",
+            text=pgettext("break window button", "Pause"),
             style="Soft.TButton",
             takefocus=False,
-            underline=0,
+            command=self.toggle_pause,
+        )
+        self.pause_button.grid(row=0, column=0, sticky="w")
+        next_text, next_underline, self.next_key = mnemonic(next_label())
+        self.next_button = ttk.Button(
+            buttons,
+            text=next_text,
+            style="Soft.TButton",
+            takefocus=False,
+            underline=next_underline,
             command=self.next_exercise,
         )
         self.next_button.grid(row=0, column=1, sticky="w", padx=(self.px(6), 0))
         self.end_button = ttk.Button(
-            buttons, text="End break", style="Quiet.TButton", takefocus=False, command=self.end
+            buttons, text=_("End break"), style="Quiet.TButton", takefocus=False, command=self.end
         )
         self.end_button.grid(row=0, column=3, sticky="e")
 
@@ -271,7 +308,7 @@ class CoachWindow:
             row=6, column=0, columnspan=3, sticky="ew", pady=(self.px(12), self.px(8))
         )
         self.help_label = self._label(
-            body, self.font_small, MUTED, text=f"{help_text}\n{KEYS_HELP}", wraplength=full_width
+            body, self.font_small, MUTED, text=f"{help_text}\n{keys_help()}", wraplength=full_width
         )
         self.help_label.grid(row=7, column=0, columnspan=3, sticky="w")
 
@@ -283,7 +320,7 @@ class CoachWindow:
             self.done,
             self.font_body,
             MUTED,
-            text="Well done. This window closes by itself.",
+            text=_("Well done. This window closes by itself."),
             wraplength=full_width,
         )
         self.done_note.grid(row=1, column=0, sticky="w", pady=(self.px(6), 0))
@@ -295,11 +332,15 @@ class CoachWindow:
     def _bind(self) -> None:
         root = self.root
         root.bind("<Key-space>", lambda _e: self.toggle_pause())
-        root.bind("<Key-n>", lambda _e: self.next_exercise())
-        root.bind("<Key-N>", lambda _e: self.next_exercise())
+        # By the character typed, not a keysym: the translated key may be any letter.
+        root.bind("<Key>", self._on_key, add=True)
         root.bind("<Key-Escape>", lambda _e: self.end())
         root.protocol("WM_DELETE_WINDOW", self.end)
         root.bind("<Map>", self._on_map, add=True)
+
+    def _on_key(self, event: tk.Event[tk.Misc]) -> None:
+        if event.char and event.char.casefold() == self.next_key:
+            self.next_exercise()
 
     def _measure(self) -> tuple[int, int]:
         """The size that holds every exercise of this break: the largest one's."""
@@ -356,15 +397,15 @@ class CoachWindow:
             self.title_label.configure(text=exercise.title)
             self._set_steps(exercise.steps)
         else:
-            title = step.exercise_id.replace("-", " ").capitalize() if step else "Move freely"
+            title = step.exercise_id.replace("-", " ").capitalize() if step else _("Move freely")
             self.title_label.configure(text=title)
-            self._set_steps(("Stand up, walk a few steps and stretch as feels good.",))
+            self._set_steps((_("Stand up, walk a few steps and stretch as feels good."),))
         if following is not None:
             known = self.exercises.get(following.exercise_id)
             name = known.title if known is not None else following.exercise_id
-            self.next_label.configure(text=f"Next: {name}")
+            self.next_label.configure(text=_("Next: {name}").format(name=name))
         else:
-            self.next_label.configure(text="Last one" if self.timeline.count > 1 else "")
+            self.next_label.configure(text=_("Last one") if self.timeline.count > 1 else "")
         return exercise
 
     def _show_exercise(self, *, announce: bool = True) -> None:
@@ -440,10 +481,14 @@ class CoachWindow:
         self.progress.set(self.timeline.fraction(elapsed))
         left = clock_text(self.timeline.remaining(elapsed))
         number, count = self.timeline.index + 1, self.timeline.count
-        where = "PAUSED" if self.clock.paused else f"{number} OF {count}"
-        self.eyebrow.configure(text=f"BACK BREAK · {where}")
-        paused = "Paused · " if self.clock.paused else ""
-        self.left_label.configure(text=f"{paused}{left} left in break")
+        if self.clock.paused:
+            self.eyebrow.configure(text=_("BACK BREAK · PAUSED"))
+            self.left_label.configure(text=_("Paused · {time} left in break").format(time=left))
+        else:
+            self.eyebrow.configure(
+                text=_("BACK BREAK · {number} OF {count}").format(number=number, count=count)
+            )
+            self.left_label.configure(text=_("{time} left in break").format(time=left))
 
     # --- time -------------------------------------------------------------------------
 
@@ -523,11 +568,11 @@ class CoachWindow:
             return
         if self.clock.paused:
             self.clock.resume()
-            self.pause_button.configure(text="Pause")
+            self.pause_button.configure(text=pgettext("break window button", "Pause"))
             self.send({"event": "resumed"})
         else:
             self.clock.pause()
-            self.pause_button.configure(text="Resume")
+            self.pause_button.configure(text=_("Resume"))
             self.send({"event": "paused"})
         self._refresh()
 
@@ -553,7 +598,9 @@ class CoachWindow:
             return
         first = self.state == "running"
         self.state = "done"
-        self.done_title.configure(text=f"Done — next reminder in {humanize(next_reminder_in)}")
+        self.done_title.configure(
+            text=_("Done — next reminder in {duration}").format(duration=humanize(next_reminder_in))
+        )
         if first:
             if self._animation is not None:
                 self.root.after_cancel(self._animation)
@@ -722,7 +769,7 @@ def main() -> int:
         help_text = load_safety().short
     except ContentError as error:
         log.warning("%s", error)
-        help_text = "Move smoothly, breathe evenly, stop if it hurts."
+        help_text = _("Move smoothly, breathe evenly, stop if it hurts.")
     # stdout carries the protocol: anything else printed by accident (from Python or
     # from a C library) goes to stderr instead.
     sys.stdout.flush()

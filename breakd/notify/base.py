@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 from breakd.backends import BackendUnavailable
 from breakd.durations import humanize
+from breakd.i18n import _
 
 #: What the actions are called on the wire (the freedesktop "action key"); the daemon's
 #: ``notification_action`` takes these.
 ACTION_BREAK = "break"
 ACTION_SNOOZE = "snooze"
 ACTION_SKIP = "skip"
-#: For a notification that cannot be clicked at all.
-HOW_TO_START = "Start the break from the breakd tray icon or with `breakd break`."
 
 
 @dataclass(frozen=True)
@@ -40,22 +39,27 @@ class Reminder:
     @property
     def break_label(self) -> str:
         """ "Start 2-min break": the length of the break this reminder offers."""
-        return f"Start {length_words(self.break_seconds)} break"
+        return _("Start {length} break").format(length=length_words(self.break_seconds))
 
     @property
     def snooze_label(self) -> str:
         """ "Snooze 10 min": what the snooze button postpones by (``reminders.snooze``)."""
-        return f"Snooze {humanize(self.snooze_seconds)}"
+        return _("Snooze {duration}").format(duration=humanize(self.snooze_seconds))
 
 
 def length_words(seconds: float) -> str:
     """A length as an adjective: "2-min", "45-second", "1 h 30 min"."""
-    text = humanize(seconds)
-    if text.endswith(" s"):
-        return f"{text[:-2]}-second"
-    if text.endswith(" min") and " h " not in text:
-        return f"{text[:-4]}-min"
-    return text
+    whole = round(max(seconds, 0))
+    if whole < 60:
+        return _("{seconds}-second").format(seconds=whole)
+    if whole < 3600 and whole % 60 == 0:
+        return _("{minutes}-min").format(minutes=whole // 60)
+    return humanize(seconds)
+
+
+def how_to_start() -> str:
+    """For a notification that cannot be clicked at all."""
+    return _("Start the break from the breakd tray icon or with `breakd break`.")
 
 
 def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> str:
@@ -64,11 +68,14 @@ def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> 
     ``body_click`` is how a click on the bubble reaches the server's "default" action
     ("Click", "Middle-click"), or None where a click on the bubble only closes it.
     """
+    length = length_words(reminder.break_seconds)
+    if body_click == "Middle-click":
+        return _("Middle-click to start a {length} break.").format(length=length)
     if body_click is not None:
-        return f"{body_click} to start a {length_words(reminder.break_seconds)} break."
+        return _("Click to start a {length} break.").format(length=length)
     if buttons:
-        return f"Press \u201c{reminder.break_label}\u201d to begin."
-    return HOW_TO_START
+        return _("Press \u201c{button}\u201d to begin.").format(button=reminder.break_label)
+    return how_to_start()
 
 
 class NotifierUnavailable(BackendUnavailable):

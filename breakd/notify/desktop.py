@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from breakd import APP_NAME
+from breakd.i18n import _
 from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
@@ -124,7 +125,7 @@ class DesktopNotifierBackend(Notifier):
                 Button(
                     reminder.snooze_label, self._action(ACTION_SNOOZE), identifier=ACTION_SNOOZE
                 ),
-                Button("Skip", self._action(ACTION_SKIP), identifier=ACTION_SKIP),
+                Button(_("Skip"), self._action(ACTION_SKIP), identifier=ACTION_SKIP),
             )
         # desktop-notifier leaves the click on the bubble out where it knows it does not
         # work (xfce4-notifyd closes the bubble instead): say so rather than promise it.

@@ -47,6 +47,7 @@ from jeepney.io.threading import (  # type: ignore[import-untyped]
 
 from breakd import APP_NAME
 from breakd.dbus_client import BusUnavailable, DBusError, bus_address
+from breakd.i18n import _
 from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
@@ -149,7 +150,7 @@ def compose(reminder: Reminder, server: ServerInfo) -> Outgoing:
             DEFAULT_ACTION, "",
             ACTION_BREAK, reminder.break_label,
             ACTION_SNOOZE, reminder.snooze_label,
-            ACTION_SKIP, "Skip",
+            ACTION_SKIP, _("Skip"),
         )  # fmt: skip
     return Outgoing(body, actions)
 

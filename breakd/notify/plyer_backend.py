@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from breakd import APP_NAME
-from breakd.notify.base import HOW_TO_START, Notifier, NotifierUnavailable, Reminder
+from breakd.notify.base import Notifier, NotifierUnavailable, Reminder, how_to_start
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class PlyerNotifier(Notifier):
             log.warning("plyer could not show a notification: %s", error)
 
     def show_reminder(self, reminder: Reminder) -> None:
-        self._send(reminder.title, f"{reminder.body}\n{HOW_TO_START}")
+        self._send(reminder.title, f"{reminder.body}\n{how_to_start()}")
 
     def withdraw_reminder(self) -> None:
         """plyer cannot take a notification back; it times out on its own."""

@@ -27,6 +27,7 @@ from breakd.autostart.select import StartAtLogin
 from breakd.config import Settings
 from breakd.daemon import CommandRefused, Daemon
 from breakd.durations import format_duration, humanize
+from breakd.i18n import N_, _, format_clock, format_weekday, ngettext
 from breakd.state import State
 from breakd.stats import format_today
 from breakd.status import DaemonStatus
@@ -36,21 +37,21 @@ log = logging.getLogger(__name__)
 
 #: Snooze lengths offered in the menu, in seconds, with their labels.
 SNOOZE_CHOICES: tuple[tuple[str, float], ...] = (
-    ("5 min", 300),
-    ("10 min", 600),
-    ("15 min", 900),
-    ("30 min", 1800),
-    ("1 hour", 3600),
+    (N_("5 min"), 300),
+    (N_("10 min"), 600),
+    (N_("15 min"), 900),
+    (N_("30 min"), 1800),
+    (N_("1 hour"), 3600),
 )
 PauseLength = float | Literal["tomorrow"] | None
 #: Pause lengths offered in the menu (``None``: until resumed).
 PAUSE_CHOICES: tuple[tuple[str, PauseLength], ...] = (
-    ("30 min", 1800),
-    ("1 hour", 3600),
-    ("2 hours", 7200),
-    ("4 hours", 14400),
-    ("Until tomorrow", "tomorrow"),
-    ("Indefinitely", None),
+    (N_("30 min"), 1800),
+    (N_("1 hour"), 3600),
+    (N_("2 hours"), 7200),
+    (N_("4 hours"), 14400),
+    (N_("Until tomorrow"), "tomorrow"),
+    (N_("Indefinitely"), None),
 )
 #: "Remind me after" choices, in seconds.
 INTERVAL_CHOICES: tuple[float, ...] = (20 * 60, 30 * 60, 45 * 60, 60 * 60, 90 * 60)
@@ -58,9 +59,9 @@ INTERVAL_CHOICES: tuple[float, ...] = (20 * 60, 30 * 60, 45 * 60, 60 * 60, 90 * 
 LENGTH_CHOICES: tuple[float, ...] = (60, 120, 300)
 #: "Exercises" choices: the config value and its label.
 EXERCISE_CHOICES: tuple[tuple[str, str], ...] = (
-    ("alternate", "Alternate seated and standing"),
-    ("seated", "Seated only"),
-    ("standing", "Standing only"),
+    ("alternate", N_("Alternate seated and standing")),
+    ("seated", N_("Seated only")),
+    ("standing", N_("Standing only")),
 )
 
 #: States in which a snooze means something (the engine refuses it otherwise).
@@ -165,30 +166,41 @@ def title(snapshot: Snapshot) -> str:
         return _break_words(st.break_remaining)
     if state is State.PAUSED:
         until = _moment(st.paused_until, snapshot.now)
-        return f"Paused until {until}" if until else "Paused"
+        return _("Paused until {time}").format(time=until) if until else _("Paused")
     if state is State.SNOOZED:
-        until = _moment(st.snoozed_until, snapshot.now)
-        return f"Snoozed until {until}" if until else "Snoozed"
+        return _snoozed_words(snapshot, sitting=None)
     if state is State.AWAY:
-        return "Away"
+        return _("Away")
     if state is State.OFF_HOURS:
-        return "Outside working hours"
-    sitting = f"Sitting {elapsed_words(st.sitting_seconds)}"
+        return _("Outside working hours")
+    sitting = elapsed_words(st.sitting_seconds)
     next_in = st.next_reminder_in
     if state is State.DUE or next_in is None:
-        return f"{sitting} · a break is due"
-    return f"{sitting} · next break in {remaining_words(next_in)}"
+        return _("Sitting {duration} · a break is due").format(duration=sitting)
+    return _("Sitting {duration} · next break in {remaining}").format(
+        duration=sitting, remaining=remaining_words(next_in)
+    )
+
+
+def _snoozed_words(snapshot: Snapshot, sitting: str | None) -> str:
+    """ "Snoozed until 10:40", or with the sitting time first for the menu's status line."""
+    until = _moment(snapshot.status.engine.snoozed_until, snapshot.now)
+    if sitting is None:
+        return _("Snoozed until {time}").format(time=until) if until else _("Snoozed")
+    if until is None:
+        return _("Sitting {duration} · snoozed").format(duration=sitting)
+    return _("Sitting {duration} · snoozed until {time}").format(duration=sitting, time=until)
 
 
 def elapsed_words(seconds: float) -> str:
     """Time gone by in whole minutes, rounded down: "less than a minute", "23 min"."""
-    return "less than a minute" if seconds < 60 else humanize(60 * (seconds // 60))
+    return _("less than a minute") if seconds < 60 else humanize(60 * (seconds // 60))
 
 
 def remaining_words(seconds: float) -> str:
     """Time to go in whole minutes, rounded up as a countdown is: "7 min", "less than a
     minute" in the last one."""
-    return "less than a minute" if seconds < 60 else humanize(60 * math.ceil(seconds / 60))
+    return _("less than a minute") if seconds < 60 else humanize(60 * math.ceil(seconds / 60))
 
 
 def next_change(snapshot: Snapshot) -> float | None:
@@ -201,7 +213,7 @@ def status_line(snapshot: Snapshot) -> str:
     """The menu's first line: like the tooltip, with the sitting time while snoozed."""
     if snapshot.state is State.SNOOZED:
         sitting = elapsed_words(snapshot.status.engine.sitting_seconds)
-        return f"Sitting {sitting} · {title(snapshot).lower()}"
+        return _snoozed_words(snapshot, sitting=sitting)
     return title(snapshot)
 
 
@@ -215,20 +227,27 @@ def today_line(snapshot: Snapshot) -> str:
 
 def today_item(snapshot: Snapshot) -> str:
     """The menu's line for today, never empty: the menu keeps its height (see build_menu)."""
-    return today_line(snapshot) or "Today: nothing recorded yet"
+    return today_line(snapshot) or _("Today: nothing recorded yet")
 
 
 def break_button(snapshot: Snapshot) -> str:
     """ "Start a 2-minute break now": the length follows ``breaks.length``."""
     whole = round(snapshot.break_length)
-    length = f"{whole // 60}-minute" if whole % 60 == 0 else f"{whole}-second"
-    return f"Start a {length} break now"
+    if whole % 60 == 0:
+        return ngettext(
+            "Start a {count}-minute break now", "Start a {count}-minute break now", whole // 60
+        ).format(count=whole // 60)
+    return ngettext(
+        "Start a {count}-second break now", "Start a {count}-second break now", whole
+    ).format(count=whole)
 
 
 def _break_words(remaining: float | None) -> str:
     if remaining is None:
-        return "On a break (paused)"
-    return f"On a break — {remaining_words(max(0.0, remaining))} to go"
+        return _("On a break (paused)")
+    return _("On a break — {remaining} to go").format(
+        remaining=remaining_words(max(0.0, remaining))
+    )
 
 
 def _moment(moment: datetime | None, now: datetime) -> str | None:
@@ -237,10 +256,10 @@ def _moment(moment: datetime | None, now: datetime) -> str | None:
         return None
     days = (moment.date() - now.date()).days
     if days == 0:
-        return f"{moment:%H:%M}"
+        return format_clock(moment)
     if days == 1:
-        return f"tomorrow {moment:%H:%M}"
-    return f"{moment:%a %H:%M}"
+        return _("tomorrow {time}").format(time=format_clock(moment))
+    return _("{weekday} {time}").format(weekday=format_weekday(moment), time=format_clock(moment))
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -368,11 +387,12 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
         return lambda: now().state not in states
 
     snooze = tuple(
-        MenuEntry(_text(label), partial(actions.snooze, seconds))
+        MenuEntry(_text(_(label)), partial(actions.snooze, seconds))
         for label, seconds in SNOOZE_CHOICES
     )
     pause = tuple(
-        MenuEntry(_text(label), partial(actions.pause, length)) for label, length in PAUSE_CHOICES
+        MenuEntry(_text(_(label)), partial(actions.pause, length))
+        for label, length in PAUSE_CHOICES
     )
     return (
         MenuEntry(lambda: status_line(now()), enabled=lambda: False),
@@ -382,36 +402,36 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
             enabled=state_not_in(State.BREAK, State.OFF_HOURS),
             default=True,
         ),
-        MenuEntry(_text("Snooze"), submenu=snooze, enabled=state_in(*SNOOZABLE)),
-        MenuEntry(_text("Pause"), submenu=pause, enabled=state_not_in(State.PAUSED)),
-        MenuEntry(_text("Resume"), actions.resume, enabled=state_in(State.PAUSED)),
+        MenuEntry(_text(_("Snooze")), submenu=snooze, enabled=state_in(*SNOOZABLE)),
+        MenuEntry(_text(_("Pause")), submenu=pause, enabled=state_not_in(State.PAUSED)),
+        MenuEntry(_text(_("Resume")), actions.resume, enabled=state_in(State.PAUSED)),
         SEPARATOR,
         MenuEntry(
-            _text("Remind me after"),
+            _text(_("Remind me after")),
             submenu=_duration_radio(
                 now, actions, "reminders.interval", INTERVAL_CHOICES, lambda s: s.interval
             ),
         ),
         MenuEntry(
-            _text("Break length"),
+            _text(_("Break length")),
             submenu=_duration_radio(
                 now, actions, "breaks.length", LENGTH_CHOICES, lambda s: s.break_length
             ),
         ),
-        MenuEntry(_text("Exercises"), submenu=_exercise_radio(now, actions)),
+        MenuEntry(_text(_("Exercises")), submenu=_exercise_radio(now, actions)),
         SEPARATOR,
         MenuEntry(lambda: today_item(now()), enabled=lambda: False),
-        MenuEntry(_text("Statistics…"), actions.open_statistics),
+        MenuEntry(_text(_("Statistics…")), actions.open_statistics),
         SEPARATOR,
-        MenuEntry(_text("Settings…"), actions.open_settings),
-        MenuEntry(_text("Open config file"), actions.open_config),
+        MenuEntry(_text(_("Settings…")), actions.open_settings),
+        MenuEntry(_text(_("Open config file")), actions.open_config),
         MenuEntry(
-            _text("Start at login"),
+            _text(_("Start at login")),
             actions.toggle_start_at_login,
             checked=actions.starts_at_login,
             visible=lambda: actions.start_at_login is not None,
         ),
-        MenuEntry(_text("Quit"), actions.quit),
+        MenuEntry(_text(_("Quit")), actions.quit),
     )
 
 
@@ -419,8 +439,10 @@ def _minutes(seconds: float) -> str:
     """ "45 min", "1 min 30 s": exact, where ``humanize`` would round to whole minutes."""
     minutes, secs = divmod(round(seconds), 60)
     if not secs:
-        return f"{minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+        return _("{minutes} min").format(minutes=minutes)
+    if not minutes:
+        return _("{seconds} s").format(seconds=secs)
+    return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
 
 
 def _duration_radio(
@@ -451,7 +473,7 @@ def _duration_radio(
     presets = {round(seconds) for seconds in choices}
     entries.append(
         MenuEntry(
-            lambda: f"{_minutes(current(now()))} (custom)",
+            lambda: _("{duration} (custom)").format(duration=_minutes(current(now()))),
             lambda: None,
             checked=_yes,
             radio=True,
@@ -471,7 +493,7 @@ def _exercise_radio(now: Callable[[], Snapshot], actions: TrayActions) -> tuple[
 
     return tuple(
         MenuEntry(
-            _text(label), partial(choose, value), checked=partial(is_current, value), radio=True
+            _text(_(label)), partial(choose, value), checked=partial(is_current, value), radio=True
         )
         for value, label in EXERCISE_CHOICES
     )

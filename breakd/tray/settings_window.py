@@ -45,10 +45,13 @@ from breakd.config import (
     cross_check,
     find_spec,
     load_config,
+    not_allowed,
     user_config_file,
+    wrong_type,
 )
 from breakd.durations import format_duration
 from breakd.files import PRIVATE_FILE, make_private_dir
+from breakd.i18n import N_, _, ngettext
 from breakd.opener import Tell, open_text_file
 
 if TYPE_CHECKING:
@@ -57,59 +60,39 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WINDOW_TITLE = "breakd settings"
+WINDOW_TITLE = N_("breakd settings")
 #: The X11 WM_CLASS: the desktop groups the window under breakd, not under "Tk".
 WINDOW_CLASS = "breakd"
 
-#: What each setting is called in the window, by its key in the file.
-FIELD_LABELS = {
-    "reminders.interval": "Remind me after",
-    "reminders.remind_again": "Remind again after",
-    "reminders.max_reminders": "Reminders in all",
-    "reminders.snooze": "Snooze for",
-    "reminders.grace_after_return": "Quiet time after I come back",
-    "breaks.length": "Break length",
-    "breaks.natural_break": "Time away that counts as a break",
-    "breaks.exercises": "Exercises",
-    "breaks.window_corner": "Break window corner",
-    "working_hours.enabled": "Only count and remind during working hours",
-    "working_hours.days": "Working days",
-    "working_hours.start": "Start",
-    "working_hours.end": "End",
-    "notifications.backend": "Show reminders with",
-    "notifications.quiet_when_inhibited": "Hold reminders while Do not disturb is on",
-    "notifications.quiet_when_fullscreen": "Hold reminders while a window is fullscreen",
-    "activity.idle_source": "Idle time from",
-    "startup.autostart": "Turn on start at login at the first run",
-    "history.keep_days": "Keep history for (days)",
-    "logging.level": "Log detail",
-}
+#: What each setting is called in the window (in English), by its key in the file.
+FIELD_LABELS = {spec.key: spec.label for spec in SCHEMA if spec.label}
 
 #: The tabs, in order, and the sections each holds; a section not named here (a new
 #: one) goes to the last tab, so the window always shows every setting.
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Reminders", ("reminders",)),
-    ("Breaks", ("breaks",)),
-    ("Working hours", ("working_hours",)),
-    ("Notifications", ("notifications",)),
-    ("More", ("activity", "startup", "history", "logging")),
+    (N_("Reminders"), ("reminders",)),
+    (N_("Breaks"), ("breaks",)),
+    (N_("Working hours"), ("working_hours",)),
+    (N_("Notifications"), ("notifications",)),
+    (N_("More"), ("general", "activity", "startup", "history", "logging")),
 )
 
 SECTION_TITLES = {
-    "reminders": "Reminders",
-    "breaks": "Breaks",
-    "working_hours": "Working hours",
-    "notifications": "Notifications",
-    "activity": "Activity",
-    "startup": "Start-up",
-    "history": "History",
-    "logging": "Log file",
+    "general": N_("General"),
+    "reminders": N_("Reminders"),
+    "breaks": N_("Breaks"),
+    "working_hours": N_("Working hours"),
+    "notifications": N_("Notifications"),
+    "activity": N_("Activity"),
+    "startup": N_("Start-up"),
+    "history": N_("History"),
+    "logging": N_("Log file"),
 }
 
 #: Every key the window shows: the whole schema.
 WINDOW_KEYS = tuple(spec.key for spec in SCHEMA)
 
-DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_LABELS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def tabs() -> list[tuple[str, list[Spec]]]:
@@ -127,7 +110,7 @@ def tabs() -> list[tuple[str, list[Spec]]]:
 
 
 def label_of(spec: Spec) -> str:
-    return FIELD_LABELS.get(spec.key, spec.name.replace("_", " ").capitalize())
+    return _(spec.label) if spec.label else spec.name.replace("_", " ").capitalize()
 
 
 def text_of(spec: Spec, value: Any) -> str:
@@ -163,10 +146,10 @@ def problem_of(spec: Spec, error: ValueError) -> str:
     The parsers' own messages may carry advice of their own ('write it like "30m"'):
     only their first clause is kept, so the advice is not given twice.
     """
-    if isinstance(spec.kind, DaysKind) and "got a list ([])" in str(error):
-        return "choose at least one day"
+    if isinstance(spec.kind, DaysKind) and str(error) == wrong_type([]):
+        return _("choose at least one day")
     what = str(error).split(";", 1)[0].strip()
-    return f"{what}; allowed: {spec.kind.allowed}"
+    return not_allowed(ValueError(what), spec)
 
 
 def validate(
@@ -413,7 +396,7 @@ class SettingsWindow:
         self.output = output
         self.theme = apply_theme(root)
         self.has_icon = set_icon(root)
-        root.title(WINDOW_TITLE)
+        root.title(_(WINDOW_TITLE))
         root.resizable(False, False)
         outer = ttk.Frame(root, padding=12)
         outer.grid(sticky="nsew")
@@ -423,18 +406,19 @@ class SettingsWindow:
         self.fields: dict[str, Field] = {}
         for index, (title, specs) in enumerate(tabs()):
             page = ttk.Frame(self.notebook, padding=10)
-            self.notebook.add(page, text=title)
+            self.notebook.add(page, text=_(title))
             self._build_tab(page, index, specs)
         self.status = ttk.Label(outer, text="", style="Problem.TLabel")
         self.status.grid(row=1, column=0, sticky="w", pady=(8, 0))
         buttons = ttk.Frame(outer)
         buttons.grid(row=2, column=0, sticky="ew", pady=(8, 0))
         buttons.columnconfigure(1, weight=1)
-        ttk.Button(buttons, text="Open config file", command=self.open_config).grid(
+        ttk.Button(buttons, text=_("Open config file"), command=self.open_config).grid(
             row=0, column=0, sticky="w"
         )
-        ttk.Button(buttons, text="Cancel", command=self.cancel).grid(row=0, column=2, padx=(0, 6))
-        ttk.Button(buttons, text="Save", style="Accent.TButton", command=self.save).grid(
+        cancel = ttk.Button(buttons, text=_("Cancel"), command=self.cancel)
+        cancel.grid(row=0, column=2, padx=(0, 6))
+        ttk.Button(buttons, text=_("Save"), style="Accent.TButton", command=self.save).grid(
             row=0, column=3
         )
         root.bind("<Return>", lambda _e: self.save())
@@ -454,7 +438,7 @@ class SettingsWindow:
         for row, section in enumerate(sections):
             box: ttk.Frame | ttk.LabelFrame
             if len(sections) > 1:  # a tab of one section needs no second title
-                box = ttk.LabelFrame(page, text=SECTION_TITLES.get(section, section), padding=8)
+                box = ttk.LabelFrame(page, text=_(SECTION_TITLES.get(section, section)), padding=8)
             else:
                 box = ttk.Frame(page, padding=(8, 0))
             box.grid(row=row, column=0, sticky="ew", pady=(0 if row == 0 else 8, 0))
@@ -491,7 +475,7 @@ class SettingsWindow:
                 flags = []
                 for column, name in enumerate(DAY_LABELS):
                     flag = tk.BooleanVar(days, value=name.lower() in chosen)
-                    ttk.Checkbutton(days, text=name, variable=flag).grid(
+                    ttk.Checkbutton(days, text=_(name), variable=flag).grid(
                         row=0, column=column, padx=(0, 4)
                     )
                     flags.append((name.lower(), flag))
@@ -534,7 +518,11 @@ class SettingsWindow:
         if errors:
             count = len(errors)
             self.status.configure(
-                text=f"{count} setting{'s' if count > 1 else ''} to fix before saving"
+                text=ngettext(
+                    "{count} setting to fix before saving",
+                    "{count} settings to fix before saving",
+                    count,
+                ).format(count=count)
             )
             first = next(field for key, field in self.fields.items() if key in errors)
             self.notebook.select(first.tab)  # type: ignore[no-untyped-call]
