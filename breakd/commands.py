@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Literal
 
-from breakd.config import SETTABLE, ConfigError, find_spec
+from breakd.config import SETTABLE, ConfigError, find_spec, not_allowed
 from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
 from breakd.engine import MAX_PAUSE, MAX_SNOOZE
+from breakd.i18n import _
 from breakd.status import status_json
 
 
@@ -34,18 +35,24 @@ def _duration(args: Mapping[str, Any], name: str, maximum: float, bound: str) ->
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise BadArguments(f'{name} must be a duration string such as "10m"')
+        raise BadArguments(_('{name} must be a duration string such as "10m"').format(name=name))
     shown = raw if len(raw) <= 40 else f"{raw[:37]}..."
     try:
         seconds = parse_duration(raw)
     except DurationError:
         raise BadArguments(
-            f'{name}: {shown!r} is not a duration; write it like "30m", "45s", "2h" or "1h30m"'
+            _(
+                '{name}: {value} is not a duration; write it like "30m", "45s", "2h" or "1h30m"'
+            ).format(name=name, value=repr(shown))
         ) from None
     if seconds <= 0:
-        raise BadArguments(f"{name} must be longer than zero")
+        raise BadArguments(_("{name} must be longer than zero").format(name=name))
     if not seconds <= maximum:
-        raise BadArguments(f"{name} {shown!r} is too long; at most {bound}")
+        raise BadArguments(
+            _("{name} {value} is too long; at most {bound}").format(
+                name=name, value=repr(shown), bound=bound
+            )
+        )
     return seconds
 
 
@@ -55,7 +62,7 @@ def _pause_length(args: Mapping[str, Any]) -> float | Literal["tomorrow"] | None
         return None
     if raw == "tomorrow":
         return "tomorrow"
-    return _duration(args, "duration", MAX_PAUSE, "a year (8760h); for longer, pause forever")
+    return _duration(args, "duration", MAX_PAUSE, _("a year (8760h); for longer, pause forever"))
 
 
 #: Every request the daemon answers (the server answers "ping" itself).
@@ -120,22 +127,24 @@ class CommandHandler:
     def _set(self, args: Mapping[str, Any]) -> dict[str, Any]:
         key, value = args.get("key"), args.get("value")
         if not isinstance(key, str) or not isinstance(value, str):
-            raise BadArguments("set needs a key and a value, e.g. interval 45m")
+            raise BadArguments(_("set needs a key and a value, e.g. interval 45m"))
         try:
             spec = find_spec(key)
         except ConfigError as error:
             raise BadArguments(str(error)) from None
         if spec.name not in SETTABLE:
             raise BadArguments(
-                f"{key} cannot be changed while breakd runs; settable: {', '.join(SETTABLE)}"
-                " (edit the config file for the rest)"
+                _(
+                    "{key} cannot be changed while breakd runs; settable: {settable}"
+                    " (edit the config file for the rest)"
+                ).format(key=key, settable=", ".join(SETTABLE))
             )
         try:
             # Checked here, before the owner thread, so a bad value is a bad argument
             # (exit 2) and not a refusal; the daemon checks it again when it writes.
             spec.kind.from_text(value)
         except ValueError as error:
-            raise BadArguments(f"{spec.key}: {error}; allowed: {spec.kind.allowed}") from None
+            raise BadArguments(f"{spec.key}: {not_allowed(error, spec)}") from None
         daemon = self.daemon
         deadline = time.monotonic() + self.timeout
         while True:
@@ -145,8 +154,10 @@ class CommandHandler:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise NotRun(
-                    f"breakd could not prepare the change of {spec.key} in time; nothing"
-                    " was changed, try again"
+                    _(
+                        "breakd could not prepare the change of {key} in time;"
+                        " nothing was changed, try again"
+                    ).format(key=spec.key)
                 )
             try:
                 commit = partial(daemon.commit_setting, prepared, source="cli")

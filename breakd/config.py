@@ -32,7 +32,7 @@ import platformdirs
 from breakd import APP_NAME
 from breakd.durations import DurationError, format_duration, parse_duration
 from breakd.files import make_private_dir, write_atomically
-from breakd.i18n import N_
+from breakd.i18n import N_, _, ngettext
 from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -54,6 +54,8 @@ MAX_NESTING = 32
 MAX_PROBLEMS_PER_FILE = 20
 #: Longest piece of the user's text quoted back in a message.
 SHOWN_CHARS = 60
+#: The name and source of the layer made of ``--set`` flags (translated where shown).
+COMMAND_LINE = "command line"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,11 @@ class Settings:
 class Kind:
     """How one setting is read from TOML, checked, and written back."""
 
-    allowed: str = ""
+    @property
+    def allowed(self) -> str:
+        """What the setting accepts, in the user's language (a property: the language
+        is chosen after the schema is built)."""
+        return ""
 
     def parse(self, raw: object) -> Any:
         raise NotImplementedError
@@ -108,23 +114,22 @@ class DurationKind(Kind):
     maximum: float
 
     @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return (
-            f'a duration such as "30m", "45s" or "1h30m", from {format_duration(self.minimum)}'
-            f" to {format_duration(self.maximum)}"
+    def allowed(self) -> str:
+        return _('a duration such as "30m", "45s" or "1h30m", from {minimum} to {maximum}').format(
+            minimum=format_duration(self.minimum), maximum=format_duration(self.maximum)
         )
 
     def parse(self, raw: object) -> float:
         if not isinstance(raw, str):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         if len(raw) > SHOWN_CHARS:
-            raise ValueError(f"{_quote(raw)} is too long to be a duration")
+            raise ValueError(_("{value} is too long to be a duration").format(value=_quote(raw)))
         try:
             seconds = parse_duration(raw)
         except DurationError as error:
             raise ValueError(str(error)) from None
         if not self.minimum <= seconds <= self.maximum:
-            raise ValueError(f"{_quote(raw)} is out of range")
+            raise ValueError(_("{value} is out of range").format(value=_quote(raw)))
         return seconds
 
     def to_toml(self, value: Any) -> Any:
@@ -137,21 +142,25 @@ class IntKind(Kind):
     maximum: int
 
     @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return f"a whole number from {self.minimum} to {self.maximum}"
+    def allowed(self) -> str:
+        return _("a whole number from {minimum} to {maximum}").format(
+            minimum=self.minimum, maximum=self.maximum
+        )
 
     def parse(self, raw: object) -> int:
         if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         if not self.minimum <= raw <= self.maximum:
-            raise ValueError(f"{_cut(str(raw))} is out of range")
+            raise ValueError(_("{value} is out of range").format(value=_cut(str(raw))))
         return raw
 
     def from_text(self, text: str) -> int:
         try:
             number = int(text.strip())
         except ValueError:
-            raise ValueError(f"{_quote(text)} is not a whole number") from None
+            raise ValueError(
+                _("{value} is not a whole number").format(value=_quote(text))
+            ) from None
         return self.parse(number)
 
 
@@ -160,25 +169,32 @@ class ChoiceKind(Kind):
     choices: tuple[str, ...]
 
     @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+    def allowed(self) -> str:
+        return _("one of {choices}").format(choices=", ".join(f'"{c}"' for c in self.choices))
 
     def parse(self, raw: object) -> str:
         if not isinstance(raw, str):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         if raw not in self.choices:
             close = difflib.get_close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
-            hint = f" (did you mean {_quote(close[0])}?)" if close else ""
-            raise ValueError(f"{_quote(raw)} is not one of the choices{hint}")
+            if close:
+                raise ValueError(
+                    _("{value} is not one of the choices (did you mean {close}?)").format(
+                        value=_quote(raw), close=_quote(close[0])
+                    )
+                )
+            raise ValueError(_("{value} is not one of the choices").format(value=_quote(raw)))
         return raw
 
 
 class BoolKind(Kind):
-    allowed = "true or false"
+    @property
+    def allowed(self) -> str:
+        return _("true or false")
 
     def parse(self, raw: object) -> bool:
         if not isinstance(raw, bool):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         return raw
 
     def from_text(self, text: str) -> bool:
@@ -186,20 +202,22 @@ class BoolKind(Kind):
         try:
             return words[text.strip().lower()]
         except KeyError:
-            raise ValueError(f"{_quote(text)} is not true or false") from None
+            raise ValueError(_("{value} is not true or false").format(value=_quote(text))) from None
 
 
 class DaysKind(Kind):
-    allowed = 'a list of day names such as ["mon", "tue", "wed", "thu", "fri"]'
+    @property
+    def allowed(self) -> str:
+        return _('a list of day names such as ["mon", "tue", "wed", "thu", "fri"]')
 
     def parse(self, raw: object) -> frozenset[int]:
         if not isinstance(raw, list) or not raw:
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         days: set[int] = set()
         for item in raw:
             if not isinstance(item, str) or item.lower() not in DAY_NAMES:
                 shown = _quote(item) if isinstance(item, str) else _show(item)
-                raise ValueError(f"{shown} is not a day name")
+                raise ValueError(_("{value} is not a day name").format(value=shown))
             days.add(DAY_NAMES.index(item.lower()))
         return frozenset(days)
 
@@ -213,27 +231,33 @@ class DaysKind(Kind):
 class LanguageKind(Kind):
     """ "auto" (the desktop's language) or a language code such as "de" or "pt_BR"."""
 
-    allowed = '"auto" or a language code such as "de" or "pt_BR"'
     _PATTERN = re.compile(r"^(auto|[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?)$")
+
+    @property
+    def allowed(self) -> str:
+        return _('"auto" or a language code such as "de" or "pt_BR"')
 
     def parse(self, raw: object) -> str:
         if not isinstance(raw, str):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         if not self._PATTERN.match(raw):
-            raise ValueError(f"{_quote(raw)} is not a language code")
+            raise ValueError(_("{value} is not a language code").format(value=_quote(raw)))
         return raw
 
 
 class ClockTimeKind(Kind):
-    allowed = 'a local time "HH:MM" on the 24-hour clock, such as "09:00"'
     _PATTERN = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+    @property
+    def allowed(self) -> str:
+        return _('a local time "HH:MM" on the 24-hour clock, such as "09:00"')
 
     def parse(self, raw: object) -> time:
         if not isinstance(raw, str):
-            raise ValueError(f"got {_show(raw)}")
+            raise ValueError(wrong_type(raw))
         match = self._PATTERN.match(raw)
         if match is None:
-            raise ValueError(f"{_quote(raw)} is not a time written HH:MM")
+            raise ValueError(_("{value} is not a time written HH:MM").format(value=_quote(raw)))
         return time(int(match.group(1)), int(match.group(2)))
 
     def to_toml(self, value: Any) -> Any:
@@ -257,14 +281,31 @@ def _quote(text: str) -> str:
 
 def _show(raw: object) -> str:
     """What the user wrote where something else was expected, e.g. 'a number (30)'."""
-    kind = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
-        type(raw), "a table" if isinstance(raw, dict) else f"a {type(raw).__name__}"
-    )
-    if isinstance(raw, str):
-        return f"{kind} ({_quote(raw)})"
     if isinstance(raw, bool):
-        return f"{kind} ({'true' if raw else 'false'})"
-    return f"{kind} ({_cut(_REPR.repr(raw))})"
+        kind = _("a boolean")
+    elif isinstance(raw, (int, float)):
+        kind = _("a number")
+    elif isinstance(raw, str):
+        kind = _("a string")
+    elif isinstance(raw, dict):
+        kind = _("a table")
+    elif isinstance(raw, list):
+        kind = _("a list")
+    else:  # a TOML date or time: its Python type's name is the best word there is
+        kind = f"a {type(raw).__name__}"
+    if isinstance(raw, str):
+        shown = _quote(raw)
+    elif isinstance(raw, bool):
+        shown = "true" if raw else "false"
+    else:
+        shown = _cut(_REPR.repr(raw))
+    # Translators: {kind} is "a number", "a string"...; {value} what the user wrote.
+    return _("{kind} ({value})").format(kind=kind, value=shown)
+
+
+def wrong_type(raw: object) -> str:
+    """The complaint for a value of the wrong type: 'got a number (30)'."""
+    return _("got {value}").format(value=_show(raw))
 
 
 # --- the schema --------------------------------------------------------------------
@@ -370,11 +411,23 @@ def find_spec(name: str) -> Spec:
     if len(short) == 1:
         return short[0]
     close = difflib.get_close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ConfigError(f"unknown setting {_quote(name)}{hint} (see `breakd config show`)")
+    if close:
+        raise ConfigError(
+            _("unknown setting {name}; did you mean {close}? (see `breakd config show`)").format(
+                name=_quote(name), close=", ".join(close)
+            )
+        )
+    raise ConfigError(
+        _("unknown setting {name} (see `breakd config show`)").format(name=_quote(name))
+    )
 
 
 # --- problems ------------------------------------------------------------------------
+
+
+def not_allowed(error: Exception, spec: Spec) -> str:
+    """Why a value was refused and what ``spec`` takes instead, as one sentence."""
+    return _("{reason}; allowed: {allowed}").format(reason=error, allowed=spec.kind.allowed)
 
 
 class ConfigError(Exception):
@@ -396,10 +449,20 @@ class Problem:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = self.source + (f", line {self.line}" if self.line else "")
-        where += f", column {self.column}" if self.line and self.column else ""
+        where = _source_name(self.source)
+        if self.line and self.column:
+            where = _("{source}, line {line}, column {column}").format(
+                source=where, line=self.line, column=self.column
+            )
+        elif self.line:
+            where = _("{source}, line {line}").format(source=where, line=self.line)
         subject = f": {self.key}" if self.key else ""
         return f"{where}{subject}: {self.message}"
+
+
+def _source_name(source: str) -> str:
+    """A layer's source as the user reads it: a path stays, "command line" is translated."""
+    return _("command line") if source == COMMAND_LINE else source
 
 
 @dataclass
@@ -434,13 +497,16 @@ class LoadedConfig:
         """Where the settings in force come from, e.g. 'defaults only (no settings file)'."""
         used = [layer.source for layer in self.layers[1:] if layer.found and not layer.ignored]
         ignored = [layer.source for layer in self.layers if layer.ignored]
-        if any(layer.name == "command line" and layer.values for layer in self.layers):
-            used.append("--set flags")
-        text = ", ".join(["defaults", *used]) if used else "defaults only"
+        used = [_source_name(source) for source in used]
+        if any(layer.name == COMMAND_LINE and layer.values for layer in self.layers):
+            used.append(_("--set flags"))
+        text = ", ".join([_("defaults"), *used]) if used else _("defaults only")
         if not self.files:
-            text += " (no settings file found)"
+            text = _("{sources} (no settings file found)").format(sources=text)
         if ignored:
-            text += "; ignored until fixed: " + ", ".join(ignored)
+            text = _("{sources}; ignored until fixed: {files}").format(
+                sources=text, files=", ".join(ignored)
+            )
         return text
 
 
@@ -480,14 +546,15 @@ class Unreadable(Exception):
 def _size(count: int) -> str:
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.1f} MiB".replace(".0 MiB", " MiB")
-    return f"{count / 1024:.0f} KiB" if count >= 1024 else f"{count} bytes"
+    if count >= 1024:
+        return f"{count / 1024:.0f} KiB"
+    return ngettext("{count} byte", "{count} bytes", count).format(count=count)
 
 
 def _too_big(count: int) -> str:
-    return (
-        f"is {_size(count)}, larger than the {_size(MAX_CONFIG_BYTES)} a settings file may be;"
-        " breakd did not read it"
-    )
+    return _(
+        "is {size}, larger than the {limit} a settings file may be; breakd did not read it"
+    ).format(size=_size(count), limit=_size(MAX_CONFIG_BYTES))
 
 
 def read_config_bytes(path: Path) -> bytes | None:
@@ -503,19 +570,23 @@ def read_config_bytes(path: Path) -> bytes | None:
     except FileNotFoundError:
         if os.path.islink(path):
             raise Unreadable(
-                f"is a symbolic link to {os.readlink(path)}, which does not exist"
+                _("is a symbolic link to {target}, which does not exist").format(
+                    target=os.readlink(path)
+                )
             ) from None
         return None
     except IsADirectoryError:
-        raise Unreadable("is a folder, not a file") from None
+        raise Unreadable(_("is a folder, not a file")) from None
     except PermissionError:
         raise Unreadable(
-            "cannot be read: permission denied (check the file's permissions)"
+            _("cannot be read: permission denied (check the file's permissions)")
         ) from None
     except OSError as error:
         if error.errno == getattr(errno, "ELOOP", None):
-            raise Unreadable("is a loop of symbolic links; it never reaches a file") from None
-        raise Unreadable(f"cannot be opened: {error.strerror or error}") from None
+            raise Unreadable(_("is a loop of symbolic links; it never reaches a file")) from None
+        raise Unreadable(
+            _("cannot be opened: {reason}").format(reason=error.strerror or error)
+        ) from None
     try:
         info = os.fstat(fd)
     except OSError:
@@ -524,9 +595,9 @@ def read_config_bytes(path: Path) -> bytes | None:
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
         os.close(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise Unreadable("is a folder, not a file")
+            raise Unreadable(_("is a folder, not a file"))
         if not stat.S_ISREG(info.st_mode):
-            raise Unreadable("is not a regular file (a device, pipe or socket)")
+            raise Unreadable(_("is not a regular file (a device, pipe or socket)"))
         raise Unreadable(_too_big(info.st_size))
     with os.fdopen(fd, "rb", buffering=0) as stream:
         chunks: list[bytes] = []
@@ -536,7 +607,9 @@ def read_config_bytes(path: Path) -> bytes | None:
                 chunks.append(chunk)
                 remaining -= len(chunk)
         except OSError as error:
-            raise Unreadable(f"cannot be read: {error.strerror or error}") from None
+            raise Unreadable(
+                _("cannot be read: {reason}").format(reason=error.strerror or error)
+            ) from None
     data = b"".join(chunks)
     if len(data) > MAX_CONFIG_BYTES:  # it grew after the size check
         raise Unreadable(_too_big(len(data)))
@@ -554,7 +627,9 @@ def decode_config(data: bytes) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         column = len(data[start : error.start].decode("utf-8", "replace")) + 1
         raise Unreadable(
-            f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it as UTF-8",
+            _("is not UTF-8 text (byte {byte}); save it as UTF-8").format(
+                byte=f"0x{data[error.start]:02x}"
+            ),
             line,
             column,
         ) from None
@@ -609,7 +684,10 @@ def _parse_toml(text: str) -> dict[str, Any]:
     """tomllib.loads, with every way it can fail turned into Unreadable."""
     if where := _too_deep(text):
         raise Unreadable(
-            f"is nested more than {MAX_NESTING} levels deep; settings need two", *where
+            _("is nested more than {levels} levels deep; settings need two").format(
+                levels=MAX_NESTING
+            ),
+            *where,
         )
     try:
         return tomllib.loads(text)
@@ -620,16 +698,16 @@ def _parse_toml(text: str) -> dict[str, Any]:
             message = message[: found.start()]
         what = message[:1].lower() + message[1:]
         raise Unreadable(
-            f"is not valid TOML ({what})",
+            _("is not valid TOML ({reason})").format(reason=what),
             int(found.group(1)) if found else None,
             int(found.group(2)) if found else None,
         ) from None
     except ValueError:  # e.g. an integer of thousands of digits
         long_number = re.search(r"[0-9_]{4000,}", text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
-        raise Unreadable("has a number too long to read", line) from None
+        raise Unreadable(_("has a number too long to read"), line) from None
     except RecursionError:  # _too_deep should have caught it; never let it escape
-        raise Unreadable("is nested too deeply to read") from None
+        raise Unreadable(_("is nested too deeply to read")) from None
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -665,7 +743,7 @@ def read_layer(path: Path, name: str, *, missing_ok: bool = True) -> Layer:
     if data is None:
         layer = Layer(name=name, source=str(path))
         if not missing_ok:
-            layer.problems.append(Problem(str(path), None, None, "file not found"))
+            layer.problems.append(Problem(str(path), None, None, _("file not found")))
         return layer
     return layer_from_bytes(data, path, name)
 
@@ -684,7 +762,16 @@ def layer_from_bytes(data: bytes, path: Path, name: str) -> Layer:
         hidden = len(layer.problems) - MAX_PROBLEMS_PER_FILE
         del layer.problems[MAX_PROBLEMS_PER_FILE:]
         layer.problems.append(
-            Problem(layer.source, None, None, f"{hidden} more problems like these not shown")
+            Problem(
+                layer.source,
+                None,
+                None,
+                ngettext(
+                    "{count} more problem like these not shown",
+                    "{count} more problems like these not shown",
+                    hidden,
+                ).format(count=hidden),
+            )
         )
     return layer
 
@@ -696,7 +783,9 @@ def _refuse(layer: Layer, error: Unreadable) -> None:
             layer.source,
             error.line,
             None,
-            f"{error}; every setting in this file is ignored until it is fixed",
+            _("{reason}; every setting in this file is ignored until it is fixed").format(
+                reason=error
+            ),
             error.column,
         )
     )
@@ -708,20 +797,27 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
         hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
         if section not in SECTIONS:
             close = difflib.get_close_matches(section[:100], SECTIONS, n=1) if hints else []
-            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            known_sections = ", ".join(f"[{s}]" for s in SECTIONS)
+            if close:
+                message = _(
+                    "unknown section (did you mean {close}?); known sections are {known}"
+                ).format(close=f"[{close[0]}]", known=known_sections)
+            else:
+                message = _("unknown section; known sections are {known}").format(
+                    known=known_sections
+                )
             layer.problems.append(
                 Problem(
                     layer.source,
                     lines.get(f"[{section}]", lines.get(section)),
                     f"[{_cut(section)}]",
-                    f"unknown section{hint}; known sections are "
-                    + ", ".join(f"[{s}]" for s in SECTIONS),
+                    message,
                 )
             )
             continue
         if not isinstance(body, dict):
             layer.problems.append(
-                Problem(layer.source, lines.get(section), section, "must be a [table]")
+                Problem(layer.source, lines.get(section), section, _("must be a [table]"))
             )
             continue
         known = [spec.name for spec in SCHEMA if spec.section == section]
@@ -732,22 +828,22 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
             if spec is None:
                 hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
                 close = difflib.get_close_matches(name[:100], known, n=1) if hints else []
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                layer.problems.append(
-                    Problem(
-                        layer.source,
-                        line,
-                        f"{section}.{_cut(name)}",
-                        f"unknown key{hint}; keys in [{section}] are {', '.join(known)}",
+                if close:
+                    message = _(
+                        "unknown key (did you mean {close}?); keys in {section} are {known}"
+                    ).format(close=close[0], section=f"[{section}]", known=", ".join(known))
+                else:
+                    message = _("unknown key; keys in {section} are {known}").format(
+                        section=f"[{section}]", known=", ".join(known)
                     )
+                layer.problems.append(
+                    Problem(layer.source, line, f"{section}.{_cut(name)}", message)
                 )
                 continue
             try:
                 layer.values[key] = spec.kind.parse(raw)
             except ValueError as error:
-                layer.problems.append(
-                    Problem(layer.source, line, key, f"{error}; allowed: {spec.kind.allowed}")
-                )
+                layer.problems.append(Problem(layer.source, line, key, not_allowed(error, spec)))
             else:
                 if line is not None:
                     layer.lines[key] = line
@@ -755,13 +851,13 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
 
 def command_line_layer(assignments: Iterable[str]) -> Layer:
     """Turn ``--set key=value`` flags into a layer; bad ones become problems."""
-    layer = Layer(name="command line", source="command line")
+    layer = Layer(name=COMMAND_LINE, source=COMMAND_LINE)
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         if not sep:
             layer.problems.append(
                 Problem(
-                    "command line", None, assignment, "write --set KEY=VALUE, e.g. interval=45m"
+                    COMMAND_LINE, None, assignment, _("write --set KEY=VALUE, e.g. interval=45m")
                 )
             )
             continue
@@ -769,12 +865,10 @@ def command_line_layer(assignments: Iterable[str]) -> Layer:
             spec = find_spec(name.strip())
             layer.values[spec.key] = spec.kind.from_text(text.strip())
         except ConfigError as error:
-            layer.problems.append(Problem("command line", None, name.strip(), str(error)))
+            layer.problems.append(Problem(COMMAND_LINE, None, name.strip(), str(error)))
         except ValueError as error:
             spec = find_spec(name.strip())
-            layer.problems.append(
-                Problem("command line", None, spec.key, f"{error}; allowed: {spec.kind.allowed}")
-            )
+            layer.problems.append(Problem(COMMAND_LINE, None, spec.key, not_allowed(error, spec)))
     return layer
 
 
@@ -830,7 +924,11 @@ def _merge(layers: Sequence[Layer]) -> LoadedConfig:
                     layer.source,
                     min(lines, default=None),
                     " and ".join(keys),
-                    f"{reason}; {'these values are' if len(keys) > 1 else 'this value is'} ignored",
+                    (
+                        _("{reason}; these values are ignored")
+                        if len(keys) > 1
+                        else _("{reason}; this value is ignored")
+                    ).format(reason=reason),
                 )
             )
             for key in keys:
@@ -851,13 +949,15 @@ def cross_check(values: Mapping[str, Any], origins: Mapping[str, str] | None = N
     if start is None or end is None or start < end:
         return None
     # Say where a value not set in this layer comes from ("end 18:00 from default").
-    start_from, end_from = (
-        f" from {origins[key]}" if key in origins else "" for key in _WORKING_HOURS
+    start_shown, end_shown = (
+        _("{time} from {layer}").format(time=f"{moment:%H:%M}", layer=origins[key])
+        if key in origins
+        else f"{moment:%H:%M}"
+        for key, moment in zip(_WORKING_HOURS, (start, end), strict=True)
     )
-    return (
-        "working hours must start before they end, on the same day"
-        f" (start {start:%H:%M}{start_from}, end {end:%H:%M}{end_from})"
-    )
+    return _(
+        "working hours must start before they end, on the same day (start {start}, end {end})"
+    ).format(start=start_shown, end=end_shown)
 
 
 def display_value(spec: Spec, value: Any) -> str:
@@ -920,7 +1020,7 @@ def prepare_user_setting(key: str, text: str, *, path: Path | None = None) -> Us
     try:
         value = spec.kind.from_text(text)
     except ValueError as error:
-        raise ConfigError(f"{spec.key}: {error}; allowed: {spec.kind.allowed}") from None
+        raise ConfigError(f"{spec.key}: {not_allowed(error, spec)}") from None
     return prepare_user_value(spec, value, path=path)
 
 
@@ -933,7 +1033,9 @@ def prepare_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> U
     try:
         original = read_config_bytes(target)
     except Unreadable as error:
-        raise ConfigError(f"{target} {error}; breakd will not change it") from None
+        raise ConfigError(
+            _("{file} {reason}; breakd will not change it").format(file=target, reason=error)
+        ) from None
     bom = b""
     if original is None:
         document = tomlkit.document()
@@ -945,7 +1047,9 @@ def prepare_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> U
         checked = layer_from_bytes(original, target, "user")
         if checked.ignored:
             raise ConfigError(
-                f"{checked.problems[0]}; fix it by hand first, breakd will not overwrite it"
+                _("{problem}; fix it by hand first, breakd will not overwrite it").format(
+                    problem=checked.problems[0]
+                )
             )
         if original.startswith(codecs.BOM_UTF8):
             bom = codecs.BOM_UTF8  # keep the file as the user's editor saved it
@@ -953,14 +1057,20 @@ def prepare_user_value(spec: Spec, value: Any, *, path: Path | None = None) -> U
             document = tomlkit.parse(decode_config(original))
         except Exception as error:
             raise ConfigError(
-                f"{target} is not valid TOML ({_cut(str(error))}); fix it by hand first,"
-                " breakd will not overwrite it"
+                _(
+                    "{file} is not valid TOML ({reason}); fix it by hand first,"
+                    " breakd will not overwrite it"
+                ).format(file=target, reason=_cut(str(error)))
             ) from None
     if spec.section not in document:
         document.add(spec.section, tomlkit.table())
     table = document[spec.section]
     if not isinstance(table, (tomlkit.items.Table, tomlkit.items.InlineTable)):
-        raise ConfigError(f"{target}: {spec.section} is not a table; fix it by hand first")
+        raise ConfigError(
+            _("{file}: {section} is not a table; fix it by hand first").format(
+                file=target, section=spec.section
+            )
+        )
     table[spec.name] = spec.kind.to_toml(value)
     data = bom + tomlkit.dumps(document).encode("utf-8")
     return UserChange(spec, value, target, data, before)
@@ -975,8 +1085,9 @@ def commit_user_change(change: UserChange) -> None:
     """
     if FileStamp.of(change.path) != change.before:
         raise ConfigChanged(
-            f"{change.path} changed while breakd was saving {change.spec.key}; nothing was"
-            " written, try again"
+            _(
+                "{file} changed while breakd was saving {key}; nothing was written, try again"
+            ).format(file=change.path, key=change.spec.key)
         )
     if not change.path.is_symlink():
         make_private_dir(change.path.parent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -120,11 +121,96 @@ def test_the_language_setting_overrides_the_desktop(monkeypatch: pytest.MonkeyPa
     assert i18n.setup() == "de"
 
 
+# --- settings problems and the control channel -------------------------------------------
+
+
+def test_a_settings_problem_is_german_and_keeps_file_line_and_key() -> None:
+    from breakd.config import load_config, user_config_file
+
+    path = user_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('# mine\n[reminders]\ninterval = "0s"\n[remind]\nx = 1\n', encoding="utf-8")
+    i18n.setup("de")
+    by_key = {problem.key: problem for problem in load_config().problems}
+    interval = by_key["reminders.interval"]
+    assert (interval.source, interval.line) == (str(path), 3)
+    assert str(interval) == (
+        f'{path}, Zeile 3: reminders.interval: "0s" liegt außerhalb des erlaubten Bereichs;'
+        ' erlaubt: eine Dauer wie "30m", "45s" oder "1h30m", von 1s bis 24h'
+    )
+    assert "unbekannter Abschnitt (meinten Sie [reminders]?)" in str(by_key["[remind]"])
+
+
+@pytest.mark.parametrize(
+    ("data", "german"),
+    [
+        (b"\xef\xbb\xbf[reminders]\ninterval = 30\n", "erhalten: eine Zahl (30)"),
+        (b'[reminders]\ninterval = "\xff"\n', "ist kein UTF-8-Text (Byte 0xff)"),
+        (b"a = " + b"[" * 40 + b"]" * 40 + b"\n", "ist mehr als 32 Ebenen tief verschachtelt"),
+        (b"#" * (1024 * 1024 + 1), "mehr als die 1 MiB, die eine Einstellungsdatei haben darf"),
+        (
+            b'[working_hours]\nstart = "19:00"\n',
+            "Beginn 19:00, Ende 18:00 aus default); dieser Wert wird ignoriert",
+        ),
+    ],
+    ids=["bom", "utf-8", "nesting", "size", "working-hours"],
+)
+def test_reading_errors_are_german(data: bytes, german: str) -> None:
+    from breakd.config import load_config, user_config_file
+
+    path = user_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    i18n.setup("de")
+    [problem] = load_config().problems
+    assert problem.source == str(path) and german in str(problem), str(problem)
+
+
+def test_the_control_client_says_breakd_is_not_running_in_german(tmp_path: Path) -> None:
+    from breakd.control.client import DaemonNotRunning, request
+
+    i18n.setup("de")
+    with pytest.raises(DaemonNotRunning) as raised:
+        request("status", path=tmp_path / "no.sock")
+    assert str(raised.value) == "breakd läuft nicht; starten Sie es mit `breakd start`"
+
+
+def test_an_unsafe_socket_folder_is_refused_in_german(tmp_path: Path) -> None:
+    from breakd.control.paths import UnsafeDirectory, check_private_dir
+
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    i18n.setup("de")
+    refused = re.escape("ist für andere Benutzer offen (Modus 755)")
+    with pytest.raises(UnsafeDirectory, match=refused):
+        check_private_dir(folder)
+
+
+def test_the_control_client_loads_no_babel_even_in_german() -> None:
+    """Every ``breakd status`` pays for what the client imports: gettext, never Babel."""
+    code = (
+        "import sys, breakd.control.client as c, breakd.control.errors as e; "
+        "print(e.DaemonNotRunning('x')); print(sorted(m for m in sys.modules if 'babel' in m))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **GERMAN},
+        check=True,
+    )
+    assert shown.stdout.splitlines() == [
+        "breakd läuft nicht; starten Sie es mit `breakd start`",
+        "[]",
+    ]
+
+
 # --- the real command line ---------------------------------------------------------------
 
 
 def breakd(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
 
     return subprocess.run(
         [sys.executable, "-m", "breakd", *args],

@@ -31,6 +31,7 @@ from breakd.control.protocol import (
     decode_reply,
     encode_request,
 )
+from breakd.i18n import _
 
 __all__ = ["NOT_YOURS", "RETRY_FOR", "ControlError", "DaemonNotRunning", "ping", "request"]
 
@@ -64,7 +65,8 @@ def _connect(address: Path | str, timeout: float, passed_over: tuple[str, ...]) 
     except (FileNotFoundError, ConnectionRefusedError):
         raise DaemonNotRunning(str(address), passed_over) from None
     except BlockingIOError:  # EAGAIN: the daemon's listen queue is full
-        raise _Busy(ControlError(BUSY, f"breakd at {address} is not accepting yet")) from None
+        message = _("breakd at {address} is not accepting yet").format(address=address)
+        raise _Busy(ControlError(BUSY, message)) from None
 
 
 def request(
@@ -118,22 +120,32 @@ def _exchange(
     try:
         stream = _connect(address, timeout, passed_over)
     except TimeoutError:
-        raise ControlError(TIMEOUT, f"breakd did not accept within {shown} s") from None
+        raise ControlError(
+            TIMEOUT, _("breakd did not accept within {seconds} s").format(seconds=shown)
+        ) from None
     except PermissionError as error:
         raise ControlError(
-            "permission", f"cannot open breakd's control channel {address}: {error.strerror}"
+            "permission",
+            _("cannot open breakd's control channel {address}: {reason}").format(
+                address=address, reason=error.strerror
+            ),
         ) from None
     except OSError as error:
         raise ControlError(
-            "connection-lost", f"cannot reach breakd at {address}: {error}"
+            "connection-lost",
+            _("cannot reach breakd at {address}: {reason}").format(address=address, reason=error),
         ) from None
     try:
         stream.sendall(line)
         data = _read_line(stream, deadline)
     except TimeoutError:
-        raise ControlError(TIMEOUT, f"breakd did not reply within {shown} s") from None
+        raise ControlError(
+            TIMEOUT, _("breakd did not reply within {seconds} s").format(seconds=shown)
+        ) from None
     except OSError as error:
-        raise ControlError("connection-lost", f"the connection to breakd broke: {error}") from None
+        raise ControlError(
+            "connection-lost", _("the connection to breakd broke: {reason}").format(reason=error)
+        ) from None
     finally:
         stream.close()
     try:
@@ -142,7 +154,7 @@ def _exchange(
         raise ControlError(error.code, error.message) from None
     # An error about a request whose id the daemon could not read comes with id null.
     if reply.id != request_id and (reply.ok or reply.id is not None):
-        raise ControlError("bad-reply", "breakd answered a different request")
+        raise ControlError("bad-reply", _("breakd answered a different request"))
     if not reply.ok:
         refusal = ControlError(reply.error_code or "unknown", reply.error_message or "")
         if refusal.code == BUSY:
@@ -159,13 +171,15 @@ def _read_line(stream: _Stream, deadline: float) -> bytes:
         if end >= 0:
             return bytes(data[:end])
         if len(data) > MAX_REPLY:
-            raise ControlError("bad-reply", "breakd's reply is too long")
+            raise ControlError("bad-reply", _("breakd's reply is too long"))
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
         chunk = stream.recv_some(remaining)
         if not chunk:
-            raise ControlError("connection-lost", "breakd closed the connection without replying")
+            raise ControlError(
+                "connection-lost", _("breakd closed the connection without replying")
+            )
         data += chunk
 
 

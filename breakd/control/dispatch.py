@@ -30,13 +30,14 @@ from breakd.control.protocol import (
     encode_protocol_error,
     encode_reply,
 )
+from breakd.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 #: The command every server answers itself, without the handler: who is listening.
 PING = "ping"
 #: The ``busy`` message for a connection over the cap.
-TOO_MANY_CONNECTIONS = "breakd has too many open connections; try again shortly"
+TOO_MANY_CONNECTIONS = N_("breakd has too many open connections; try again shortly")
 
 Handler = Callable[[Request], dict[str, Any]]
 Deliver = Callable[[bytes], None]
@@ -44,7 +45,11 @@ Deliver = Callable[[bytes], None]
 
 def timeout_reply(request_id: RequestId, seconds: float) -> bytes:
     """The reply for a command the handler did not finish within ``seconds``."""
-    return encode_error(request_id, TIMEOUT, f"breakd did not answer within {seconds:g} s")
+    return encode_error(
+        request_id,
+        TIMEOUT,
+        _("breakd did not answer within {seconds} s").format(seconds=f"{seconds:g}"),
+    )
 
 
 def readable_id(line: bytes) -> RequestId:
@@ -90,7 +95,7 @@ class Dispatcher:
         with self._lock:
             if self._in_flight >= self.max_calls:
                 return encode_error(
-                    request.id, BUSY, "breakd is busy with other commands; try again shortly"
+                    request.id, BUSY, _("breakd is busy with other commands; try again shortly")
                 )
             self._in_flight += 1
         worker = threading.Thread(
@@ -100,7 +105,7 @@ class Dispatcher:
             worker.start()
         except RuntimeError:  # the system cannot start another thread right now
             self._done()
-            return encode_error(request.id, BUSY, "breakd cannot take more commands right now")
+            return encode_error(request.id, BUSY, _("breakd cannot take more commands right now"))
         return None
 
     def reply_within(self, line: bytes, peer_pid: int | None, timeout: float) -> bytes:
@@ -148,12 +153,14 @@ class Dispatcher:
             return encode_error(request.id, error.code, error.message)
         except TimeoutError:
             log.warning("control command %r timed out in the daemon", request.cmd)
-            return encode_error(request.id, TIMEOUT, "breakd did not finish the command in time")
+            return encode_error(request.id, TIMEOUT, _("breakd did not finish the command in time"))
         except Exception as error:
             log.exception("control command %r (from pid %s) failed", request.cmd, request.peer_pid)
             detail = f"{type(error).__name__}: {error}"[:300]
             return encode_error(
-                request.id, INTERNAL, f"internal error in breakd ({detail}); see its log"
+                request.id,
+                INTERNAL,
+                _("internal error in breakd ({detail}); see its log").format(detail=detail),
             )
 
 

@@ -8,6 +8,7 @@ side importing the other.
 from __future__ import annotations
 
 from breakd.control.protocol import ProtocolError
+from breakd.i18n import _
 
 #: Code of a ControlError for a socket whose server is another user.
 NOT_YOURS = "not-yours"
@@ -21,9 +22,11 @@ class DaemonNotRunning(Exception):
     """
 
     def __init__(self, address: str, passed_over: tuple[str, ...] = ()) -> None:
-        message = "breakd is not running; start it with `breakd start`"
+        message = _("breakd is not running; start it with `breakd start`")
         if passed_over:
-            message += " (ignored: " + "; ".join(passed_over) + ")"
+            message = _("{message} (ignored: {folders})").format(
+                message=message, folders="; ".join(passed_over)
+            )
         super().__init__(message)
         self.address = address
         self.passed_over = passed_over
@@ -46,8 +49,12 @@ class AlreadyRunning(Exception):
     """Another breakd already serves this user; ``pid`` is its process id when known."""
 
     def __init__(self, pid: int | None, address: str) -> None:
-        who = f"pid {pid}" if pid is not None else "pid unknown"
-        super().__init__(f"breakd is already running ({who}, control channel {address})")
+        who = _("pid {pid}").format(pid=pid) if pid is not None else _("pid unknown")
+        super().__init__(
+            _("breakd is already running ({who}, control channel {address})").format(
+                who=who, address=address
+            )
+        )
         self.pid = pid
         self.address = address
 

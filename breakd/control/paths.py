@@ -28,6 +28,7 @@ import platformdirs
 
 from breakd import APP_NAME
 from breakd.files import make_private_dir
+from breakd.i18n import _
 
 APP_DIR = "breakd"
 SOCKET_NAME = "control.sock"
@@ -122,18 +123,26 @@ def check_private_dir(path: Path) -> None:
     """
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
-        raise UnsafeDirectory(f"{path} is a symbolic link; breakd wants a real folder there")
+        raise UnsafeDirectory(
+            _("{path} is a symbolic link; breakd wants a real folder there").format(path=path)
+        )
     if not stat.S_ISDIR(info.st_mode):
-        raise UnsafeDirectory(f"{path} is not a folder; remove it and start breakd again")
+        raise UnsafeDirectory(
+            _("{path} is not a folder; remove it and start breakd again").format(path=path)
+        )
     if info.st_uid != _uid():
         raise UnsafeDirectory(
-            f"{path} belongs to {describe_uid(info.st_uid)}, not to you (uid {_uid()}); breakd"
-            " will not put its control socket there"
+            _(
+                "{path} belongs to {owner}, not to you (uid {uid}); breakd"
+                " will not put its control socket there"
+            ).format(path=path, owner=describe_uid(info.st_uid), uid=_uid())
         )
     mode = stat.S_IMODE(info.st_mode)
     if mode & 0o077:
         raise UnsafeDirectory(
-            f"{path} is open to other users (mode {mode:03o}); run `chmod 700 {path}`"
+            _("{path} is open to other users (mode {mode}); run `chmod 700 {path}`").format(
+                path=path, mode=f"{mode:03o}"
+            )
         )
 
 
@@ -176,7 +185,10 @@ def prepare_runtime_dir() -> RuntimeChoice:
     make_private_dir(fallback.parent)
     ensure_private_dir(fallback)
     return RuntimeChoice(
-        fallback, f"{reason}; the control socket is in {fallback} instead, which is private"
+        fallback,
+        _("{reason}; the control socket is in {folder} instead, which is private").format(
+            reason=reason, folder=fallback
+        ),
     )
 
 

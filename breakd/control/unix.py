@@ -28,6 +28,7 @@ if sys.platform == "win32":  # lets `mypy --platform win32` skip this module
 
 from breakd.control.errors import NOT_YOURS, ControlError
 from breakd.control.paths import describe_uid, find_socket
+from breakd.i18n import _
 
 # struct ucred from SO_PEERCRED: pid_t, uid_t, gid_t (uid and gid are unsigned).
 _UCRED = struct.Struct("iII")
@@ -137,6 +138,8 @@ def _check_server(sock: socket.socket, address: Path | str) -> None:
     if uid is not None and uid != os.geteuid():
         raise ControlError(
             NOT_YOURS,
-            f"refusing to talk to {address}: the process listening there is run by"
-            f" {describe_uid(uid)}, not by you (uid {os.geteuid()}); it is not your breakd",
+            _(
+                "refusing to talk to {address}: the process listening there is run by"
+                " {owner}, not by you (uid {uid}); it is not your breakd"
+            ).format(address=address, owner=describe_uid(uid), uid=os.geteuid()),
         )

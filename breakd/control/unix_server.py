@@ -75,6 +75,7 @@ from breakd.control.protocol import (
     encode_request,
 )
 from breakd.control.unix import peer_credentials
+from breakd.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ class UnixControlServer(ServerBase):
                 if self._refusing_count() >= self.max_connections:
                     log.warning("refused a control connection: %d open", len(self._conns))
                     with contextlib.suppress(OSError):
-                        sock.send(encode_error(None, BUSY, TOO_MANY_CONNECTIONS))
+                        sock.send(encode_error(None, BUSY, _(TOO_MANY_CONNECTIONS)))
                     sock.close()
                     continue
                 # Read its request first, so the refusal carries the id the client waits for.
@@ -512,7 +513,7 @@ class UnixControlServer(ServerBase):
         if line is not None:
             request_id = readable_id(line)
         conn.closing = True
-        self._send(conn, encode_error(request_id, BUSY, TOO_MANY_CONNECTIONS))
+        self._send(conn, encode_error(request_id, BUSY, _(TOO_MANY_CONNECTIONS)))
         self._update(conn)
 
     def _serve_line(self, conn: _Connection, line: bytes) -> None:

@@ -39,6 +39,7 @@ from breakd.control.protocol import (
     encode_error,
     encode_protocol_error,
 )
+from breakd.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class PipeControlServer(ServerBase):
         if full:
             log.warning("refused a control connection: %d already open", self._open)
             with contextlib.suppress(OSError):
-                stream.sendall(encode_error(None, BUSY, TOO_MANY_CONNECTIONS))
+                stream.sendall(encode_error(None, BUSY, _(TOO_MANY_CONNECTIONS)))
             stream.close()
             return
         threading.Thread(

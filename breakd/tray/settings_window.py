@@ -45,7 +45,9 @@ from breakd.config import (
     cross_check,
     find_spec,
     load_config,
+    not_allowed,
     user_config_file,
+    wrong_type,
 )
 from breakd.durations import format_duration
 from breakd.files import PRIVATE_FILE, make_private_dir
@@ -144,10 +146,10 @@ def problem_of(spec: Spec, error: ValueError) -> str:
     The parsers' own messages may carry advice of their own ('write it like "30m"'):
     only their first clause is kept, so the advice is not given twice.
     """
-    if isinstance(spec.kind, DaysKind) and "got a list ([])" in str(error):
-        return "choose at least one day"
+    if isinstance(spec.kind, DaysKind) and str(error) == wrong_type([]):
+        return _("choose at least one day")
     what = str(error).split(";", 1)[0].strip()
-    return f"{what}; allowed: {spec.kind.allowed}"
+    return not_allowed(ValueError(what), spec)
 
 
 def validate(
