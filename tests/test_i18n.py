@@ -49,7 +49,7 @@ def test_the_template_holds_every_message_of_the_code(tmp_path: Path) -> None:
 
 
 def test_german_is_shipped() -> None:
-    assert [path.parent.parent.name for path in CATALOGS] == ["de"]
+    assert "de" in [path.parent.parent.name for path in CATALOGS]
 
 
 def _placeholders(text: str) -> list[str]:
