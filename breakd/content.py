@@ -231,9 +231,9 @@ def load_exercises(extra_dirs: Sequence[Path] = ()) -> LoadResult:
         for entry in _read_folder(folder, problems):
             first = seen_here.get(entry.exercise_id)
             if first is not None:
+                twice = _("{file}: exercise {id}: id: also defined in {other}; keeping that one")
                 problems.append(
-                    f"{entry.path}: exercise {entry.exercise_id!r}: id: also defined in "
-                    f"{first}; keeping that one"
+                    twice.format(file=entry.path, id=repr(entry.exercise_id), other=first)
                 )
                 continue
             seen_here[entry.exercise_id] = entry.path
@@ -252,12 +252,18 @@ def load_safety() -> Safety:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ContentError(f"{path}: cannot be read ({error})") from error
+        raise ContentError(
+            _("{file}: cannot be read ({reason})").format(file=path, reason=error)
+        ) from error
     short, full = document.get("short"), document.get("full")
     if not isinstance(short, str) or not short.strip():
-        raise ContentError(f"{path}: 'short' must be a non-empty string")
+        raise ContentError(
+            _("{file}: {field} must be a non-empty string").format(file=path, field="'short'")
+        )
     if not isinstance(full, str) or not full.strip():
-        raise ContentError(f"{path}: 'full' must be a non-empty string")
+        raise ContentError(
+            _("{file}: {field} must be a non-empty string").format(file=path, field="'full'")
+        )
     # The texts are msgids of the catalog (breakd/content_catalog.py extracts them).
     paragraph = " ".join(full.split())
     return Safety(short=_(short.strip()), full=_(paragraph))
@@ -280,22 +286,28 @@ def _read_folder(folder: Path, problems: list[str]) -> Iterable[_Entry]:
     try:
         files = sorted(p for p in folder.glob("*.toml") if p.is_file())
     except OSError as error:
-        problems.append(f"{folder}: cannot be listed ({error})")
+        problems.append(
+            _("{folder}: cannot be listed ({reason})").format(folder=folder, reason=error)
+        )
         return
     for path in files:
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
-            problems.append(f"{path}: cannot be read ({error})")
+            problems.append(_("{file}: cannot be read ({reason})").format(file=path, reason=error))
             continue
         except tomllib.TOMLDecodeError as error:
-            problems.append(f"{path}: not valid TOML ({error})")
+            problems.append(_("{file}: not valid TOML ({reason})").format(file=path, reason=error))
             continue
         raw_entries: list[Any]
         if "exercise" in document:
             listed = document["exercise"]
             if not isinstance(listed, list):
-                problems.append(f"{path}: exercise: must be an array of tables ([[exercise]])")
+                problems.append(
+                    _("{file}: exercise: must be an array of tables ([[exercise]])").format(
+                        file=path
+                    )
+                )
                 continue
             raw_entries = listed
         else:
@@ -314,8 +326,10 @@ def _resolve_picture(
         target = merged.get(picture)
         if target is None or isinstance(target.picture, str):
             problems.append(
-                f"{entry.path}: exercise {entry.exercise_id!r}: picture: {picture!r} is not an "
-                "exercise with its own picture"
+                _(
+                    "{file}: exercise {id}: picture: {picture} is not an exercise"
+                    " with its own picture"
+                ).format(file=entry.path, id=repr(entry.exercise_id), picture=repr(picture))
             )
             return None
         picture = target.picture
@@ -337,7 +351,7 @@ class _Checker:
     """Collects problems for one entry, each prefixed with the file and the entry."""
 
     def __init__(self, path: Path, label: str, problems: list[str]) -> None:
-        self.prefix = f"{path}: exercise {label}"
+        self.prefix = _("{file}: exercise {label}").format(file=path, label=label)
         self.problems = problems
         self.failed = False
 
@@ -348,14 +362,19 @@ class _Checker:
     def text(self, table: Mapping[str, Any], key: str, where: str, limit: int = 0) -> str:
         value = table.get(key)
         if value is None:
-            self.fail(where, "missing")
+            self.fail(where, _("missing"))
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.fail(where, f"must be a non-empty string, not {value!r}")
+            self.fail(where, _("must be a non-empty string, not {value}").format(value=repr(value)))
             return ""
         cleaned = " ".join(value.split())
         if limit and len(cleaned) > limit:
-            self.fail(where, f"is {len(cleaned)} characters; keep it to {limit}")
+            self.fail(
+                where,
+                _("is {length} characters; keep it to {limit}").format(
+                    length=len(cleaned), limit=limit
+                ),
+            )
         return cleaned
 
     def number(
@@ -364,13 +383,18 @@ class _Checker:
         if value is None and default is not None:
             return default
         if value is None:
-            self.fail(where, "missing")
+            self.fail(where, _("missing"))
             return low
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(where, f"must be a number, not {value!r}")
+            self.fail(where, _("must be a number, not {value}").format(value=repr(value)))
             return low
         if not low <= value <= high:
-            self.fail(where, f"must be between {low:g} and {high:g}, not {value!r}")
+            self.fail(
+                where,
+                _("must be between {low} and {high}, not {value}").format(
+                    low=f"{low:g}", high=f"{high:g}", value=repr(value)
+                ),
+            )
         return float(value)
 
     def point(self, value: Any, where: str) -> Point:
@@ -379,19 +403,24 @@ class _Checker:
             or len(value) != 2
             or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)
         ):
-            self.fail(where, f"must be [x, y] with two numbers, not {value!r}")
+            self.fail(
+                where, _("must be [x, y] with two numbers, not {value}").format(value=repr(value))
+            )
             return (0.0, 0.0)
         x, y = float(value[0]), float(value[1])
         if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-            self.fail(where, f"coordinates must lie between 0 and 1, not {value!r}")
+            self.fail(
+                where,
+                _("coordinates must lie between 0 and 1, not {value}").format(value=repr(value)),
+            )
         return (x, y)
 
     def table(self, value: Any, where: str) -> Mapping[str, Any]:
         if value is None:
-            self.fail(where, "missing")
+            self.fail(where, _("missing"))
             return {}
         if not isinstance(value, dict):
-            self.fail(where, f"must be a table, not {value!r}")
+            self.fail(where, _("must be a table, not {value}").format(value=repr(value)))
             return {}
         return value
 
@@ -400,7 +429,9 @@ class _Checker:
         for key in table:
             if key not in allowed:
                 known = ", ".join(sorted(allowed))
-                self.fail(f"{where}{key}", f"unknown field (known fields: {known})")
+                self.fail(
+                    f"{where}{key}", _("unknown field (known fields: {known})").format(known=known)
+                )
 
 
 def _validate_entry(
@@ -408,7 +439,9 @@ def _validate_entry(
 ) -> _Entry | None:
     number = f"#{index + 1}" if count > 1 else "#1"
     if not isinstance(raw, dict):
-        problems.append(f"{path}: exercise {number}: must be a table")
+        problems.append(
+            _("{file}: exercise {label}: must be a table").format(file=path, label=number)
+        )
         return None
     raw_id = raw.get("id")
     label = repr(raw_id) if isinstance(raw_id, str) and _ID.match(raw_id) else number
@@ -417,30 +450,45 @@ def _validate_entry(
 
     exercise_id = check.text(raw, "id", "id")
     if exercise_id and not _ID.match(exercise_id):
-        check.fail("id", f"{exercise_id!r} must be lower-case words joined by '-'")
+        check.fail(
+            "id",
+            _("{value} must be lower-case words joined by '-'").format(value=repr(exercise_id)),
+        )
     title = check.text(raw, "title", "title", MAX_TITLE)
     position = raw.get("position")
     if position is None:
-        check.fail("position", "missing")
+        check.fail("position", _("missing"))
     elif position not in POSITIONS:
-        check.fail("position", f'must be "seated" or "standing", not {position!r}')
+        wrong = _('must be "seated" or "standing", not {value}')
+        check.fail("position", wrong.format(value=repr(position)))
     duration = raw.get("duration")
     if duration is None:
-        check.fail("duration", "missing")
+        check.fail("duration", _("missing"))
     elif isinstance(duration, bool) or not isinstance(duration, int):
-        check.fail("duration", f"must be a whole number of seconds, not {duration!r}")
+        check.fail(
+            "duration",
+            _("must be a whole number of seconds, not {value}").format(value=repr(duration)),
+        )
     elif not MIN_DURATION <= duration <= MAX_DURATION:
-        check.fail("duration", f"must be {MIN_DURATION} to {MAX_DURATION} seconds, not {duration}")
+        check.fail(
+            "duration",
+            _("must be {minimum} to {maximum} seconds, not {value}").format(
+                minimum=MIN_DURATION, maximum=MAX_DURATION, value=duration
+            ),
+        )
     steps_raw = raw.get("steps")
     steps: list[str] = []
     if steps_raw is None:
-        check.fail("steps", "missing")
+        check.fail("steps", _("missing"))
     elif not isinstance(steps_raw, list) or not steps_raw:
-        check.fail("steps", "must be a non-empty list of strings")
+        check.fail("steps", _("must be a non-empty list of strings"))
     else:
         for i, step in enumerate(steps_raw):
             if not isinstance(step, str) or not step.strip():
-                check.fail(f"steps[{i + 1}]", f"must be a non-empty string, not {step!r}")
+                check.fail(
+                    f"steps[{i + 1}]",
+                    _("must be a non-empty string, not {value}").format(value=repr(step)),
+                )
             else:
                 steps.append(" ".join(step.split()))
     cue = check.text(raw, "cue", "cue", MAX_CUE)
@@ -448,7 +496,7 @@ def _validate_entry(
     caution = check.text(raw, "caution", "caution") if "caution" in raw else None
     source = Source("", "")
     if "source" not in raw:
-        check.fail("source", "missing (a table with document and section)")
+        check.fail("source", _("missing (a table with document and section)"))
     elif isinstance(raw["source"], dict):
         source_raw = raw["source"]
         check.unknown_keys(source_raw, ("document", "title", "section"), "source.")
@@ -462,7 +510,7 @@ def _validate_entry(
     picture_raw = raw.get("picture")
     picture: Picture | str
     if picture_raw is None:
-        check.fail("picture", "missing")
+        check.fail("picture", _("missing"))
         picture = ""
     elif isinstance(picture_raw, str):
         picture = picture_raw  # reuse another exercise's picture, resolved after merging
@@ -489,7 +537,9 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
     check.unknown_keys(raw, ("view", "head_radius", "floor", "chair", "desk", "frames"), "picture.")
     view = raw.get("view")
     if view not in VIEWS:
-        check.fail("picture.view", f'must be "side" or "front", not {view!r}')
+        check.fail(
+            "picture.view", _('must be "side" or "front", not {value}').format(value=repr(view))
+        )
     head_radius = check.number(raw.get("head_radius"), "picture.head_radius", 0.01, 0.2, 0.05)
     floor = check.number(raw.get("floor"), "picture.floor", 0.0, 1.0, 0.94)
     chair = None
@@ -498,7 +548,12 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
         check.unknown_keys(c, ("x", "seat_y", "width", "back", "back_height"), "picture.chair.")
         back = c.get("back", "none")
         if back not in CHAIR_BACKS:
-            check.fail("picture.chair.back", f"must be one of {CHAIR_BACKS}, not {back!r}")
+            check.fail(
+                "picture.chair.back",
+                _("must be one of {choices}, not {value}").format(
+                    choices=CHAIR_BACKS, value=repr(back)
+                ),
+            )
         chair = Chair(
             x=check.number(c.get("x"), "picture.chair.x", 0.0, 1.0),
             seat_y=check.number(c.get("seat_y"), "picture.chair.seat_y", 0.0, 1.0),
@@ -520,7 +575,7 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
     frames_raw = raw.get("frames")
     frames: list[Frame] = []
     if not isinstance(frames_raw, list) or len(frames_raw) < 2:
-        check.fail("picture.frames", "needs at least two frames ([[picture.frames]])")
+        check.fail("picture.frames", _("needs at least two frames ([[picture.frames]])"))
     else:
         for i, frame_raw in enumerate(frames_raw):
             frame = _validate_frame(check, frame_raw, f"picture.frames[{i + 1}]")
@@ -541,7 +596,7 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
 
 def _validate_frame(check: _Checker, raw: Any, where: str) -> Frame | None:
     if not isinstance(raw, dict):
-        check.fail(where, "must be a table ([[picture.frames]])")
+        check.fail(where, _("must be a table ([[picture.frames]])"))
         return None
     table: Mapping[str, Any] = raw
     check.unknown_keys(table, ("label", "joints", "accent", "behind", "arrows"), f"{where}.")
@@ -553,7 +608,7 @@ def _validate_frame(check: _Checker, raw: Any, where: str) -> Frame | None:
     joints: dict[str, Point] = {}
     for name in JOINTS:
         if name not in joints_raw:
-            check.fail(f"{where}.joints.{name}", "missing")
+            check.fail(f"{where}.joints.{name}", _("missing"))
         else:
             joints[name] = check.point(joints_raw[name], f"{where}.joints.{name}")
     optional: dict[str, Point | None] = {
@@ -568,7 +623,10 @@ def _validate_frame(check: _Checker, raw: Any, where: str) -> Frame | None:
     arrows: list[Arrow] = []
     arrows_raw = table.get("arrows", [])
     if not isinstance(arrows_raw, list):
-        check.fail(f"{where}.arrows", "must be a list of {from, to, bend} tables")
+        check.fail(
+            f"{where}.arrows",
+            _("must be a list of {tables} tables").format(tables="{from, to, bend}"),
+        )
         arrows_raw = []
     for i, arrow_raw in enumerate(arrows_raw):
         at = f"{where}.arrows[{i + 1}]"
@@ -595,12 +653,15 @@ def _validate_frame(check: _Checker, raw: Any, where: str) -> Frame | None:
 def _parts(check: _Checker, table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     raw = table.get(key, [])
     if not isinstance(raw, list):
-        check.fail(f"{where}.{key}", f"must be a list of parts {PARTS}")
+        check.fail(f"{where}.{key}", _("must be a list of parts {parts}").format(parts=PARTS))
         return ()
     parts = []
     for part in raw:
         if part not in PARTS:
-            check.fail(f"{where}.{key}", f"{part!r} is not one of {PARTS}")
+            check.fail(
+                f"{where}.{key}",
+                _("{value} is not one of {choices}").format(value=repr(part), choices=PARTS),
+            )
         else:
             parts.append(part)
     return tuple(parts)

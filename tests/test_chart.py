@@ -33,7 +33,7 @@ from breakd.chart import (
     stretch_colour,
 )
 from breakd.cli.stats import register
-from breakd.stats import read_history
+from breakd.stats import Report, read_history
 
 RGB = tuple[int, int, int]
 
@@ -221,3 +221,35 @@ def test_cli_chart_writes_the_png(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert args.func(args) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("{") and f"{out}: chart" in captured.err
+
+
+#: The chart's title as the code writes it (its msgid).
+TITLE = "Sitting and breaks"
+
+
+def _titled(monkeypatch: pytest.MonkeyPatch, report: Report, title: str) -> Image.Image:
+    """The chart with its title in another script, as a translation would give it."""
+    monkeypatch.setattr(chart, "_", lambda message: title if message == TITLE else message)
+    return render_report(report)
+
+
+def test_japanese_and_chinese_titles_are_drawn_with_their_glyphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """breakd picks Noto Sans CJK (Debian's fonts-noto-cjk) so a CJK translation reads: two
+    different titles give two different pictures, neither of them the missing-glyph box
+    that two unknown characters share."""
+    font = chart._font(21, bold=True)
+    assert isinstance(font, ImageFont.FreeTypeFont) and "NotoSansCJK" in str(font.path)
+    path = tmp_path / "history.sqlite3"
+    working_monday(path).close()
+    report = report_for(path, date(2026, 3, 2), date(2026, 3, 2))
+    japanese = _titled(monkeypatch, report, "座って休憩")
+    chinese = _titled(monkeypatch, report, "久坐与休息")
+    # Characters no font has (private use): the box a missing glyph is drawn as.
+    tofu = _titled(monkeypatch, report, "\ue000\ue001\ue002\ue003\ue004")
+    other_tofu = _titled(monkeypatch, report, "\ue005\ue006\ue007\ue008\ue009")
+    assert tofu.tobytes() == other_tofu.tobytes(), "the reference is not the missing glyph"
+    assert japanese.tobytes() != chinese.tobytes()
+    assert japanese.tobytes() != tofu.tobytes() and chinese.tobytes() != tofu.tobytes()
+    japanese.save(artifacts_dir(tmp_path) / "chart-japanese-title.png")

@@ -9,6 +9,7 @@ with xdotool, presses real keys and takes screenshots. Screenshots are kept in
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -139,13 +140,19 @@ def click_into(window: str) -> None:
 class WindowProgram:
     """``python -m breakd.coach.window`` with the session on stdin and events read back."""
 
-    def __init__(self, session: BreakSession = SESSION, corner: str = "bottom-right") -> None:
+    def __init__(
+        self,
+        session: BreakSession = SESSION,
+        corner: str = "bottom-right",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "breakd.coach.window"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, **(env or {})},
         )
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
@@ -440,15 +447,15 @@ def test_footer_says_the_keys_need_a_click_first(xserver: XServer) -> None:
     """The window never takes the keyboard, so keys do nothing until it is clicked: the
     footer says so, under the buttons that always work. (The window is built in a child
     process: a Tk in the test process would outlive this test's X server.)"""
-    from breakd.coach.window import KEYS_HELP
+    from breakd.coach.window import keys_help
 
     result = subprocess.run(
         [sys.executable, "-c", FOOTER_PROBE], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     footer, _, last = result.stdout.strip().rpartition("\n")
-    assert "click the window" in footer and "Space pause" in footer
-    assert footer.endswith(KEYS_HELP)
+    assert "click the window" in footer and "Space pause · N next" in footer
+    assert footer.endswith(keys_help())
     assert last.split() == ["1", "0"]  # shown; the buttons never take the keyboard
 
 

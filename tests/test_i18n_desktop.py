@@ -91,3 +91,53 @@ def test_the_break_window_is_german(
             what="the German break window drawn whole",
         )
         assert daemon.stop() == 0
+
+
+def test_the_underlined_letter_of_next_is_its_key_in_german(
+    xserver: XServer, tmp_path: Path
+) -> None:
+    """ "Weiter" underlines W, so W goes to the next exercise and N (the English key) does
+    nothing: N is pressed first, then W, and only one step forward is seen."""
+    from test_coach_window import WindowProgram, click_into, xdotool
+
+    program = WindowProgram(env={"LANGUAGE": "de"})
+    try:
+        program.next_event("ready")
+        assert program.next_event("showing")["index"] == 0
+        # xdotool's --name does not match the title's German word; getwindowname reads it.
+        [window] = xdotool("search", "--sync", "--onlyvisible", "--name", "^breakd").split()
+        assert xdotool("getwindowname", window).strip() == "breakd — Pause"
+        click_into(window)
+        xdotool("key", "n", "w")
+        assert program.next_event("showing")["index"] == 1
+        xdotool("key", "Escape")
+        ended = program.next_event("ended")
+        assert len(ended["exercises_done"]) == 2, ended
+        assert program.wait(5) == 0
+    finally:
+        program.stop()
+
+
+def test_the_next_button_and_the_footer_agree_in_every_language() -> None:
+    """The letter a translation marks is the one underlined, bound and named in the footer."""
+    from breakd import i18n
+    from breakd.coach.window import keys_help, mnemonic, next_label
+
+    assert mnemonic(next_label()) == ("Next", 0, "n")
+    assert "Space pause · N next · Esc end break" in keys_help()
+    for language in i18n.shipped_languages():
+        i18n.setup(language)
+        text, underline, key = mnemonic(next_label())
+        assert text[underline].casefold() == key and "_" not in text, language
+        assert f" {key.upper()} " in keys_help(), language
+    i18n.setup("de")
+    assert mnemonic(next_label()) == ("Weiter", 0, "w")
+    assert "· W weiter ·" in keys_help()
+
+
+def test_a_label_without_a_marker_underlines_its_first_letter() -> None:
+    from breakd.coach.window import mnemonic
+
+    assert mnemonic("Suivant") == ("Suivant", 0, "s")
+    assert mnemonic("次へ(_N)") == ("次へ(N)", 3, "n")
+    assert mnemonic("Weiter_") == ("Weiter", 0, "w")

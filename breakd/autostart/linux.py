@@ -12,6 +12,7 @@ from pathlib import Path
 from breakd.autostart.base import AutostartBackend, AutostartStatus, Launcher
 from breakd.autostart.systemd import SystemdAutostart
 from breakd.autostart.xdg import XdgAutostart
+from breakd.i18n import _
 
 
 class LinuxAutostart(AutostartBackend):
@@ -39,9 +40,9 @@ class LinuxAutostart(AutostartBackend):
         self.notes.extend(self._chosen.notes)
         if removed:
             self.notes.append(
-                f"removed the {self._other.kind} ("
-                + ", ".join(str(path) for path in removed)
-                + "): one way of starting at login is enough"
+                _("removed the {kind} ({paths}): one way of starting at login is enough").format(
+                    kind=_(self._other.kind), paths=", ".join(str(path) for path in removed)
+                )
             )
             self.notes.extend(self._other.notes)
         return written

@@ -26,6 +26,7 @@ from breakd.autostart.base import (
 )
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.files import write_atomically
+from breakd.i18n import N_
 
 LABEL = APP_NAME
 
@@ -56,7 +57,7 @@ def launch_agent_path(home: Path | None = None, label: str = LABEL) -> Path:
 class LaunchAgentAutostart(AutostartBackend):
     """``~/Library/LaunchAgents/breakd.plist``."""
 
-    kind = "LaunchAgent"
+    kind = N_("LaunchAgent")
 
     def __init__(self, launcher: Launcher | None = None, *, home: Path | None = None) -> None:
         super().__init__()

@@ -39,6 +39,7 @@ from breakd.autostart.base import (
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.autostart.xdg import xdg_config_home
 from breakd.files import write_atomically
+from breakd.i18n import N_
 
 UNIT_NAME = f"{APP_NAME}.service"
 TARGET = "graphical-session.target"
@@ -166,7 +167,7 @@ def find_systemctl() -> str | None:
 class SystemdAutostart(AutostartBackend):
     """``$XDG_CONFIG_HOME/systemd/user/breakd.service``, wanted by the graphical session."""
 
-    kind = "systemd user unit"
+    kind = N_("systemd user unit")
 
     def __init__(self, launcher: Launcher | None = None, *, config_home: Path | None = None):
         super().__init__()

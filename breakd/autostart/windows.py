@@ -31,6 +31,7 @@ from breakd.autostart.base import (
     launcher_problem,
 )
 from breakd.autostart.launcher import find_windows_launcher
+from breakd.i18n import N_
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
@@ -180,7 +181,7 @@ def registry_location(key: str = RUN_KEY, name: str = VALUE_NAME) -> Path:
 class RunKeyAutostart(AutostartBackend):
     """The current user's Run value ``breakd``."""
 
-    kind = "Run registry value"
+    kind = N_("Run registry value")
 
     def __init__(self, launcher: Launcher | None = None, *, registry: Registry | None = None):
         super().__init__()

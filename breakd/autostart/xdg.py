@@ -211,7 +211,7 @@ def read_entry(path: Path) -> AutostartStatus:
 class XdgAutostart(AutostartBackend):
     """``$XDG_CONFIG_HOME/autostart/breakd.desktop``."""
 
-    kind = "XDG autostart entry"
+    kind = N_("XDG autostart entry")
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ import sys
 
 from breakd.autostart import AutostartError, AutostartStatus, default_backend, remember_choice
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Subcommands
-from breakd.i18n import _
+from breakd.i18n import _, pgettext
 
 
 def register(subparsers: Subcommands) -> None:
@@ -80,10 +80,13 @@ def cmd_enable(args: argparse.Namespace) -> int:
     except AutostartError as error:
         return _error(str(error))
     except OSError as error:
-        return _error(f"cannot turn on start at login: {error}")
+        return _error(_("cannot turn on start at login: {reason}").format(reason=error))
     state = backend.status()
-    runs = f" (runs {state.points_to})" if state.points_to else ""
-    print(f"breakd will start at login: wrote the {backend.kind} {written}{runs}")
+    if state.points_to:
+        done = _("breakd will start at login: wrote the {kind} {path} (runs {program})")
+    else:
+        done = _("breakd will start at login: wrote the {kind} {path}")
+    print(done.format(kind=_(backend.kind), path=written, program=state.points_to))
     for note in backend.notes:
         print(note)
     if state.problem:
@@ -97,11 +100,11 @@ def cmd_disable(args: argparse.Namespace) -> int:
         removed = backend.disable()
         remember_choice()
     except (AutostartError, OSError) as error:
-        return _error(f"cannot turn off start at login: {error}")
+        return _error(_("cannot turn off start at login: {reason}").format(reason=error))
     if not removed:
-        print("start at login was already off; nothing to remove")
+        print(_("start at login was already off; nothing to remove"))
     for path in removed:
-        print(f"removed {path}")
+        print(_("removed {path}").format(path=path))
     for note in backend.notes:
         print(note)
     return EXIT_OK
@@ -135,12 +138,19 @@ def status_as_dict(state: AutostartStatus) -> dict[str, object]:
 def describe(state: AutostartStatus) -> str:
     """One or two lines saying whether breakd starts at login, from what, running what."""
     if state.where is None:
-        return "start at login: off (`breakd autostart enable` turns it on)"
-    word = "on" if state.enabled else "off"
+        return _("start at login: off (`breakd autostart enable` turns it on)")
     if state.enabled and state.problem:
-        word = "broken"
-    runs = f", runs {state.points_to}" if state.points_to else ""
-    lines = [f"start at login: {word} ({state.where}{runs})"]
+        # Translators: start at login is turned on, but its entry cannot start breakd.
+        word = pgettext("start at login", "broken")
+    elif state.enabled:
+        word = pgettext("start at login", "on")
+    else:
+        word = pgettext("start at login", "off")
+    if state.points_to:
+        line = _("start at login: {state} ({path}, runs {program})")
+    else:
+        line = _("start at login: {state} ({path})")
+    lines = [line.format(state=word, path=state.where, program=state.points_to)]
     if state.note:
         lines.append(state.note)
     return "\n".join(lines)
@@ -148,29 +158,31 @@ def describe(state: AutostartStatus) -> str:
 
 def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
     if sys.platform in ("win32", "darwin"):
-        return _error("install-desktop-entry is for Linux desktops")
+        return _error(_("install-desktop-entry is for Linux desktops"))
     from breakd.autostart.xdg import install_desktop_entry
 
     try:
         written = install_desktop_entry()
     except (AutostartError, OSError) as error:
-        return _error(f"cannot add breakd to the applications menu: {error}")
+        return _error(
+            _("cannot add breakd to the applications menu: {reason}").format(reason=error)
+        )
     for path in written:
-        print(f"wrote {path}")
+        print(_("wrote {path}").format(path=path))
     return EXIT_OK
 
 
 def cmd_uninstall_desktop_entry(args: argparse.Namespace) -> int:
     if sys.platform in ("win32", "darwin"):
-        return _error("uninstall-desktop-entry is for Linux desktops")
+        return _error(_("uninstall-desktop-entry is for Linux desktops"))
     from breakd.autostart.xdg import uninstall_desktop_entry
 
     try:
         removed = uninstall_desktop_entry()
     except (AutostartError, OSError) as error:
-        return _error(f"cannot remove the applications menu entry: {error}")
+        return _error(_("cannot remove the applications menu entry: {reason}").format(reason=error))
     if not removed:
-        print("no applications menu entry was installed; nothing to remove")
+        print(_("no applications menu entry was installed; nothing to remove"))
     for path in removed:
-        print(f"removed {path}")
+        print(_("removed {path}").format(path=path))
     return EXIT_OK

@@ -41,7 +41,7 @@ def cmd_config_path(args: argparse.Namespace) -> int:
     print(user_config_file())
     if args.all:
         for path in system_config_files():
-            print(f"{path} (system-wide)")
+            print(_("{path} (system-wide)").format(path=path))
     return EXIT_OK
 
 
@@ -52,16 +52,20 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(f"breakd: {problem}", file=sys.stderr)
     if problems:
         print(
-            f"breakd: {len(problems)} problem(s); those settings fall back to the layer below",
+            _("breakd: {count} problem(s); those settings fall back to the layer below").format(
+                count=len(problems)
+            ),
             file=sys.stderr,
         )
         return EXIT_ERROR
     if loaded.files:
-        print("config OK (" + ", ".join(loaded.files) + ")")
+        print(_("config OK ({files})").format(files=", ".join(loaded.files)))
     else:
         print(
-            "config OK: no settings file, so the defaults are in force"
-            f" (`breakd config show` lists them; your own file would be {user_config_file()})"
+            _(
+                "config OK: no settings file, so the defaults are in force"
+                " (`breakd config show` lists them; your own file would be {file})"
+            ).format(file=user_config_file())
         )
     return EXIT_OK
 

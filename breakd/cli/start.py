@@ -53,49 +53,55 @@ def cmd_start(args: argparse.Namespace) -> int:
     running = ping()
     if running is not None:
         if not args.restart:
-            print(f"breakd is already running (pid {running})")
+            print(_("breakd is already running (pid {pid})").format(pid=running))
             print(how_to_reach())
             return EXIT_OK
         problem = stop_running(running)
         if problem is not None:
-            print(f"breakd: {problem}; nothing was started", file=sys.stderr)
+            failed = _("breakd: {problem}; nothing was started").format(problem=problem)
+            print(failed, file=sys.stderr)
             return EXIT_ERROR
-        print(f"stopped the running breakd (pid {running}) to start it again")
+        print(_("stopped the running breakd (pid {pid}) to start it again").format(pid=running))
     child = spawn_detached(daemon_argv(args))
     answered = wait_until_up(child, START_TIMEOUT)
     if answered is None:
         code = child.poll()
         if code is not None:
             print(
-                f"breakd: the daemon could not start (exit status {code}); run `breakd -v`"
-                f" to see why, or read the log: {log_file_path()}",
+                _(
+                    "breakd: the daemon could not start (exit status {code}); run `breakd -v`"
+                    " to see why, or read the log: {log}"
+                ).format(code=code, log=log_file_path()),
                 file=sys.stderr,
             )
             return EXIT_ERROR
         print(
-            f"breakd (pid {child.pid}) is starting but has not answered within"
-            f" {START_TIMEOUT:g} s; `breakd status` tells when it is up."
+            _(
+                "breakd (pid {pid}) is starting but has not answered within"
+                " {seconds} s; `breakd status` tells when it is up."
+            ).format(pid=child.pid, seconds=f"{START_TIMEOUT:g}")
         )
         print(how_to_reach())
         return EXIT_OK
     if answered != child.pid:
         # Another start won the race; that one is the daemon, and ours has left.
-        print(f"breakd is already running (pid {answered})")
+        print(_("breakd is already running (pid {pid})").format(pid=answered))
     else:
-        print(f"breakd is running in the background (pid {answered}).")
+        print(_("breakd is running in the background (pid {pid}).").format(pid=answered))
     print(how_to_reach())
     return EXIT_OK
 
 
 def how_to_reach() -> str:
     """What to type next: the status, the log, how to stop it."""
-    return "\n".join(
-        [
-            "  breakd status   what it sees now",
-            f"  log             {log_file_path()}",
-            "  breakd quit     stop it (`breakd start` starts it again)",
-        ]
-    )
+    rows = [
+        ("breakd status", _("what it sees now")),
+        # Translators: the label of the log file's path in the list after `breakd start`.
+        (_("log"), str(log_file_path())),
+        ("breakd quit", _("stop it (`breakd start` starts it again)")),
+    ]
+    width = max(len(name) for name, _what in rows)
+    return "\n".join(f"  {name:<{width}}   {what}" for name, what in rows)
 
 
 def daemon_argv(args: argparse.Namespace) -> list[str]:
@@ -166,11 +172,15 @@ def stop_running(pid: int) -> str | None:
     except DaemonNotRunning:
         pass  # it stopped on its own meanwhile
     except ControlError as error:
-        return f"could not ask the running breakd (pid {pid}) to stop: {error.message}"
+        return _("could not ask the running breakd (pid {pid}) to stop: {reason}").format(
+            pid=pid, reason=error.message
+        )
     deadline = time.monotonic() + STOP_TIMEOUT
     while not is_gone(pid):
         if time.monotonic() > deadline:
-            return f"the running breakd (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
+            return _("the running breakd (pid {pid}) did not stop within {seconds} s").format(
+                pid=pid, seconds=f"{STOP_TIMEOUT:g}"
+            )
         time.sleep(POLL_EVERY)
     return None
 

@@ -9,9 +9,10 @@ It sits in a corner of the work area (the screen less its panels), above other w
 but without taking the keyboard: it never asks for focus, and on X11 it asks the window
 manager not to give it any when it appears. Its size is fixed for the whole break,
 measured for the session's largest exercise, so it never grows or jumps when the
-exercise changes. The buttons are the way to use it; the keys (Space pause, N next,
-Esc end) are a bonus that works once the user has clicked into it, and the footer says
-so. The buttons take no focus, so Space never presses a button by accident.
+exercise changes. The buttons are the way to use it; the keys (Space pause, the Next
+button's underlined letter, Esc end) are a bonus that works once the user has clicked
+into it, and the footer says so. The buttons take no focus, so Space never presses a
+button by accident.
 
 Sizes are in points and Tk scales them to the screen's DPI, so the window reads the
 same on a HiDPI screen. Its own countdown keeps time with the engine's: both count
@@ -81,7 +82,37 @@ PAD_POINTS = 16
 MARGIN_POINTS = 18
 
 #: The footer's key help: the keys only work once the window has the keyboard.
-KEYS_HELP = N_("Keys, once you click the window: Space pause · N next · Esc end break")
+KEYS_HELP = N_("Keys, once you click the window: Space pause · {next_key} next · Esc end break")
+
+
+def mnemonic(label: str) -> tuple[str, int, str]:
+    """A button label with its "_" marker read: (text shown, index underlined, key).
+
+    The translator chooses the letter ("_Weiter" underlines and binds W), so the letter
+    underlined and the key that works are one and the same in every language. A label
+    without a marker underlines and binds its first letter.
+    """
+    marker = label.find("_")
+    if 0 <= marker < len(label) - 1:
+        text = label[:marker] + label[marker + 1 :]
+    else:
+        text, marker = label.replace("_", ""), 0
+    letters = [i for i in range(marker, len(text)) if text[i].isalnum()]
+    index = letters[0] if letters else 0
+    return text, index, text[index : index + 1].casefold()
+
+
+def keys_help() -> str:
+    """The footer's key help, naming the Next button's key as its label underlines it."""
+    _text, _index, key = mnemonic(next_label())
+    return _(KEYS_HELP).format(next_key=key.upper())
+
+
+def next_label() -> str:
+    """The Next button's label with its mnemonic marker."""
+    # Translators: the break window's button to the next exercise. The letter after "_"
+    # is underlined and is the button's key; choose one that begins a word of the label.
+    return pgettext("break window button", "_Next")
 
 
 class CoachWindow:
@@ -257,12 +288,13 @@ class CoachWindow:
             command=self.toggle_pause,
         )
         self.pause_button.grid(row=0, column=0, sticky="w")
+        next_text, next_underline, self.next_key = mnemonic(next_label())
         self.next_button = ttk.Button(
             buttons,
-            text=_("Next"),
+            text=next_text,
             style="Soft.TButton",
             takefocus=False,
-            underline=0,
+            underline=next_underline,
             command=self.next_exercise,
         )
         self.next_button.grid(row=0, column=1, sticky="w", padx=(self.px(6), 0))
@@ -276,7 +308,7 @@ class CoachWindow:
             row=6, column=0, columnspan=3, sticky="ew", pady=(self.px(12), self.px(8))
         )
         self.help_label = self._label(
-            body, self.font_small, MUTED, text=f"{help_text}\n{_(KEYS_HELP)}", wraplength=full_width
+            body, self.font_small, MUTED, text=f"{help_text}\n{keys_help()}", wraplength=full_width
         )
         self.help_label.grid(row=7, column=0, columnspan=3, sticky="w")
 
@@ -300,11 +332,15 @@ class CoachWindow:
     def _bind(self) -> None:
         root = self.root
         root.bind("<Key-space>", lambda _e: self.toggle_pause())
-        root.bind("<Key-n>", lambda _e: self.next_exercise())
-        root.bind("<Key-N>", lambda _e: self.next_exercise())
+        # By the character typed, not a keysym: the translated key may be any letter.
+        root.bind("<Key>", self._on_key, add=True)
         root.bind("<Key-Escape>", lambda _e: self.end())
         root.protocol("WM_DELETE_WINDOW", self.end)
         root.bind("<Map>", self._on_map, add=True)
+
+    def _on_key(self, event: tk.Event[tk.Misc]) -> None:
+        if event.char and event.char.casefold() == self.next_key:
+            self.next_exercise()
 
     def _measure(self) -> tuple[int, int]:
         """The size that holds every exercise of this break: the largest one's."""
