@@ -1,5 +1,7 @@
 """Idle time on a wlroots desktop: real headless sway 1.7 (``org_kde_kwin_idle``) and
-real key presses from wtype, both to the monitor alone and to the running daemon."""
+real key presses from wtype, both to the monitor alone and to the running daemon; and
+``ext_idle_notifier_v1``, which no Debian 12 compositor offers, from a small test
+compositor speaking the wire format (``support.idle_compositor``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from support.daemon import DaemonProcess, query, wait_for
+from support.idle_compositor import IdleCompositor
 from support.sway import HeadlessSway
 
 from breakd.activity.base import IdleUnavailable
@@ -123,3 +126,28 @@ def test_daemon_on_sway_records_a_natural_break_and_a_new_stretch_from_typing(
     stretches = query("SELECT started_at, ended_at FROM stretches ORDER BY id")
     assert len(stretches) == 2 and stretches[1][1] is None
     assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize(("version", "opcode", "protocol"), [
+    (2, 2, "ext_idle_notifier_v1 v2 (input)"),
+    (1, 1, "ext_idle_notifier_v1"),
+])  # fmt: skip
+def test_ext_idle_notify_is_preferred_with_the_input_only_request_of_version_2(
+    version: int, opcode: int, protocol: str
+) -> None:
+    compositor = IdleCompositor(version)
+    try:
+        monitor = WaylandIdleMonitor(environ={"WAYLAND_DISPLAY": str(compositor.socket)})
+        try:
+            assert monitor.protocol == protocol
+            assert compositor.requests == [(opcode, 5000)]
+            assert monitor.idle_seconds() == 0.0
+            compositor.idle()
+            # Idle since the timeout before the event: the engine sees X11-like seconds.
+            assert wait_for(monitor.idle_seconds, what="idle after the idled event") >= 5.0
+            compositor.resume()
+            wait_for(lambda: monitor.idle_seconds() == 0.0, what="active after resumed")
+        finally:
+            monitor.close()
+    finally:
+        compositor.stop()
