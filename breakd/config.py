@@ -40,7 +40,9 @@ EXERCISE_MIXES = ("alternate", "seated", "standing")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "freedesktop", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
-IDLE_SOURCES = ("auto", "x11", "gnome", "freedesktop", "windows", "macos", "always-present")
+IDLE_SOURCES = (
+    "auto", "x11", "gnome", "freedesktop", "wayland", "windows", "macos", "always-present",
+)  # fmt: skip
 
 #: A settings file is a few kilobytes; anything over this is refused unread, so a stray
 #: huge file can never stall the daemon (its size is checked before reading, and at most
