@@ -77,7 +77,9 @@ class Settings:
     notifier: str
     quiet_when_inhibited: bool
     quiet_when_fullscreen: bool
+    quiet_during_calls: bool
     idle_source: str
+    calls_count_as_sitting: bool
     autostart: bool
 
 
@@ -288,7 +290,9 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("notifications.backend", "notifier", ChoiceKind(NOTIFIER_BACKENDS)),
     Spec("notifications.quiet_when_inhibited", "quiet_when_inhibited", BoolKind()),
     Spec("notifications.quiet_when_fullscreen", "quiet_when_fullscreen", BoolKind()),
+    Spec("notifications.quiet_during_calls", "quiet_during_calls", BoolKind()),
     Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
+    Spec("activity.calls_count_as_sitting", "calls_count_as_sitting", BoolKind()),
     Spec("startup.autostart", "autostart", BoolKind()),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}

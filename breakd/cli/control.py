@@ -194,6 +194,8 @@ def status_line(status: dict[str, Any]) -> str:
     if state is State.OFF_HOURS:
         return "Outside working hours"
     sitting = f"Sitting {_minutes_gone(status['sitting_seconds'])}"
+    if status.get("call"):
+        sitting = f"In a call — sitting {_minutes_gone(status['sitting_seconds'])}"
     if state is State.SNOOZED:
         return f"{sitting} · snoozed until {_clock(status['snoozed_until'])}"
     next_in = status["next_reminder_in"]
@@ -225,7 +227,8 @@ def describe_status(status: dict[str, Any]) -> str:
     state = State(status["state"])
     lines = []
     if state in (State.COUNTING, State.DUE, State.SNOOZED):
-        lines.append(f"Sitting for {humanize(status['sitting_seconds'])}.")
+        call = "In a call — sitting" if status.get("call") else "Sitting"
+        lines.append(f"{call} for {humanize(status['sitting_seconds'])}.")
     headline = {
         State.COUNTING: None,
         State.DUE: "A break is due.",
