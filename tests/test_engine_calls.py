@@ -27,7 +27,7 @@ def test_a_long_call_without_input_is_sitting_not_a_natural_break() -> None:
     assert records(h.effects, BreakRecorded) == []
     # The interval passed during the call: the engine asks for a reminder (the daemon
     # holds it while the call lasts).
-    assert [s.sitting_seconds for s in shows(h.effects)][0] == 30 * MIN
+    assert shows(h.effects)[0].sitting_seconds == 30 * MIN
 
 
 def test_idle_after_the_call_counts_from_its_end_not_from_the_last_input() -> None:
