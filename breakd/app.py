@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from types import FrameType
 from typing import Any
 
+from breakd.activity.calls import PulseCallWatcher
 from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
@@ -271,6 +272,15 @@ def run_daemon(
         boot_id=boot_id(),
     )
     port.bind(daemon)
+
+    def on_call(in_call: bool) -> None:
+        what = "call started" if in_call else "call ended"
+        port.post(lambda daemon: daemon.set_call(in_call), what)
+
+    # After bind: a call already under way is reported at once. Says why in the log
+    # itself when there is no sound server to ask.
+    calls = PulseCallWatcher(on_call)
+    calls.start()
     if control is not None:
         serve_followers(daemon, control)  # `breakd status --follow`
 
@@ -292,5 +302,6 @@ def run_daemon(
             control.stop()
         for watcher in watchers:
             watcher.stop()
+        calls.stop()
         quiet.close()
     return 0

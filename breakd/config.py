@@ -82,7 +82,9 @@ class Settings:
     notifier: str
     quiet_when_inhibited: bool
     quiet_when_fullscreen: bool
+    quiet_during_calls: bool
     idle_source: str
+    calls_count_as_sitting: bool
     autostart: bool
     language: str = "auto"
 
@@ -389,7 +391,19 @@ SCHEMA: tuple[Spec, ...] = (
         BoolKind(),
         N_("Hold reminders while a window is fullscreen"),
     ),
+    Spec(
+        "notifications.quiet_during_calls",
+        "quiet_during_calls",
+        BoolKind(),
+        N_("Hold reminders during a call"),
+    ),
     Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES), N_("Idle time from")),
+    Spec(
+        "activity.calls_count_as_sitting",
+        "calls_count_as_sitting",
+        BoolKind(),
+        N_("Count calls (microphone or camera in use) as sitting"),
+    ),
     Spec("general.language", "language", LanguageKind(), N_("Language")),
     Spec(
         "startup.autostart",

@@ -191,6 +191,8 @@ class Daemon:
         self.quiet = quiet
         self.runner: BreakRunner = runner or LogOnlyRunner()
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
+        #: A call is under way (the call watcher says so, through ``set_call``).
+        self.in_call = False
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
@@ -398,7 +400,11 @@ class Daemon:
             self.idle.close()
             self.idle = AlwaysPresentMonitor()
             idle = 0.0
-        self._apply(self.engine.sample(idle))
+        settings = self.engine.settings
+        present = self.in_call and settings.calls_count_as_sitting
+        self._apply(self.engine.sample(idle, present=present))
+        if present:
+            idle = 0.0
         deadline = self.engine.next_deadline()
         to_deadline = None if deadline is None else deadline - self.clock.monotonic()
         delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
@@ -638,9 +644,15 @@ class Daemon:
         if self.store is not None:
             self.store.write(shown, exercise_id=self._current_plan().exercise_ids[0])
 
+    def _hold_reason(self) -> str | None:
+        """Why a reminder may not be shown now (None: it may)."""
+        if self.in_call and self.engine.settings.quiet_during_calls:
+            return "a call is under way"
+        return self.quiet.reason() if self.quiet is not None else None
+
     def _show_or_hold(self, effect: ShowReminder) -> None:
         """Show the reminder, or keep it until the user can be interrupted."""
-        reason = self.quiet.reason() if self.quiet is not None else None
+        reason = self._hold_reason()
         if reason is None:
             self._release_hold()
             self._show_reminder(effect)
@@ -654,7 +666,7 @@ class Daemon:
         self._held = (effect, None)
 
     def _retry_held(self) -> None:
-        if self._held is None or self.quiet is None or self.quiet.reason() is not None:
+        if self._held is None or self._hold_reason() is not None:
             return
         effect, shown = self._held
         self._release_hold()
@@ -796,6 +808,23 @@ class Daemon:
     def back(self, reason: str) -> None:
         self._apply(self.engine.back(AwayReason(reason)))
 
+    def set_call(self, in_call: bool) -> None:
+        """A call started or ended (the call watcher posts this to the owner thread).
+
+        Whatever the idle counter says, the user was present until the call's last
+        moment; a reminder held back for the call is shown at once when it ends.
+        """
+        if in_call == self.in_call:
+            return
+        if not in_call:
+            self._sample()  # present up to now: the call counts to its end
+        self.in_call = in_call
+        log.info("a call %s", "started" if in_call else "ended")
+        self._sample()
+        if not in_call:
+            self._retry_held()
+        self._changed()
+
     def change_setting(self, key: str, text: str, *, source: str) -> None:
         """Persist one setting in the user's file and put it in force at once."""
         self.commit_setting(self.prepare_setting(key, text), source=source)
@@ -870,6 +899,7 @@ class Daemon:
             idle_source=self.idle.name,
             notifier=self.notifier.name,
             interval_seconds=self.engine.settings.interval,
+            call=self.in_call,
         )
 
 

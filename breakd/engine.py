@@ -18,6 +18,8 @@ Rules, in short:
   real length and resets sitting only if most of it was spent exercising (time the
   break window held it paused does not count).
 * Outside working hours (when enabled) nothing is shown and sitting is not counted.
+* A call (the microphone or camera in use) is presence: it counts as input until it
+  ends, so it is sitting and never a natural break.
 
 Times: sitting is measured on the clock's monotonic reading; wall-clock readings are used
 for calendar questions and for the timestamps in history records.
@@ -354,6 +356,9 @@ class Engine:
         self._last_shown = now
         self._snoozed_until: float | None = None
         self._quiet_until: float | None = None
+        # The last moment a sample said the user was present without input (a call):
+        # idle time is counted from then, so the call itself is never taken for absence.
+        self._present_at: float | None = None
         self._pause: _Pause | None = None
         self._reminder_visible = False
         # A snooze restored at start-up outlives the start of the first stretch.
@@ -499,12 +504,22 @@ class Engine:
             effects.append(Write(ReminderShown(self._clock.now(), sitting, self._shown)))
         return effects
 
-    def sample(self, idle_seconds: float) -> list[Effect]:
-        """An idle-time reading from the OS: seconds since the user's last input."""
+    def sample(self, idle_seconds: float, *, present: bool = False) -> list[Effect]:
+        """An idle-time reading from the OS: seconds since the user's last input.
+
+        ``present``: the user is known to be at the computer without touching it (the
+        microphone or camera is in use: a call). That counts as input now, so a call is
+        sitting, never a natural break, however long the idle counter grows; after the
+        call, idle time counts from its end.
+        """
         effects: list[Effect] = []
         now = self._clock.monotonic()
         self._check_working_hours(effects)
+        if present:
+            self._present_at = now
         idle = max(0.0, idle_seconds)
+        if self._present_at is not None:
+            idle = min(idle, max(0.0, now - self._present_at))
         last_input = now - idle
         threshold = self._settings.natural_break
         state = self._state

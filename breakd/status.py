@@ -29,6 +29,8 @@ class DaemonStatus:
     idle_source: str
     notifier: str
     interval_seconds: float
+    #: A call is under way (the microphone or the camera in use): the user is present.
+    call: bool = False
 
     @property
     def state(self) -> State:
@@ -60,6 +62,7 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "idle_source": status.idle_source,
         "notifier": status.notifier,
         "interval_seconds": status.interval_seconds,
+        "call": status.call,
     }
 
 
@@ -102,6 +105,7 @@ class ShownStatus:
     snoozed_until: datetime | None
     paused_until: datetime | None
     breaks_today: int | None
+    call: bool = False
 
 
 def shown_status(status: DaemonStatus) -> ShownStatus:
@@ -120,6 +124,7 @@ def shown_status(status: DaemonStatus) -> ShownStatus:
         snoozed_until=_to_the_minute(st.snoozed_until),
         paused_until=_to_the_minute(st.paused_until),
         breaks_today=breaks if isinstance(breaks, int) else None,
+        call=status.call,
     )
 
 

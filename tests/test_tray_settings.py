@@ -53,8 +53,10 @@ VALUES = {
     "notifications.backend": "auto",
     "notifications.quiet_when_inhibited": "true",
     "notifications.quiet_when_fullscreen": "true",
+    "notifications.quiet_during_calls": "true",
     "activity.idle_source": "auto",
     "general.language": "auto",
+    "activity.calls_count_as_sitting": "true",
     "startup.autostart": "true",
 }
 

@@ -200,6 +200,8 @@ def status_line(status: dict[str, Any]) -> str:
     if state is State.OFF_HOURS:
         return "Outside working hours"
     sitting = f"Sitting {_minutes_gone(status['sitting_seconds'])}"
+    if status.get("call"):
+        sitting = f"In a call — sitting {_minutes_gone(status['sitting_seconds'])}"
     if state is State.SNOOZED:
         return f"{sitting} · snoozed until {_clock(status['snoozed_until'])}"
     next_in = status["next_reminder_in"]
@@ -231,9 +233,11 @@ def describe_status(status: dict[str, Any]) -> str:
     state = State(status["state"])
     lines = []
     if state in (State.COUNTING, State.DUE, State.SNOOZED):
-        lines.append(
-            _("Sitting for {duration}.").format(duration=humanize(status["sitting_seconds"]))
-        )
+        sitting = humanize(status["sitting_seconds"])
+        if status.get("call"):
+            lines.append(_("In a call — sitting for {duration}.").format(duration=sitting))
+        else:
+            lines.append(_("Sitting for {duration}.").format(duration=sitting))
     headline: str | None = None
     if state is State.DUE:
         headline = _("A break is due.")

@@ -1,0 +1,174 @@
+"""Whether a call is under way: some application records from a microphone.
+
+A person in a video call or on the phone through the computer sits still, often for an
+hour, without touching keyboard or mouse; the idle counter alone would take them for
+away. A capture stream on a real input is the sign of a call: on Linux, a source output
+on PulseAudio or PipeWire's pulse server, read with ``pulsectl`` (ctypes on libpulse).
+
+Not every capture stream is a call: recording a sink's monitor (screen recorders,
+visualisers) captures what is played, not the user; level meters (pavucontrol's bars)
+open peak-detect streams on every source. :func:`is_call_stream` leaves both out.
+
+Threading contract: :class:`PulseCallWatcher` listens for the server's events on a
+thread of its own (subscription, no polling) and calls ``on_change(in_call)`` from that
+thread when the answer changes, so the daemon's callback should only post to its owner
+thread (``Daemon.submit``). ``start`` and ``stop`` are called from the owner thread. A
+server that cannot be reached disables only this watcher, with one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CallCallback = Callable[[bool], None]
+
+#: What libpulse reports as "no index" (a source that monitors no sink).
+NO_INDEX = 0xFFFFFFFF
+#: The resampler PulseAudio gives a stream opened with PA_STREAM_PEAK_DETECT: a meter.
+PEAK_RESAMPLER = "peaks"
+#: Applications that only measure levels (their streams are meters, not calls).
+METER_APPLICATIONS = frozenset({"org.PulseAudio.pavucontrol", "org.pulseaudio.pavucontrol"})
+
+
+@dataclass(frozen=True)
+class CaptureStream:
+    """One source output, reduced to what decides whether it is a call."""
+
+    source_name: str
+    source_is_monitor: bool
+    resample_method: str | None
+    application_id: str | None = None
+
+
+def is_call_stream(stream: CaptureStream) -> bool:
+    """A capture from a real input by an application that is not a level meter."""
+    if stream.source_is_monitor or stream.source_name.endswith(".monitor"):
+        return False
+    if stream.resample_method == PEAK_RESAMPLER:
+        return False
+    return stream.application_id not in METER_APPLICATIONS
+
+
+class PulseCallWatcher:
+    """Follows capture streams on the sound server and reports calls starting and ending."""
+
+    name = "pulseaudio"
+
+    def __init__(self, on_change: CallCallback, *, environ: Mapping[str, str] = os.environ) -> None:
+        self._on_change = on_change
+        self._environ = environ
+        self._pulse: Any = None  # a pulsectl.Pulse, used only by the listening thread
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._in_call = False
+        #: Why ``start`` returned False (None when it worked or has not run).
+        self.reason: str | None = None
+
+    @property
+    def in_call(self) -> bool:
+        return self._in_call
+
+    def start(self) -> bool:
+        """Connect and start listening; False (with ``reason``, logged once) if it cannot."""
+        if self._thread is not None:
+            return True
+        try:
+            import pulsectl
+        except ImportError:
+            return self._unavailable("pulsectl is not installed")
+        server = self._environ.get("PULSE_SERVER")
+        try:
+            pulse = pulsectl.Pulse("breakd", server=server, connect=False)
+            pulse.connect(autospawn=False, wait=False, timeout=2.0)
+        except Exception as error:  # pulsectl raises its own and ctypes errors alike
+            return self._unavailable(f"no sound server to ask ({error})")
+        self._pulse = pulse
+        self._stopping.clear()
+        self._in_call = self._count()
+        if self._in_call:
+            self._report(True)
+        self._thread = threading.Thread(target=self._listen, name="breakd-calls", daemon=True)
+        self._thread.start()
+        log.info("calls: following the microphone on the sound server")
+        return True
+
+    def stop(self) -> None:
+        """Stop listening and close the connection (idempotent)."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stopping.set()
+        pulse = self._pulse
+        if pulse is not None:
+            pulse.event_listen_stop()
+        thread.join(5.0)
+        if pulse is not None:
+            pulse.close()
+        self._pulse = None
+
+    def _unavailable(self, why: str) -> bool:
+        self.reason = why
+        log.info("calls are not detected: %s", why)
+        return False
+
+    def _listen(self) -> None:
+        import pulsectl
+
+        pulse = self._pulse
+        changed = threading.Event()
+
+        def event(ev: Any) -> None:
+            # No requests may be made from inside the callback: leave the loop to count.
+            changed.set()
+            raise pulsectl.PulseLoopStop
+
+        try:
+            pulse.event_mask_set("source_output", "source")
+            pulse.event_callback_set(event)
+            while not self._stopping.is_set():
+                pulse.event_listen()
+                if self._stopping.is_set():
+                    break
+                if changed.is_set():
+                    changed.clear()
+                    now = self._count()
+                    if now != self._in_call:
+                        self._in_call = now
+                        self._report(now)
+        except Exception as error:  # the server went away, or libpulse failed
+            if not self._stopping.is_set():
+                log.warning("calls are no longer detected: the sound server went away (%s)", error)
+                if self._in_call:
+                    self._in_call = False
+                    self._report(False)
+
+    def _count(self) -> bool:
+        """Whether any capture stream now is a call."""
+        pulse = self._pulse
+        sources = {source.index: source for source in pulse.source_list()}
+        for output in pulse.source_output_list():
+            source = sources.get(output.source)
+            if source is None:
+                continue
+            stream = CaptureStream(
+                source_name=str(source.name),
+                source_is_monitor=int(source.monitor_of_sink) != NO_INDEX,
+                resample_method=output.resample_method or None,
+                application_id=output.proplist.get("application.id"),
+            )
+            if is_call_stream(stream):
+                return True
+        return False
+
+    def _report(self, in_call: bool) -> None:
+        try:
+            self._on_change(in_call)
+        except Exception:
+            log.exception("the call callback failed")

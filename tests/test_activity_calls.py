@@ -1,0 +1,94 @@
+"""Calls detected on a real PulseAudio: a capture from the microphone is a call; a
+capture from a sink's monitor and a level meter are not; no server is one log line."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from support.daemon import wait_for
+from support.pulse import MICROPHONE, SPEAKERS, PulseServer, pulse, stop
+
+from breakd.activity.calls import CaptureStream, PulseCallWatcher, is_call_stream
+
+__all__ = ["pulse"]  # the fixture
+
+pytestmark = pytest.mark.linux_desktop
+
+
+def test_which_capture_streams_are_calls() -> None:
+    assert is_call_stream(CaptureStream("alsa_input.usb-mic", False, None))
+    assert is_call_stream(CaptureStream("mic", False, "speex-float-1", "us.zoom.Zoom"))
+    assert not is_call_stream(CaptureStream("alsa_output.pci.monitor", True, None))
+    assert not is_call_stream(CaptureStream("speakers.monitor", False, None))
+    assert not is_call_stream(CaptureStream("mic", False, "peaks"))
+    assert not is_call_stream(CaptureStream("mic", False, None, "org.PulseAudio.pavucontrol"))
+
+
+class Events:
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, in_call: bool) -> None:
+        with self._lock:
+            self.seen.append(in_call)
+
+    def now(self) -> list[bool]:
+        with self._lock:
+            return list(self.seen)
+
+
+def test_the_microphone_is_a_call_a_monitor_and_a_meter_are_not(pulse: PulseServer) -> None:
+    import pulsectl
+
+    events = Events()
+    watcher = PulseCallWatcher(events)
+    assert watcher.start(), watcher.reason
+    meter_done = threading.Event()
+
+    def meter() -> None:
+        # A real peak-detect stream on the microphone, as pavucontrol's level bars open.
+        with pulsectl.Pulse("meter", server=pulse.address) as client:
+            while not meter_done.is_set():
+                client.get_peak_sample(MICROPHONE, 0.5)
+
+    try:
+        monitor = pulse.record(f"{SPEAKERS}.monitor")
+        thread = threading.Thread(target=meter, daemon=True)
+        thread.start()
+        wait_for(lambda: pulse.capture_streams() == 2, what="the monitor capture and the meter")
+        call = pulse.record(MICROPHONE)
+        wait_for(lambda: events.now() == [True], what="the call to be seen")
+        stop(call)
+        # Only the monitor and the meter still capture: that is no call.
+        wait_for(lambda: events.now() == [True, False], what="the call's end to be seen")
+        assert watcher.in_call is False
+        stop(monitor)
+        meter_done.set()
+        thread.join(10)
+    finally:
+        meter_done.set()
+        watcher.stop()
+
+
+def test_a_call_under_way_at_start_is_reported_at_once(pulse: PulseServer) -> None:
+    pulse.record(MICROPHONE)
+    wait_for(lambda: pulse.capture_streams() == 1, what="the call's stream")
+    events = Events()
+    watcher = PulseCallWatcher(events)
+    try:
+        assert watcher.start()
+        assert events.now() == [True]
+    finally:
+        watcher.stop()
+
+
+def test_no_sound_server_is_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, "breakd.activity.calls")
+    watcher = PulseCallWatcher(lambda _: None, environ={"PULSE_SERVER": "unix:/nonexistent/pa"})
+    assert watcher.start() is False
+    assert watcher.reason is not None and "no sound server" in watcher.reason
+    assert [r.getMessage() for r in caplog.records] == [f"calls are not detected: {watcher.reason}"]
+    watcher.stop()
