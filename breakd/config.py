@@ -36,6 +36,8 @@ from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
+#: "sitting": a fixed desk (one position); "sit-stand": breakd also prompts to stand and sit.
+DESKS = ("sitting", "sit-stand")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "freedesktop", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -79,6 +81,9 @@ class Settings:
     quiet_when_fullscreen: bool
     idle_source: str
     autostart: bool
+    desk: str
+    stand_after: float
+    stand_for: float
 
 
 # --- value kinds -------------------------------------------------------------------
@@ -290,6 +295,9 @@ SCHEMA: tuple[Spec, ...] = (
     Spec("notifications.quiet_when_fullscreen", "quiet_when_fullscreen", BoolKind()),
     Spec("activity.idle_source", "idle_source", ChoiceKind(IDLE_SOURCES)),
     Spec("startup.autostart", "autostart", BoolKind()),
+    Spec("posture.desk", "desk", ChoiceKind(DESKS)),
+    Spec("posture.stand_after", "stand_after", DurationKind(60, 24 * 3600)),
+    Spec("posture.stand_for", "stand_for", DurationKind(60, 24 * 3600)),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}
 SECTIONS = tuple(dict.fromkeys(spec.section for spec in SCHEMA))

@@ -41,6 +41,14 @@ def refusal_text(refusal: Refusal) -> str:
             return f"a pause must last longer than zero and at most {_longest(refusal)}"
         case RefusalCode.NOT_PAUSED:
             return "breakd is not paused"
+        case RefusalCode.NO_SIT_STAND_DESK:
+            return (
+                'your desk is set to "sitting"; for standing, set posture.desk to "sit-stand"'
+                " in the config file"
+            )
+        case RefusalCode.NOT_AT_DESK:
+            phase = refusal.phase if refusal.phase is not None else Phase.AWAY
+            return f"breakd cannot follow your posture while {_WHILE[phase]}"
 
 
 def _longest(refusal: Refusal) -> str:

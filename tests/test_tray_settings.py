@@ -55,6 +55,9 @@ VALUES = {
     "notifications.quiet_when_fullscreen": "true",
     "activity.idle_source": "auto",
     "startup.autostart": "true",
+    "posture.desk": "sitting",
+    "posture.stand_after": "30m",
+    "posture.stand_for": "10m",
 }
 
 

@@ -83,13 +83,16 @@ FIELD_LABELS = {
     "startup.autostart": "Turn on start at login at the first run",
     "history.keep_days": "Keep history for (days)",
     "logging.level": "Log detail",
+    "posture.desk": "Desk",
+    "posture.stand_after": "Stand up after sitting",
+    "posture.stand_for": "Sit down after standing",
 }
 
 #: The tabs, in order, and the sections each holds; a section not named here (a new
 #: one) goes to the last tab, so the window always shows every setting.
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Reminders", ("reminders",)),
-    ("Breaks", ("breaks",)),
+    ("Breaks", ("breaks", "posture")),
     ("Working hours", ("working_hours",)),
     ("Notifications", ("notifications",)),
     ("More", ("activity", "startup", "history", "logging")),
@@ -98,6 +101,7 @@ TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
 SECTION_TITLES = {
     "reminders": "Reminders",
     "breaks": "Breaks",
+    "posture": "Sitting and standing",
     "working_hours": "Working hours",
     "notifications": "Notifications",
     "activity": "Activity",
