@@ -84,6 +84,13 @@ def register(commands: Subcommands) -> None:
     resume.add_argument("--json", action="store_true", help="print the new state as JSON")
     resume.set_defaults(func=_sender("resume"))
 
+    posture = commands.add_parser(
+        "posture", help='tell breakd you now stand or sit (posture.desk = "sit-stand")'
+    )
+    posture.add_argument("posture", choices=("standing", "sitting"), help="standing or sitting")
+    posture.add_argument("--json", action="store_true", help="print the new state as JSON")
+    posture.set_defaults(func=_sender("posture", "posture"))
+
     change = commands.add_parser(
         "set", help="change a setting now and keep it (" + ", ".join(SETTABLE) + ")"
     )
@@ -194,6 +201,8 @@ def status_line(status: dict[str, Any]) -> str:
     if state is State.OFF_HOURS:
         return "Outside working hours"
     sitting = f"Sitting {_minutes_gone(status['sitting_seconds'])}"
+    if status.get("posture") == "standing":
+        sitting = f"Standing {_minutes_gone(status.get('posture_seconds') or 0)}"
     if state is State.SNOOZED:
         return f"{sitting} · snoozed until {_clock(status['snoozed_until'])}"
     next_in = status["next_reminder_in"]
@@ -226,6 +235,8 @@ def describe_status(status: dict[str, Any]) -> str:
     lines = []
     if state in (State.COUNTING, State.DUE, State.SNOOZED):
         lines.append(f"Sitting for {humanize(status['sitting_seconds'])}.")
+        if status.get("posture") == "standing":
+            lines.append(f"Standing {_minutes_gone(status.get('posture_seconds') or 0)}.")
     headline = {
         State.COUNTING: None,
         State.DUE: "A break is due.",

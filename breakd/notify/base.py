@@ -21,6 +21,9 @@ from breakd.durations import humanize
 ACTION_BREAK = "break"
 ACTION_SNOOZE = "snooze"
 ACTION_SKIP = "skip"
+#: A sit-stand desk: the user stands up instead of (or before) a break.
+ACTION_STAND = "stand"
+STAND_LABEL = "Stand up now"
 #: For a notification that cannot be clicked at all.
 HOW_TO_START = "Start the break from the breakd tray icon or with `breakd break`."
 
@@ -36,6 +39,8 @@ class Reminder:
     # The settings in force when it is shown, so the buttons say what they will do.
     break_seconds: float
     snooze_seconds: float
+    #: A sit-stand desk in the sitting posture: a "Stand up now" button takes Skip's place.
+    offer_stand: bool = False
 
     @property
     def break_label(self) -> str:

@@ -51,6 +51,8 @@ from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
     ACTION_SNOOZE,
+    ACTION_STAND,
+    STAND_LABEL,
     Notifier,
     NotifierUnavailable,
     Reminder,
@@ -149,7 +151,7 @@ def compose(reminder: Reminder, server: ServerInfo) -> Outgoing:
             DEFAULT_ACTION, "",
             ACTION_BREAK, reminder.break_label,
             ACTION_SNOOZE, reminder.snooze_label,
-            ACTION_SKIP, "Skip",
+            *((ACTION_STAND, STAND_LABEL) if reminder.offer_stand else (ACTION_SKIP, "Skip")),
         )  # fmt: skip
     return Outgoing(body, actions)
 
