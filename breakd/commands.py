@@ -18,6 +18,7 @@ from breakd.daemon import Daemon, NotRun, SettingsFileChanged
 from breakd.durations import DurationError, parse_duration
 from breakd.engine import MAX_PAUSE, MAX_SNOOZE
 from breakd.i18n import _
+from breakd.state import Posture
 from breakd.status import status_json
 
 
@@ -66,7 +67,7 @@ def _pause_length(args: Mapping[str, Any]) -> float | Literal["tomorrow"] | None
 
 
 #: Every request the daemon answers (the server answers "ping" itself).
-COMMANDS = ("status", "break", "snooze", "skip", "pause", "resume", "set", "quit")
+COMMANDS = ("status", "break", "snooze", "skip", "pause", "resume", "posture", "set", "quit")
 
 
 class CommandHandler:
@@ -82,6 +83,7 @@ class CommandHandler:
             "skip": self._skip,
             "pause": self._pause,
             "resume": self._resume,
+            "posture": self._posture,
             "set": self._set,
             "quit": self._quit,
         }
@@ -123,6 +125,15 @@ class CommandHandler:
 
     def _resume(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return self._on_owner(self.daemon.resume)
+
+    def _posture(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        raw = args.get("posture")
+        try:
+            posture = Posture(raw)
+        except ValueError:
+            allowed = " or ".join(p.value for p in Posture)
+            raise BadArguments(f"posture must be {allowed}") from None
+        return self._on_owner(lambda: self.daemon.set_posture(posture, "cli"))
 
     def _set(self, args: Mapping[str, Any]) -> dict[str, Any]:
         key, value = args.get("key"), args.get("value")

@@ -37,6 +37,8 @@ from breakd.resources import data_dir
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
+#: "sitting": a fixed desk (one position); "sit-stand": breakd also prompts to stand and sit.
+DESKS = ("sitting", "sit-stand")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "freedesktop", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -86,6 +88,9 @@ class Settings:
     idle_source: str
     calls_count_as_sitting: bool
     autostart: bool
+    desk: str
+    stand_after: float
+    stand_for: float
     language: str = "auto"
 
 
@@ -410,6 +415,16 @@ SCHEMA: tuple[Spec, ...] = (
         "autostart",
         BoolKind(),
         N_("Turn on start at login at the first run"),
+    ),
+    Spec("posture.desk", "desk", ChoiceKind(DESKS), N_("Desk")),
+    Spec(
+        "posture.stand_after",
+        "stand_after",
+        DurationKind(60, 24 * 3600),
+        N_("Stand up after sitting"),
+    ),
+    Spec(
+        "posture.stand_for", "stand_for", DurationKind(60, 24 * 3600), N_("Sit down after standing")
     ),
 )
 SPECS_BY_KEY = {spec.key: spec for spec in SCHEMA}

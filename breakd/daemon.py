@@ -49,6 +49,7 @@ from breakd.engine import (
     Engine,
     Holds,
     Phase,
+    PromptPosture,
     Refusal,
     Refused,
     ReminderShown,
@@ -62,6 +63,7 @@ from breakd.i18n import _, ngettext
 from breakd.messages import refusal_text
 from breakd.notify.base import Notifier, Reminder
 from breakd.notify.quiet import QuietRules
+from breakd.state import Posture
 from breakd.stats import today_line
 from breakd.status import DaemonStatus
 from breakd.store import HistoryStore, OpenStretch
@@ -624,6 +626,8 @@ class Daemon:
                         self.store.write(record)
                 case ShowReminder():
                     self._show_or_hold(effect)
+                case PromptPosture():
+                    self._prompt_posture(effect)
                 case WithdrawReminder(reason=reason):
                     log.debug("withdrawing the reminder: %s", reason)
                     self._release_hold()
@@ -691,6 +695,32 @@ class Daemon:
                 number=effect.number,
                 break_seconds=settings.break_length,
                 snooze_seconds=settings.snooze,
+                offer_stand=effect.offer_stand,
+            )
+        )
+
+    def _prompt_posture(self, effect: PromptPosture) -> None:
+        """Stand: a reminder that offers standing first; sit: a gentle word, no buttons."""
+        minutes = humanize(60 * (effect.seconds // 60))
+        if effect.to is Posture.SITTING:
+            self.notifier.tell(
+                _("Time to sit down"),
+                _(
+                    "You have been standing for {duration}. Lower the desk, or take a short walk."
+                ).format(duration=minutes),
+            )
+            return
+        plan = self._current_plan()
+        settings = self.engine.settings
+        self.notifier.show_reminder(
+            Reminder(
+                title=_("Sitting for {duration}: time to stand up").format(duration=minutes),
+                body=_("Raise the desk and work standing for a while."),
+                exercise_id=plan.exercise_ids[0],
+                number=1,
+                break_seconds=settings.break_length,
+                snooze_seconds=settings.snooze,
+                offer_stand=True,
             )
         )
 
@@ -761,6 +791,8 @@ class Daemon:
                 self.snooze()
             elif key == "skip":
                 self.skip()
+            elif key == "stand":
+                self.set_posture(Posture.STANDING, "reminder")
             else:
                 log.warning("unknown notification action %r ignored", key)
         except CommandRefused as refused:
@@ -779,6 +811,11 @@ class Daemon:
     def release_break(self) -> None:
         with _in_words():
             effects = self.engine.release_break()
+        self._apply(effects)
+
+    def set_posture(self, posture: Posture, source: str) -> None:
+        with _in_words():
+            effects = self.engine.set_posture(posture, source)
         self._apply(effects)
 
     def snooze(self, seconds: float | None = None) -> None:

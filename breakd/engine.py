@@ -20,6 +20,12 @@ Rules, in short:
 * Outside working hours (when enabled) nothing is shown and sitting is not counted.
 * A call (the microphone or camera in use) is presence: it counts as input until it
   ends, so it is sitting and never a natural break.
+* With a sit-stand desk (``desk = "sit-stand"``) the user also has a posture. After
+  ``stand_after`` in the sitting posture breakd prompts to stand (a break reminder shown
+  then offers it instead); after ``stand_for`` standing it prompts to sit or move. Each
+  prompt comes once per posture; a snooze postpones it, a pause holds it back. Standing
+  up answers a reminder (the reminder clock counts from then). Whenever a stretch ends
+  (a break, time away, the end of the day) the posture goes back to sitting.
 
 Times: sitting is measured on the clock's monotonic reading; wall-clock readings are used
 for calendar questions and for the timestamps in history records.
@@ -34,7 +40,7 @@ from typing import ClassVar, Literal
 
 from breakd.clock import Clock
 from breakd.config import Settings
-from breakd.state import State
+from breakd.state import Posture, State
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
@@ -85,6 +91,8 @@ class RefusalCode(Enum):
     NO_REMINDER_DUE = "no-reminder-due"
     PAUSE_LENGTH = "pause-length"  # with the longest pause
     NOT_PAUSED = "not-paused"
+    NO_SIT_STAND_DESK = "no-sit-stand-desk"
+    NOT_AT_DESK = "not-at-desk"  # with the phase
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,22 @@ class UserAction:
     until: datetime | None = None
 
 
-Record = StretchStarted | StretchEnded | ReminderShown | BreakStarted | BreakRecorded | UserAction
+@dataclass(frozen=True)
+class PostureChanged:
+    at: datetime
+    posture: Posture
+    source: str  # "cli", "tray", "reminder", "settings", or why a stretch ended
+
+
+Record = (
+    StretchStarted
+    | StretchEnded
+    | ReminderShown
+    | BreakStarted
+    | BreakRecorded
+    | UserAction
+    | PostureChanged
+)
 
 
 # --- effects (what the daemon carries out) -------------------------------------------
@@ -172,6 +195,16 @@ Record = StretchStarted | StretchEnded | ReminderShown | BreakStarted | BreakRec
 class ShowReminder:
     sitting_seconds: float
     number: int
+    #: A sit-stand desk in the sitting posture: the reminder also offers "Stand up now".
+    offer_stand: bool = False
+
+
+@dataclass(frozen=True)
+class PromptPosture:
+    """Time to change posture: to ``to``, after ``seconds`` in the other one."""
+
+    to: Posture
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -198,7 +231,7 @@ class Write:
     record: Record
 
 
-Effect = ShowReminder | WithdrawReminder | BeginBreak | BreakOver | Write
+Effect = ShowReminder | PromptPosture | WithdrawReminder | BeginBreak | BreakOver | Write
 
 
 @dataclass(frozen=True)
@@ -215,6 +248,9 @@ class Status:
     paused_until: datetime | None
     break_remaining: float | None
     away_reason: AwayReason | None
+    posture: Posture = Posture.SITTING
+    #: Seconds in ``posture`` while at the computer (0 elsewhere).
+    posture_seconds: float = 0.0
 
     @property
     def state(self) -> State:
@@ -363,6 +399,10 @@ class Engine:
         self._reminder_visible = False
         # A snooze restored at start-up outlives the start of the first stretch.
         self._carry_snooze = False
+        # The posture (a sit-stand desk only), since when, and whether its prompt came.
+        self._posture = Posture.SITTING
+        self._posture_since = now
+        self._posture_prompted = False
 
     # --- readings ---------------------------------------------------------------
 
@@ -437,10 +477,34 @@ class Engine:
                 due = max(due, hold)
         return due
 
+    def _posture_due_at(self) -> float | None:
+        """When the next posture prompt is to be shown, if nothing else happens."""
+        s = self._settings
+        if (
+            s.desk != "sit-stand"
+            or not isinstance(self._state, _Sitting)
+            or self._pause is not None
+            or self._posture_prompted
+        ):
+            return None
+        held = s.stand_for if self._posture is Posture.STANDING else s.stand_after
+        due = max(self._posture_since, self._state.stretch_start) + held
+        for hold in (self._snoozed_until, self._quiet_until):
+            if hold is not None:
+                due = max(due, hold)
+        return due
+
+    def posture_seconds(self) -> float:
+        """Seconds in the current posture, while at the computer."""
+        if not isinstance(self._state, _Sitting):
+            return 0.0
+        since = max(self._posture_since, self._state.stretch_start)
+        return max(0.0, self._clock.monotonic() - since)
+
     def next_deadline(self) -> float | None:
         """The monotonic time at which :meth:`tick` has something to do, if any."""
         state = self._state
-        candidates = [self._due_at()]
+        candidates = [self._due_at(), self._posture_due_at()]
         if isinstance(state, _OnBreak):
             candidates.append(state.taken.ends_at())
         if isinstance(state, _Away) and not state.confirmed:
@@ -471,6 +535,8 @@ class Engine:
             ),
             break_remaining=state.taken.remaining(now) if isinstance(state, _OnBreak) else None,
             away_reason=state.reason if isinstance(state, _Away) else None,
+            posture=self._posture,
+            posture_seconds=self.posture_seconds(),
         )
 
     # --- inputs -------------------------------------------------------------------
@@ -500,8 +566,21 @@ class Engine:
             self._snoozed_until = None
             self._reminder_visible = True
             sitting = self.sitting_seconds()
-            effects.append(ShowReminder(sitting, self._shown))
+            offer = self._settings.desk == "sit-stand" and self._posture is Posture.SITTING
+            if offer:
+                # The reminder offers standing: no separate prompt to stand in this posture.
+                self._posture_prompted = True
+            effects.append(ShowReminder(sitting, self._shown, offer_stand=offer))
             effects.append(Write(ReminderShown(self._clock.now(), sitting, self._shown)))
+        posture_due = self._posture_due_at()
+        if posture_due is not None and now >= posture_due:
+            self._posture_prompted = True
+            self._snoozed_until = None
+            to = Posture.SITTING if self._posture is Posture.STANDING else Posture.STANDING
+            if to is Posture.STANDING:
+                # Shown in the reminder's place (it offers a break too), withdrawn as it is.
+                self._reminder_visible = True
+            effects.append(PromptPosture(to, self.posture_seconds()))
         return effects
 
     def sample(self, idle_seconds: float, *, present: bool = False) -> list[Effect]:
@@ -620,6 +699,35 @@ class Engine:
             taken.held_since = None
         return self.tick()
 
+    def set_posture(self, posture: Posture, source: str) -> list[Effect]:
+        """The user says they stand or sit (a sit-stand desk, at the computer).
+
+        Standing up answers a reminder: it is withdrawn and the reminder clock counts
+        from now. Saying the posture already in force changes nothing.
+        """
+        posture = Posture(posture)
+        if self._settings.desk != "sit-stand":
+            raise Refused(RefusalCode.NO_SIT_STAND_DESK)
+        state = self._state
+        if isinstance(state, _OnBreak):
+            raise Refused(RefusalCode.BREAK_RUNNING)
+        if isinstance(state, _OffHours):
+            raise Refused(RefusalCode.OUTSIDE_WORKING_HOURS)
+        if not isinstance(state, _Sitting):
+            raise Refused(RefusalCode.NOT_AT_DESK, phase=state.phase)
+        if posture is self._posture:
+            return []
+        now = self._clock.monotonic()
+        effects: list[Effect] = [Write(PostureChanged(self._clock.now(), posture, source))]
+        self._posture = posture
+        self._posture_since = now
+        self._posture_prompted = False
+        self._withdraw(effects, f"now {posture.value}")
+        if posture is Posture.STANDING:
+            self._reminder_base = now
+            self._shown = 0
+        return [*effects, *self.tick()]
+
     def snooze(self, seconds: float | None = None) -> list[Effect]:
         if self._pause is not None:
             raise Refused(RefusalCode.PAUSED)
@@ -634,6 +742,8 @@ class Engine:
         effects: list[Effect] = []
         self._snoozed_until = now + length
         self._shown = 0
+        # A snoozed posture prompt comes again when the snooze ends.
+        self._posture_prompted = False
         self._withdraw(effects, "snoozed")
         effects.append(Write(record))
         return effects
@@ -692,6 +802,11 @@ class Engine:
             # A longer interval means the user is no longer due.
             self._shown = 0
             self._withdraw(effects, "interval changed")
+        if settings.desk != "sit-stand" and self._posture is Posture.STANDING:
+            # A fixed desk has one posture.
+            self._posture = Posture.SITTING
+            self._posture_since = self._clock.monotonic()
+            effects.append(Write(PostureChanged(self._clock.now(), Posture.SITTING, "settings")))
         return [*effects, *self.tick()]
 
     def shutdown(self) -> list[Effect]:
@@ -752,12 +867,20 @@ class Engine:
         if not self._carry_snooze:
             self._snoozed_until = None
         self._carry_snooze = False
+        self._posture = Posture.SITTING
+        self._posture_since = at
+        self._posture_prompted = False
         effects.append(Write(StretchStarted(self._wall_at(at))))
 
     def _close_stretch(self, effects: list[Effect], start: float, at: float, reason: str) -> None:
         """Write the end of the stretch begun at ``start`` (never before its start)."""
         end = max(at, start)
         effects.append(Write(StretchEnded(self._wall_at(start), self._wall_at(end), reason)))
+        if self._posture is Posture.STANDING:
+            # Standing ends with the stretch; the next one begins sitting.
+            self._posture = Posture.SITTING
+            self._posture_since = end
+            effects.append(Write(PostureChanged(self._wall_at(end), Posture.SITTING, reason)))
 
     def _leave(self, effects: list[Effect], since: float, reason: AwayReason) -> None:
         """The user stepped away at ``since``; it becomes a break only if it lasts."""

@@ -19,6 +19,14 @@ _NOTHING_TO_SNOOZE: dict[Phase, str] = {
     Phase.SITTING: N_("there is nothing to snooze while sitting"),
 }
 
+#: "breakd cannot follow your posture while ..." for each phase, as whole sentences.
+_CANNOT_FOLLOW_POSTURE: dict[Phase, str] = {
+    Phase.AWAY: N_("breakd cannot follow your posture while you are away"),
+    Phase.BREAK: N_("breakd cannot follow your posture while you are on a break"),
+    Phase.OFF_HOURS: N_("breakd cannot follow your posture while outside working hours"),
+    Phase.SITTING: N_("breakd cannot follow your posture while sitting"),
+}
+
 
 def refusal_text(refusal: Refusal) -> str:
     """What to tell the user about ``refusal``: "no reminder is due"."""
@@ -46,6 +54,14 @@ def refusal_text(refusal: Refusal) -> str:
             )
         case RefusalCode.NOT_PAUSED:
             return _("breakd is not paused")
+        case RefusalCode.NO_SIT_STAND_DESK:
+            return _(
+                'your desk is set to "sitting"; for standing, set posture.desk to "sit-stand"'
+                " in the config file"
+            )
+        case RefusalCode.NOT_AT_DESK:
+            phase = refusal.phase if refusal.phase is not None else Phase.AWAY
+            return _(_CANNOT_FOLLOW_POSTURE[phase])
 
 
 def _longest(refusal: Refusal) -> str:

@@ -23,3 +23,13 @@ class State(Enum):
     BREAK = "break"
     AWAY = "away"
     OFF_HOURS = "off-hours"
+
+
+class Posture(Enum):
+    """How the user works at the desk; the values are the control protocol's words.
+
+    Only a sit-stand desk (``posture.desk = "sit-stand"``) ever leaves ``SITTING``.
+    """
+
+    SITTING = "sitting"
+    STANDING = "standing"

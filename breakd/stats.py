@@ -85,6 +85,8 @@ class History:
     stretches: tuple[Stretch, ...] = ()
     breaks: tuple[BreakEvent, ...] = ()
     reminders: tuple[ReminderEvent, ...] = ()
+    #: Times standing at a sit-stand desk, as (from, to) in Unix seconds.
+    standing: tuple[tuple[float, float], ...] = ()
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
@@ -156,7 +158,37 @@ def read_history(
             (start, end),
         )
     )
-    return History(tuple(stretches), breaks, reminders)
+    standing = _standing(connection, stretches, end)
+    return History(tuple(stretches), breaks, reminders, standing)
+
+
+def _standing(
+    connection: sqlite3.Connection, stretches: list[Stretch], end: float
+) -> tuple[tuple[float, float], ...]:
+    """Standing times within ``stretches``: from a "standing" row to the next posture row,
+    and never past the end of the stretch it began in (a crash writes no "sitting" row)."""
+    has_table = connection.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'postures'"
+    ).fetchone()[0]
+    if not has_table or not stretches:
+        return ()
+    rows = [
+        (float(at), posture)
+        for at, posture in connection.execute(
+            "SELECT at, posture FROM postures WHERE at >= ? AND at < ? ORDER BY at, id",
+            (stretches[0].started_at, end),
+        )
+    ]
+    found: list[tuple[float, float]] = []
+    for index, (at, posture) in enumerate(rows):
+        if posture != "standing":
+            continue
+        until = rows[index + 1][0] if index + 1 < len(rows) else float("inf")
+        for stretch in stretches:
+            if stretch.started_at <= at < stretch.ended_at:
+                found.append((at, min(until, stretch.ended_at)))
+                break
+    return tuple(found)
 
 
 # --- days -------------------------------------------------------------------------------
@@ -185,6 +217,7 @@ class Figures:
     """What one day (or a whole period) adds up to."""
 
     sitting_seconds: float = 0.0
+    standing_seconds: float = 0.0
     longest_stretch: float = 0.0
     stretches_over_interval: int = 0
     breaks_completed: int = 0
@@ -209,6 +242,7 @@ class Figures:
 
     def add(self, other: Figures) -> None:
         self.sitting_seconds += other.sitting_seconds
+        self.standing_seconds += other.standing_seconds
         self.longest_stretch = max(self.longest_stretch, other.longest_stretch)
         self.stretches_over_interval += other.stretches_over_interval
         self.breaks_completed += other.breaks_completed
@@ -224,6 +258,7 @@ class Figures:
         share = self.break_share
         return {
             "sitting_seconds": round(self.sitting_seconds, 1),
+            "standing_seconds": round(self.standing_seconds, 1),
             "longest_stretch_seconds": round(self.longest_stretch, 1),
             "stretches_over_interval": self.stretches_over_interval,
             "breaks": self.breaks,
@@ -314,6 +349,8 @@ def compute(
     lines = [DayTimeline(d, days.bounds[i], days.bounds[i + 1]) for i, d in enumerate(days.dates)]
     for stretch in history.stretches:
         _add_stretch(stretch, days, stats, lines, interval)
+    for began, ended in history.standing:
+        _add_standing(began, ended, days, stats)
     for taken in history.breaks:
         i = days.index(taken.started_at)
         if i is None:
@@ -373,6 +410,18 @@ def _add_stretch(
             stats[passed].stretches_over_interval += 1
 
 
+def _add_standing(began: float, ended: float, days: _Days, stats: list[DayStats]) -> None:
+    """Standing time moves from a day's sitting to its standing (it was counted at the desk)."""
+    begin, finish = max(began, days.start), min(ended, days.end)
+    i = days.index(begin) if finish > begin else None
+    while i is not None and i < len(stats) and days.bounds[i] < finish:
+        part = min(finish, days.bounds[i + 1]) - max(begin, days.bounds[i])
+        if part > 0:
+            stats[i].standing_seconds += part
+            stats[i].sitting_seconds = max(0.0, stats[i].sitting_seconds - part)
+        i += 1
+
+
 def collect(
     connection: sqlite3.Connection,
     first: date,
@@ -421,6 +470,7 @@ def today_line(
         "breaks": figures.breaks,
         "natural_breaks": figures.breaks_natural,
         "sitting_seconds": round(figures.sitting_seconds, 1),
+        "standing_seconds": round(figures.standing_seconds, 1),
         "longest_stretch": round(figures.longest_stretch, 1),
         "stretches_over_interval": figures.stretches_over_interval,
         "reminders_shown": figures.reminders_shown,

@@ -58,6 +58,8 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "paused_until": _iso(st.paused_until),
         "break_remaining": _tenths(st.break_remaining),
         "away_reason": None if st.away_reason is None else st.away_reason.value,
+        "posture": st.posture.value,
+        "posture_seconds": round(st.posture_seconds, 1),
         "today": None if status.today is None else dict(status.today),
         "idle_source": status.idle_source,
         "notifier": status.notifier,

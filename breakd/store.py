@@ -31,6 +31,7 @@ from pathlib import Path
 from breakd.engine import (
     BreakRecorded,
     BreakStarted,
+    PostureChanged,
     Record,
     ReminderShown,
     StretchEnded,
@@ -122,6 +123,16 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE breaks;
     ALTER TABLE breaks_v2 RENAME TO breaks;
     CREATE INDEX breaks_started ON breaks(started_at);
+    """,
+    # 3: posture changes of a sit-stand desk (each row: from ``at`` on, the user is so).
+    """
+    CREATE TABLE postures (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        posture TEXT NOT NULL CHECK (posture IN ('sitting', 'standing')),
+        source TEXT NOT NULL
+    );
+    CREATE INDEX postures_at ON postures(at);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -391,6 +402,11 @@ class HistoryStore:
                 )
                 if action in ("snooze", "skip"):
                     self._answer_reminders("snoozed" if action == "snooze" else "skipped", at)
+            case PostureChanged(at=at, posture=posture, source=source):
+                self._execute(
+                    "INSERT INTO postures (at, posture, source) VALUES (?, ?, ?)",
+                    (at.timestamp(), posture.value, source),
+                )
 
     def _close_stretch(self, started: float, ended: float, reason: str) -> None:
         if self.open_stretch() is not None:

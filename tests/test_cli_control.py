@@ -262,3 +262,38 @@ def test_a_request_while_the_daemon_is_still_starting_gets_busy() -> None:
         assert raised.value.code == "busy"
     finally:
         server.stop()
+
+
+def test_posture_standing_shows_in_status_and_in_todays_standing_time() -> None:
+    """A sit-stand desk: `breakd posture standing`, then the status and a stats day say so."""
+    running = DaemonProcess([*FAST, "--set", "posture.desk=sit-stand"])
+    try:
+        running.wait_log("breakd started")
+        wait_for(lambda: breakd("status").returncode == 0, what="the control socket")
+        wait_for(lambda: status()["state"] == "counting", what="a sitting stretch")
+        told = breakd("posture", "standing")
+        assert told.returncode == 0, told.stderr
+        shown = status()
+        assert shown["posture"] == "standing"
+        assert "Standing" in breakd("status").stdout
+        wait_for(
+            lambda: (status()["today"] or {}).get("standing_seconds", 0) >= 1,
+            what="standing time in today's figures",
+        )
+        wait_for(lambda: breakd("stats", "--json").returncode == 0, what="breakd stats")
+        days = json.loads(breakd("stats", "--json").stdout)["days"]
+        assert days[-1]["standing_seconds"] > 0
+        assert breakd("posture", "sitting").returncode == 0
+        assert status()["posture"] == "sitting"
+        wrong = breakd("posture", "lying")
+        assert wrong.returncode == 2 and status()["posture"] == "sitting"
+    finally:
+        if running.alive():
+            running.kill()
+
+
+def test_posture_is_refused_with_a_fixed_desk(daemon: DaemonProcess) -> None:
+    wait_for(lambda: status()["state"] == "counting", what="a sitting stretch")
+    refused = breakd("posture", "standing")
+    assert refused.returncode == 1 and 'desk is set to "sitting"' in refused.stderr
+    assert status()["posture"] == "sitting"

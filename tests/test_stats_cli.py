@@ -106,6 +106,7 @@ def test_json_reads_back(monday: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert day == {
         "date": "2026-03-02",
         "sitting_seconds": 325 * MIN,
+        "standing_seconds": 0.0,
         "longest_stretch_seconds": 130 * MIN,
         "stretches_over_interval": 3,
         "breaks": 2,

@@ -10,12 +10,14 @@ from pathlib import Path
 from breakd.engine import (
     BreakRecorded,
     BreakStarted,
+    PostureChanged,
     ReminderShown,
     StretchEnded,
     StretchStarted,
     UserAction,
 )
 from breakd.files import default_history_path
+from breakd.state import Posture
 from breakd.stats import collect
 from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore
 
@@ -197,7 +199,7 @@ def test_a_schema_1_file_migrates_and_keeps_every_row(tmp_path: Path) -> None:
             (at(40).timestamp(), at(40 - 180).timestamp()),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(2,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
     assert rows(path, "SELECT kind, started_at, ended_at, trigger, exercises FROM breaks") == [
         ("completed", at(30).timestamp(), at(32).timestamp(), "reminder", '["neck-turn"]')
     ]
@@ -244,3 +246,52 @@ def test_a_break_is_one_row_from_its_start_and_stats_count_it_once_over(tmp_path
     assert store.running_break() is None
     assert breaks() == (1, 1)  # an interrupted break counts as partial
     store.close()
+
+
+def test_a_schema_2_file_migrates_and_records_posture_changes(tmp_path: Path) -> None:
+    """A history file from before sit-stand desks gains the postures table, rows intact."""
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.executescript(MIGRATIONS[1])
+        db.execute("PRAGMA user_version = 2")
+        db.execute(
+            "INSERT INTO stretches (started_at, ended_at, end_reason, last_seen)"
+            " VALUES (?, ?, 'break', ?)",
+            (at(0).timestamp(), at(30).timestamp(), at(30).timestamp()),
+        )
+    store = HistoryStore(path)
+    assert rows(path, "PRAGMA user_version") == [(3,)]
+    assert rows(path, "SELECT started_at, ended_at FROM stretches") == [
+        (at(0).timestamp(), at(30).timestamp())
+    ]
+    store.write(PostureChanged(at(40), Posture.STANDING, "cli"))
+    store.write(PostureChanged(at(50), Posture.SITTING, "natural-break"))
+    assert rows(path, "SELECT at, posture, source FROM postures ORDER BY id") == [
+        (at(40).timestamp(), "standing", "cli"),
+        (at(50).timestamp(), "sitting", "natural-break"),
+    ]
+    store.close()
+
+
+def test_stats_count_standing_apart_from_sitting_and_within_its_stretch(tmp_path: Path) -> None:
+    """Standing 10 min moves from sitting to standing; a standing row left without its
+    end (a crash) counts only to the end of its stretch."""
+    path = tmp_path / "h.sqlite3"
+    store = HistoryStore(path)
+    store.write(StretchStarted(at(0)))
+    store.write(PostureChanged(at(20), Posture.STANDING, "cli"))
+    store.write(PostureChanged(at(30), Posture.SITTING, "cli"))
+    store.write(StretchEnded(at(0), at(60), "natural-break"))
+    store.write(StretchStarted(at(70)))
+    store.write(PostureChanged(at(80), Posture.STANDING, "tray"))
+    store.write(StretchEnded(at(70), at(85), "shutdown"))  # no "sitting" row after it
+    store.write(StretchStarted(at(100)))
+    store.write(StretchEnded(at(100), at(110), "natural-break"))
+    store.close()
+    day = T0.date()
+    with sqlite3.connect(path) as db:
+        [figures] = collect(db, day, day, 1800.0, now=at(120)).days
+    assert figures.standing_seconds == 15 * 60.0
+    assert figures.sitting_seconds == (60 + 15 + 10 - 15) * 60.0
+    assert figures.as_dict()["standing_seconds"] == 900.0

@@ -58,6 +58,9 @@ VALUES = {
     "general.language": "auto",
     "activity.calls_count_as_sitting": "true",
     "startup.autostart": "true",
+    "posture.desk": "sitting",
+    "posture.stand_after": "30m",
+    "posture.stand_for": "10m",
 }
 
 

@@ -87,6 +87,13 @@ def register(commands: Subcommands) -> None:
     resume.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
     resume.set_defaults(func=_sender("resume"))
 
+    posture = commands.add_parser(
+        "posture", help=_('tell breakd you now stand or sit (posture.desk = "sit-stand")')
+    )
+    posture.add_argument("posture", choices=("standing", "sitting"), help=_("standing or sitting"))
+    posture.add_argument("--json", action="store_true", help=_("print the new state as JSON"))
+    posture.set_defaults(func=_sender("posture", "posture"))
+
     change = commands.add_parser(
         "set",
         help=_("change a setting now and keep it ({settings})").format(
@@ -192,22 +199,33 @@ def status_line(status: dict[str, Any]) -> str:
     state = State(status["state"])
     if state is State.PAUSED:
         until = status["paused_until"]
-        return f"Paused until {_clock(until)}" if until else "Paused"
+        return _("Paused until {time}").format(time=_clock(until)) if until else _("Paused")
     if state is State.BREAK:
-        return f"On a break: {_minutes_to_go(status['break_remaining'] or 0)} to go"
+        remaining = _minutes_to_go(status["break_remaining"] or 0)
+        return _("On a break: {duration} to go").format(duration=remaining)
     if state is State.AWAY:
-        return "Away"
+        return _("Away")
     if state is State.OFF_HOURS:
-        return "Outside working hours"
-    sitting = f"Sitting {_minutes_gone(status['sitting_seconds'])}"
+        return _("Outside working hours")
+    sitting = _("Sitting {duration}").format(duration=_minutes_gone(status["sitting_seconds"]))
     if status.get("call"):
-        sitting = f"In a call — sitting {_minutes_gone(status['sitting_seconds'])}"
+        sitting = _("In a call — sitting {duration}").format(
+            duration=_minutes_gone(status["sitting_seconds"])
+        )
+    if status.get("posture") == "standing":
+        sitting = _("Standing {duration}").format(
+            duration=_minutes_gone(status.get("posture_seconds") or 0)
+        )
     if state is State.SNOOZED:
-        return f"{sitting} · snoozed until {_clock(status['snoozed_until'])}"
+        return _("{sitting} · snoozed until {time}").format(
+            sitting=sitting, time=_clock(status["snoozed_until"])
+        )
     next_in = status["next_reminder_in"]
     if state is State.DUE or next_in is None:
-        return f"{sitting} · a break is due"
-    return f"{sitting} · next break in {_minutes_to_go(next_in)}"
+        return _("{sitting} · a break is due").format(sitting=sitting)
+    return _("{sitting} · next break in {remaining}").format(
+        sitting=sitting, remaining=_minutes_to_go(next_in)
+    )
 
 
 def percentage(status: dict[str, Any]) -> int:
@@ -220,12 +238,12 @@ def percentage(status: dict[str, Any]) -> int:
 
 def _minutes_gone(seconds: float) -> str:
     """Rounded down, as time gone by is (and as the daemon decides a line is new)."""
-    return "less than a minute" if seconds < 60 else humanize(60 * (seconds // 60))
+    return _("less than a minute") if seconds < 60 else humanize(60 * (seconds // 60))
 
 
 def _minutes_to_go(seconds: float) -> str:
     """Rounded up, as a countdown is."""
-    return "less than a minute" if seconds < 60 else humanize(60 * -(-seconds // 60))
+    return _("less than a minute") if seconds < 60 else humanize(60 * -(-seconds // 60))
 
 
 def describe_status(status: dict[str, Any]) -> str:
@@ -255,6 +273,12 @@ def describe_status(status: dict[str, Any]) -> str:
         headline = _("Away from the computer.")
     elif state is State.OFF_HOURS:
         headline = _("Outside working hours.")
+        if status.get("posture") == "standing":
+            lines.append(
+                _("Standing {duration}.").format(
+                    duration=_minutes_gone(status.get("posture_seconds") or 0)
+                )
+            )
     if headline:
         lines.append(headline)
     if status["next_reminder_in"] is not None:

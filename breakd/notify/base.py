@@ -15,13 +15,17 @@ from dataclasses import dataclass
 
 from breakd.backends import BackendUnavailable
 from breakd.durations import humanize
-from breakd.i18n import _
+from breakd.i18n import N_, _
 
 #: What the actions are called on the wire (the freedesktop "action key"); the daemon's
 #: ``notification_action`` takes these.
 ACTION_BREAK = "break"
 ACTION_SNOOZE = "snooze"
 ACTION_SKIP = "skip"
+#: A sit-stand desk: the user stands up instead of (or before) a break.
+ACTION_STAND = "stand"
+STAND_LABEL = N_("Stand up now")
+#: For a notification that cannot be clicked at all.
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Reminder:
     # The settings in force when it is shown, so the buttons say what they will do.
     break_seconds: float
     snooze_seconds: float
+    #: A sit-stand desk in the sitting posture: a "Stand up now" button takes Skip's place.
+    offer_stand: bool = False
 
     @property
     def break_label(self) -> str:

@@ -26,6 +26,8 @@ from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
     ACTION_SNOOZE,
+    ACTION_STAND,
+    STAND_LABEL,
     Notifier,
     NotifierUnavailable,
     Reminder,
@@ -125,7 +127,9 @@ class DesktopNotifierBackend(Notifier):
                 Button(
                     reminder.snooze_label, self._action(ACTION_SNOOZE), identifier=ACTION_SNOOZE
                 ),
-                Button(_("Skip"), self._action(ACTION_SKIP), identifier=ACTION_SKIP),
+                Button(_(STAND_LABEL), self._action(ACTION_STAND), identifier=ACTION_STAND)
+                if reminder.offer_stand
+                else Button(_("Skip"), self._action(ACTION_SKIP), identifier=ACTION_SKIP),
             )
         # desktop-notifier leaves the click on the bubble out where it knows it does not
         # work (xfce4-notifyd closes the bubble instead): say so rather than promise it.

@@ -52,6 +52,8 @@ from breakd.notify.base import (
     ACTION_BREAK,
     ACTION_SKIP,
     ACTION_SNOOZE,
+    ACTION_STAND,
+    STAND_LABEL,
     Notifier,
     NotifierUnavailable,
     Reminder,
@@ -150,7 +152,7 @@ def compose(reminder: Reminder, server: ServerInfo) -> Outgoing:
             DEFAULT_ACTION, "",
             ACTION_BREAK, reminder.break_label,
             ACTION_SNOOZE, reminder.snooze_label,
-            ACTION_SKIP, _("Skip"),
+            *((ACTION_STAND, _(STAND_LABEL)) if reminder.offer_stand else (ACTION_SKIP, _("Skip"))),
         )  # fmt: skip
     return Outgoing(body, actions)
 

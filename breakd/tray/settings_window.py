@@ -71,7 +71,7 @@ FIELD_LABELS = {spec.key: spec.label for spec in SCHEMA if spec.label}
 #: one) goes to the last tab, so the window always shows every setting.
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Reminders"), ("reminders",)),
-    (N_("Breaks"), ("breaks",)),
+    (N_("Breaks"), ("breaks", "posture")),
     (N_("Working hours"), ("working_hours",)),
     (N_("Notifications"), ("notifications",)),
     (N_("More"), ("general", "activity", "startup", "history", "logging")),
@@ -81,6 +81,7 @@ SECTION_TITLES = {
     "general": N_("General"),
     "reminders": N_("Reminders"),
     "breaks": N_("Breaks"),
+    "posture": N_("Sitting and standing"),
     "working_hours": N_("Working hours"),
     "notifications": N_("Notifications"),
     "activity": N_("Activity"),
