@@ -256,6 +256,9 @@ def describe_status(status: dict[str, Any]) -> str:
             lines.append(_("In a call — sitting for {duration}.").format(duration=sitting))
         else:
             lines.append(_("Sitting for {duration}.").format(duration=sitting))
+        if status.get("posture") == "standing":
+            standing = _minutes_gone(status.get("posture_seconds") or 0)
+            lines.append(_("Standing {duration}.").format(duration=standing))
     headline: str | None = None
     if state is State.DUE:
         headline = _("A break is due.")
@@ -273,12 +276,6 @@ def describe_status(status: dict[str, Any]) -> str:
         headline = _("Away from the computer.")
     elif state is State.OFF_HOURS:
         headline = _("Outside working hours.")
-        if status.get("posture") == "standing":
-            lines.append(
-                _("Standing {duration}.").format(
-                    duration=_minutes_gone(status.get("posture_seconds") or 0)
-                )
-            )
     if headline:
         lines.append(headline)
     if status["next_reminder_in"] is not None:
