@@ -263,6 +263,11 @@ def run_daemon(
         boot_id=boot_id(),
     )
     port.bind(daemon)
+
+    def quiet_changed() -> None:
+        port.post(lambda daemon: daemon.quiet_changed(), "do not disturb changed")
+
+    quiet.watch(quiet_changed)
     if control is not None:
         serve_followers(daemon, control)  # `breakd status --follow`
 

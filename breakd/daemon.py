@@ -190,6 +190,8 @@ class Daemon:
         self.quiet = quiet
         self.runner: BreakRunner = runner or LogOnlyRunner()
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
+        #: Why reminders are held back, as last read (for the status).
+        self._quiet_reason: str | None = None
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
@@ -635,9 +637,13 @@ class Daemon:
         if self.store is not None:
             self.store.write(shown, exercise_id=self._current_plan().exercise_ids[0])
 
+    def _check_quiet(self) -> str | None:
+        self._quiet_reason = self.quiet.reason() if self.quiet is not None else None
+        return self._quiet_reason
+
     def _show_or_hold(self, effect: ShowReminder) -> None:
         """Show the reminder, or keep it until the user can be interrupted."""
-        reason = self.quiet.reason() if self.quiet is not None else None
+        reason = self._check_quiet()
         if reason is None:
             self._release_hold()
             self._show_reminder(effect)
@@ -651,7 +657,7 @@ class Daemon:
         self._held = (effect, None)
 
     def _retry_held(self) -> None:
-        if self._held is None or self.quiet is None or self.quiet.reason() is not None:
+        if self._held is None or self.quiet is None or self._check_quiet() is not None:
             return
         effect, shown = self._held
         self._release_hold()
@@ -751,6 +757,14 @@ class Daemon:
         with _in_words():
             effects = self.engine.end_break_early(exercises_done)
         self._apply(effects)
+
+    def quiet_changed(self) -> None:
+        """A desktop announced a do-not-disturb change: a held reminder need not wait for
+        the next periodic check."""
+        if self._held is not None:
+            self._retry_held()
+        else:
+            self._check_quiet()
 
     def hold_break(self) -> None:
         with _in_words():
@@ -859,6 +873,7 @@ class Daemon:
             idle_source=self.idle.name,
             notifier=self.notifier.name,
             interval_seconds=self.engine.settings.interval,
+            quiet=self._quiet_reason,
         )
 
 

@@ -29,6 +29,8 @@ class DaemonStatus:
     idle_source: str
     notifier: str
     interval_seconds: float
+    #: Why reminders are held back now ("do not disturb (xfce)"), as last read; None: not.
+    quiet: str | None = None
 
     @property
     def state(self) -> State:
@@ -60,6 +62,7 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "idle_source": status.idle_source,
         "notifier": status.notifier,
         "interval_seconds": status.interval_seconds,
+        "quiet": status.quiet,
     }
 
 
