@@ -2,7 +2,8 @@
 window (a presentation, a video call, a film) is in front.
 
 Do not disturb comes from one source per desktop (``freedesktop``: the notification
-spec's ``Inhibited``, KDE Plasma; ``xfce``: xfconf; ``dunst``: paused), each read on
+spec's ``Inhibited``, KDE Plasma; ``xfce``: xfconf; ``dunst``: paused; ``gnome``:
+show-banners), each read on
 the session bus. A source whose desktop is not here answers "not quiet" without a word;
 one that is here but fails is logged once. ``watch`` listens for their change signals.
 
@@ -24,9 +25,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
-from breakd.notify.quiet.base import QuietSource, is_absent
+from breakd.notify.quiet.base import QuietSource, SourceFailed, is_absent
 from breakd.notify.quiet.dunst import DunstSource
 from breakd.notify.quiet.freedesktop import NOTIFICATIONS, NOTIFICATIONS_PATH, InhibitedSource
+from breakd.notify.quiet.gnome import GnomeSource, in_gnome
 from breakd.notify.quiet.watch import QuietWatch
 from breakd.notify.quiet.xfce import XfceSource
 
@@ -37,9 +39,12 @@ log = logging.getLogger(__name__)
 FULLSCREEN_CHECK = "quiet when a window is fullscreen"
 
 
-def default_sources() -> tuple[QuietSource, ...]:
-    """Every desktop's source; the ones whose desktop is absent cost one short call."""
-    return (InhibitedSource(), XfceSource(), DunstSource())
+def default_sources(environ: Mapping[str, str] = os.environ) -> tuple[QuietSource, ...]:
+    """The sources this session can have; an absent bus service costs one short call."""
+    sources: list[QuietSource] = [InhibitedSource(), XfceSource(), DunstSource()]
+    if in_gnome(environ):
+        sources.append(GnomeSource(environ))
+    return tuple(sources)
 
 
 class QuietRules:
@@ -56,7 +61,7 @@ class QuietRules:
         self.when_inhibited = when_inhibited
         self.when_fullscreen = when_fullscreen
         self._environ = environ
-        self.sources = tuple(default_sources() if sources is None else sources)
+        self.sources = tuple(default_sources(environ) if sources is None else sources)
         self._watch: QuietWatch | None = None
         self._bus: BusConnection | None = None
         self._display: Any = None  # an Xlib.display.Display, kept between checks
@@ -100,6 +105,9 @@ class QuietRules:
         except DBusError as error:
             if not is_absent(error):
                 self._went_off(check, str(error))
+            return False
+        except SourceFailed as error:
+            self._went_off(check, str(error))
             return False
         except (TimeoutError, OSError):
             self._drop_bus()  # broken or stuck: the next check opens a new one

@@ -81,3 +81,7 @@ def changed_property(signal: Signal, interface: str, name: str) -> bool:
         return False
     changed_interface, changed, invalidated = signal.body[:3]
     return changed_interface == interface and (name in changed or name in invalidated)
+
+
+class SourceFailed(Exception):
+    """The desktop is here but its state cannot be read; the message says why."""
