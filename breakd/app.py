@@ -281,6 +281,11 @@ def run_daemon(
     # itself when there is no sound server to ask.
     calls = PulseCallWatcher(on_call)
     calls.start()
+
+    def quiet_changed() -> None:
+        port.post(lambda daemon: daemon.quiet_changed(), "do not disturb changed")
+
+    quiet.watch(quiet_changed)
     if control is not None:
         serve_followers(daemon, control)  # `breakd status --follow`
 

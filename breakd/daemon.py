@@ -195,6 +195,8 @@ class Daemon:
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
         #: A call is under way (the call watcher says so, through ``set_call``).
         self.in_call = False
+        #: Why reminders are held back, as last read (for the status).
+        self._quiet_reason: str | None = None
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
@@ -648,11 +650,15 @@ class Daemon:
         if self.store is not None:
             self.store.write(shown, exercise_id=self._current_plan().exercise_ids[0])
 
+    def _check_quiet(self) -> str | None:
+        self._quiet_reason = self.quiet.reason() if self.quiet is not None else None
+        return self._quiet_reason
+
     def _hold_reason(self) -> str | None:
         """Why a reminder may not be shown now (None: it may)."""
         if self.in_call and self.engine.settings.quiet_during_calls:
             return "a call is under way"
-        return self.quiet.reason() if self.quiet is not None else None
+        return self._check_quiet()
 
     def _show_or_hold(self, effect: ShowReminder) -> None:
         """Show the reminder, or keep it until the user can be interrupted."""
@@ -803,6 +809,14 @@ class Daemon:
             effects = self.engine.end_break_early(exercises_done)
         self._apply(effects)
 
+    def quiet_changed(self) -> None:
+        """A desktop announced a do-not-disturb change: a held reminder need not wait for
+        the next periodic check."""
+        if self._held is not None:
+            self._retry_held()
+        else:
+            self._check_quiet()
+
     def hold_break(self) -> None:
         with _in_words():
             effects = self.engine.hold_break()
@@ -937,6 +951,7 @@ class Daemon:
             notifier=self.notifier.name,
             interval_seconds=self.engine.settings.interval,
             call=self.in_call,
+            quiet=self._quiet_reason,
         )
 
 

@@ -31,6 +31,8 @@ class DaemonStatus:
     interval_seconds: float
     #: A call is under way (the microphone or the camera in use): the user is present.
     call: bool = False
+    #: Why reminders are held back now ("do not disturb (xfce)"), as last read; None: not.
+    quiet: str | None = None
 
     @property
     def state(self) -> State:
@@ -65,6 +67,7 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "notifier": status.notifier,
         "interval_seconds": status.interval_seconds,
         "call": status.call,
+        "quiet": status.quiet,
     }
 
 

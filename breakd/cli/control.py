@@ -285,6 +285,8 @@ def describe_status(status: dict[str, Any]) -> str:
                 time=_clock(status["next_reminder_at"]),
             )
         )
+    if status.get("quiet"):
+        lines.append(f"Quiet: {status['quiet']}.")
     today = status.get("today")
     if today:
         lines.append(format_today(today))

@@ -1,5 +1,11 @@
-"""When not to interrupt: notifications inhibited ("do not disturb"), or a fullscreen
+"""When not to interrupt: do not disturb, as each desktop spells it, or a fullscreen
 window (a presentation, a video call, a film) is in front.
+
+Do not disturb comes from one source per desktop (``freedesktop``: the notification
+spec's ``Inhibited``, KDE Plasma; ``xfce``: xfconf; ``dunst``: paused; ``gnome``:
+show-banners), each read on
+the session bus. A source whose desktop is not here answers "not quiet" without a word;
+one that is here but fails is logged once. ``watch`` listens for their change signals.
 
 A held reminder is not lost: the daemon asks again every little while and shows the
 reminder once when the quiet ends. Asking that often, each check keeps its connection
@@ -15,17 +21,30 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
+from breakd.notify.quiet.base import QuietSource, SourceFailed, is_absent
+from breakd.notify.quiet.dunst import DunstSource
+from breakd.notify.quiet.freedesktop import NOTIFICATIONS, NOTIFICATIONS_PATH, InhibitedSource
+from breakd.notify.quiet.gnome import GnomeSource, in_gnome
+from breakd.notify.quiet.watch import QuietWatch
+from breakd.notify.quiet.xfce import XfceSource
+
+__all__ = ["NOTIFICATIONS", "NOTIFICATIONS_PATH", "QuietRules", "QuietSource", "default_sources"]
 
 log = logging.getLogger(__name__)
 
-NOTIFICATIONS = "org.freedesktop.Notifications"
-NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
-
 FULLSCREEN_CHECK = "quiet when a window is fullscreen"
+
+
+def default_sources(environ: Mapping[str, str] = os.environ) -> tuple[QuietSource, ...]:
+    """The sources this session can have; an absent bus service costs one short call."""
+    sources: list[QuietSource] = [InhibitedSource(), XfceSource(), DunstSource()]
+    if in_gnome(environ):
+        sources.append(GnomeSource(environ))
+    return tuple(sources)
 
 
 class QuietRules:
@@ -37,44 +56,64 @@ class QuietRules:
         when_inhibited: bool,
         when_fullscreen: bool,
         environ: Mapping[str, str] = os.environ,
+        sources: Sequence[QuietSource] | None = None,
     ) -> None:
         self.when_inhibited = when_inhibited
         self.when_fullscreen = when_fullscreen
         self._environ = environ
+        self.sources = tuple(default_sources(environ) if sources is None else sources)
+        self._watch: QuietWatch | None = None
         self._bus: BusConnection | None = None
         self._display: Any = None  # an Xlib.display.Display, kept between checks
         #: Checks that are off, each logged once when it went off.
         self._off: set[str] = set()
 
     def reason(self) -> str | None:
-        if self.when_inhibited and self._inhibited():
-            return "notifications are inhibited (do not disturb)"
+        if self.when_inhibited:
+            for source in self.sources:
+                if self._says_quiet(source):
+                    return source.reason
         if self.when_fullscreen and self._fullscreen():
             return "a fullscreen window is in front"
         return None
 
+    def watch(self, on_change: Callable[[], None]) -> None:
+        """Call ``on_change`` (from a listening thread) whenever a source may have changed."""
+        if self.when_inhibited and self._watch is None:
+            self._watch = QuietWatch(self.sources, on_change, self._environ)
+            if not self._watch.start():
+                self._watch = None
+
     def close(self) -> None:
-        """Close the bus and display connections (idempotent)."""
+        """Stop listening; close the bus and display connections (idempotent)."""
+        if self._watch is not None:
+            watch, self._watch = self._watch, None
+            watch.stop()
         self._drop_bus()
         self._drop_display()
 
-    def _inhibited(self) -> bool:
-        """The ``Inhibited`` property of notification spec 1.3 (servers without it: no)."""
+    def _says_quiet(self, source: QuietSource) -> bool:
+        """One source's reading; absent (its desktop is not here) or failing is "no"."""
+        check = source.reason
         if self._bus is None:
             try:
                 self._bus = BusConnection("session", self._environ)
             except BusUnavailable:
                 return False
         try:
-            value = self._bus.get_property(
-                NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "Inhibited"
-            )
-        except DBusError:
-            return False  # no server, or one without the property: the bus itself is fine
+            quiet = source.read(self._bus)
+        except DBusError as error:
+            if not is_absent(error):
+                self._went_off(check, str(error))
+            return False
+        except SourceFailed as error:
+            self._went_off(check, str(error))
+            return False
         except (TimeoutError, OSError):
             self._drop_bus()  # broken or stuck: the next check opens a new one
             return False
-        return bool(value)
+        self._back_on(check)
+        return quiet
 
     def _fullscreen(self) -> bool:
         """``_NET_WM_STATE_FULLSCREEN`` on the ``_NET_ACTIVE_WINDOW`` (X11 / Xwayland)."""

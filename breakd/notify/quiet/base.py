@@ -1,0 +1,87 @@
+"""What one desktop's "do not disturb" switch looks like to breakd.
+
+A source is read on demand (the owner thread's bus connection, one bounded call or
+two) and names the signals that announce a change of it. The signals only wake the
+daemon; the truth is always read again, so a missed or reordered signal costs at most
+the daemon's next periodic check, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from breakd.dbus_client import BusConnection, DBusError, Signal
+
+DBUS = "org.freedesktop.DBus"
+PROPERTIES = "org.freedesktop.DBus.Properties"
+
+#: Errors that only mean "this desktop's service or setting is not here": not quiet,
+#: and nothing to log.
+ABSENT = frozenset(
+    {
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NameHasNoOwner",
+        "org.freedesktop.DBus.Error.UnknownMethod",
+        "org.freedesktop.DBus.Error.UnknownObject",
+        "org.freedesktop.DBus.Error.UnknownInterface",
+        "org.freedesktop.DBus.Error.UnknownProperty",
+        "org.freedesktop.DBus.Error.InvalidArgs",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SignalMatch:
+    """One match rule a source needs on the session bus."""
+
+    sender: str
+    interface: str
+    member: str
+    path: str | None = None
+
+
+class QuietSource(ABC):
+    """One desktop's do-not-disturb state on the session bus."""
+
+    #: Short and user-facing: "xfce" in "do not disturb (xfce)".
+    name: str
+    matches: tuple[SignalMatch, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return f"do not disturb ({self.name})"
+
+    @abstractmethod
+    def read(self, bus: BusConnection) -> bool:
+        """True while the desktop says do not disturb; False when it is not here.
+
+        Raises ``DBusError`` for an unexpected answer, ``TimeoutError``/``OSError`` when
+        the bus itself failed (the caller then opens a new connection).
+        """
+
+    @abstractmethod
+    def wakes(self, signal: Signal) -> bool:
+        """Whether ``signal`` (one of ``matches``) may mean this source changed."""
+
+
+def name_has_owner(bus: BusConnection, name: str) -> bool:
+    """Whether ``name`` runs now, asked without starting it through bus activation."""
+    (owned,) = bus.call(DBUS, "/org/freedesktop/DBus", DBUS, "NameHasOwner", "s", (name,))
+    return bool(owned)
+
+
+def is_absent(error: DBusError) -> bool:
+    return error.name in ABSENT
+
+
+def changed_property(signal: Signal, interface: str, name: str) -> bool:
+    """A ``PropertiesChanged`` naming ``interface``'s property ``name``, changed or invalidated."""
+    if signal.member != "PropertiesChanged" or len(signal.body) < 3:
+        return False
+    changed_interface, changed, invalidated = signal.body[:3]
+    return changed_interface == interface and (name in changed or name in invalidated)
+
+
+class SourceFailed(Exception):
+    """The desktop is here but its state cannot be read; the message says why."""
