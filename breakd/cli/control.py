@@ -286,7 +286,7 @@ def describe_status(status: dict[str, Any]) -> str:
             )
         )
     if status.get("quiet"):
-        lines.append(f"Quiet: {status['quiet']}.")
+        lines.append(_("Quiet: {reason}.").format(reason=status["quiet"]))
     today = status.get("today")
     if today:
         lines.append(format_today(today))
