@@ -31,6 +31,7 @@ from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.files import prepare_private_folders
+from breakd.footprint import limit_malloc_arenas, settle
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
 from breakd.notify.select import choose_notifier
@@ -41,6 +42,10 @@ from breakd.store import HistoryStore, HistoryUnavailable
 from breakd.tray.run import run_with_tray
 
 log = logging.getLogger(__name__)
+
+#: When start-up counts as over (the tray shown, the notification server asked, the
+#: history recovered), so that what it freed can be given back (breakd.footprint).
+SETTLE_AFTER = 10.0
 
 
 class ContentPlanner:
@@ -183,6 +188,7 @@ def run_daemon(
     autostart: bool = True,
 ) -> int:
     """Run breakd until it is told to stop; ``autostart=False`` is ``--no-autostart``."""
+    limit_malloc_arenas()  # before the first thread (the control channel's) starts
     port = DaemonPort()
     control_notes: list[str] = []
     try:
@@ -262,6 +268,7 @@ def run_daemon(
         boot_id=boot_id(),
     )
     port.bind(daemon)
+    daemon.run_later(SETTLE_AFTER, settle)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         daemon.request_stop(signal_reason(signum))

@@ -187,6 +187,7 @@ class Daemon:
         self._scheduler = schedule.Scheduler()
         self._next_sample: float | None = None
         self._next_held: float | None = None
+        self._later: list[tuple[float, Callable[[], None]]] = []
         self._held_every = float(HOLD_CHECK_EVERY)
         self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
         self._stopping = False
@@ -234,6 +235,13 @@ class Daemon:
     def tell_user(self, title: str, body: str) -> None:
         """A notification from any thread: the owner thread, which owns the notifier, shows it."""
         self.submit(lambda: self.notifier.tell(title, body))
+
+    def run_later(self, delay: float, work: Callable[[], None]) -> None:
+        """Run ``work`` once on the owner thread about ``delay`` seconds from now.
+
+        For the owner thread, or before :meth:`run`; other threads :meth:`submit`.
+        """
+        self._later.append((self.clock.monotonic() + delay, work))
 
     def request_stop(self, reason: str | None = None) -> None:
         """Safe from any thread and from signal handlers; ``reason`` goes to the log."""
@@ -288,6 +296,7 @@ class Daemon:
         for moment in (self.engine.next_deadline(), self._next_sample, self._next_held, next_save):
             if moment is not None:
                 waits.append(moment - now)
+        waits.extend(moment - now for moment, _ in self._later)
         return max(0.0, min(waits))
 
     def _run_timers(self) -> None:
@@ -298,6 +307,10 @@ class Daemon:
             self._retry_held()
         if self._next_sample is not None and now >= self._next_sample:
             self._sample()
+        if due := [work for moment, work in self._later if moment <= now]:
+            self._later = [(moment, work) for moment, work in self._later if moment > now]
+            for work in due:
+                work()
 
     def _run(self, command: _Command) -> None:
         if not command.future.set_running_or_notify_cancel():
