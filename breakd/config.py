@@ -13,7 +13,6 @@ the user's comments and order) and replaces the file atomically.
 from __future__ import annotations
 
 import codecs
-import difflib
 import errno
 import json
 import os
@@ -53,6 +52,17 @@ MAX_NESTING = 32
 MAX_PROBLEMS_PER_FILE = 20
 #: Longest piece of the user's text quoted back in a message.
 SHOWN_CHARS = 60
+
+
+def _close_matches(word: str, choices: Iterable[str], n: int) -> list[str]:
+    """Up to ``n`` of ``choices`` like ``word``, for "did you mean" in a message.
+
+    difflib is imported here: only a mistake needs it, and the daemon that reads a
+    correct file keeps it out of its memory for good.
+    """
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n)
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,7 @@ class ChoiceKind(Kind):
         if not isinstance(raw, str):
             raise ValueError(f"got {_show(raw)}")
         if raw not in self.choices:
-            close = difflib.get_close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
+            close = _close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
             hint = f" (did you mean {_quote(close[0])}?)" if close else ""
             raise ValueError(f"{_quote(raw)} is not one of the choices{hint}")
         return raw
@@ -305,7 +315,7 @@ def find_spec(name: str) -> Spec:
     short = [spec for spec in SCHEMA if spec.name == name or spec.attr == name]
     if len(short) == 1:
         return short[0]
-    close = difflib.get_close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
+    close = _close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigError(f"unknown setting {_quote(name)}{hint} (see `breakd config show`)")
 
@@ -643,7 +653,7 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
         # Past the problems shown, skip the (slow) "did you mean" for the ones only counted.
         hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section[:100], SECTIONS, n=1) if hints else []
+            close = _close_matches(section[:100], SECTIONS, n=1) if hints else []
             hint = f" (did you mean [{close[0]}]?)" if close else ""
             layer.problems.append(
                 Problem(
@@ -667,7 +677,7 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
             spec = SPECS_BY_KEY.get(key)
             if spec is None:
                 hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
-                close = difflib.get_close_matches(name[:100], known, n=1) if hints else []
+                close = _close_matches(name[:100], known, n=1) if hints else []
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 layer.problems.append(
                     Problem(
