@@ -224,16 +224,22 @@ class Tray:
         """The "breakd-tray" thread: redraw on news, ask for news now and then, stop last."""
         self._ready.wait()
         started = time.monotonic()
+        show = True
         while not self._daemon_done.is_set():
-            try:
-                self._show_state()
-            except Exception:
-                log.exception("tray: updating the icon failed")
+            if show:
+                try:
+                    self._show_state()
+                except Exception:
+                    log.exception("tray: updating the icon failed")
             self._tell_if_no_host(started)
-            if self._wake.wait(self._next_wait(started)):
+            # Awaiting a snapshot, the old one's age says nothing about when to ask again.
+            if self._wake.wait(self._next_wait(started) if show else REFRESH_EVERY):
                 self._wake.clear()
+                show = True
             elif not self._daemon_done.is_set():
+                # Shown when the snapshot arrives, which wakes this loop: one pass a tick.
                 self.cache.refresh()
+                show = False
         self.icon.stop()
 
     def _next_wait(self, started: float) -> float:
