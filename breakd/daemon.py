@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from breakd.activity.always_present import AlwaysPresentMonitor
 from breakd.activity.base import IdleMonitor
+from breakd.activity.sampling import MAX_DELAY as MAX_SAMPLE_DELAY
 from breakd.activity.sampling import next_sample_delay
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import Clock
@@ -74,6 +75,10 @@ MAX_SLEEP = 3600.0
 ERROR_PAUSE = 5.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
+#: How much earlier than planned an idle reading with nothing near (the 60 s one) is
+#: taken when the loop is awake anyway (the tray's minute refresh): readings then fall
+#: on the tray's wake-ups instead of waking the daemon a second time each minute.
+LAZY_SAMPLE_EARLY = 30.0
 #: How often a running break's length so far is saved (a crash loses at most this).
 BREAK_TOUCH_EVERY = 5.0
 #: A change of the wall clock against the monotonic one bigger than this is a jump
@@ -184,6 +189,7 @@ class Daemon:
         # back. Sampling and the held-reminder retry run on the monotonic clock instead.
         self._scheduler = DailyJobs(clock.now)
         self._next_sample: float | None = None
+        self._sample_lazy = False  # the next reading is the at-most-a-minute one
         self._next_held: float | None = None
         self._later: list[tuple[float, Callable[[], None]]] = []
         self._held_every = float(HOLD_CHECK_EVERY)
@@ -303,7 +309,10 @@ class Daemon:
         if self._next_held is not None and now >= self._next_held:
             self._next_held = now + self._held_every
             self._retry_held()
-        if self._next_sample is not None and now >= self._next_sample:
+        if self._next_sample is not None and (
+            now >= self._next_sample
+            or (self._sample_lazy and now >= self._next_sample - LAZY_SAMPLE_EARLY)
+        ):
             self._sample()
         if due := [work for moment, work in self._later if moment <= now]:
             self._later = [(moment, work) for moment, work in self._later if moment > now]
@@ -386,6 +395,7 @@ class Daemon:
         to_deadline = None if deadline is None else deadline - self.clock.monotonic()
         delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
         self._next_sample = self.clock.monotonic() + max(1.0, delay)
+        self._sample_lazy = delay >= MAX_SAMPLE_DELAY
         self._save_progress()
 
     def _rollover(self) -> None:
