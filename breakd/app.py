@@ -33,6 +33,7 @@ from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
 from breakd.feed import serve_followers
 from breakd.files import prepare_private_folders
+from breakd.footprint import limit_malloc_arenas, settle
 from breakd.i18n import _
 from breakd.logsetup import configure_logging
 from breakd.notify.quiet import QuietRules
@@ -44,6 +45,10 @@ from breakd.store import HistoryStore, HistoryUnavailable
 from breakd.tray.run import run_with_tray
 
 log = logging.getLogger(__name__)
+
+#: When start-up counts as over (the tray shown, the notification server asked, the
+#: history recovered), so that what it freed can be given back (breakd.footprint).
+SETTLE_AFTER = 10.0
 
 
 class ContentPlanner:
@@ -190,6 +195,7 @@ def run_daemon(
     autostart: bool = True,
 ) -> int:
     """Run breakd until it is told to stop; ``autostart=False`` is ``--no-autostart``."""
+    limit_malloc_arenas()  # before the first thread (the control channel's) starts
     port = DaemonPort()
     control_notes: list[str] = []
     try:
@@ -272,6 +278,7 @@ def run_daemon(
         boot_id=boot_id(),
     )
     port.bind(daemon)
+    daemon.run_later(SETTLE_AFTER, settle)
 
     def on_call(in_call: bool) -> None:
         what = "call started" if in_call else "call ended"

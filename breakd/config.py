@@ -13,7 +13,6 @@ the user's comments and order) and replaces the file atomically.
 from __future__ import annotations
 
 import codecs
-import difflib
 import errno
 import json
 import os
@@ -60,6 +59,17 @@ MAX_PROBLEMS_PER_FILE = 20
 SHOWN_CHARS = 60
 #: The name and source of the layer made of ``--set`` flags (translated where shown).
 COMMAND_LINE = "command line"
+
+
+def _close_matches(word: str, choices: Iterable[str], n: int) -> list[str]:
+    """Up to ``n`` of ``choices`` like ``word``, for "did you mean" in a message.
+
+    difflib is imported here: only a mistake needs it, and the daemon that reads a
+    correct file keeps it out of its memory for good.
+    """
+    import difflib
+
+    return difflib.get_close_matches(word, list(choices), n=n)
 
 
 @dataclass(frozen=True)
@@ -185,7 +195,7 @@ class ChoiceKind(Kind):
         if not isinstance(raw, str):
             raise ValueError(wrong_type(raw))
         if raw not in self.choices:
-            close = difflib.get_close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
+            close = _close_matches(raw[: SHOWN_CHARS * 2], self.choices, n=1)
             if close:
                 raise ValueError(
                     _("{value} is not one of the choices (did you mean {close}?)").format(
@@ -439,7 +449,7 @@ def find_spec(name: str) -> Spec:
     short = [spec for spec in SCHEMA if spec.name == name or spec.attr == name]
     if len(short) == 1:
         return short[0]
-    close = difflib.get_close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
+    close = _close_matches(name, [*SPECS_BY_KEY, *(s.name for s in SCHEMA)], n=3)
     if close:
         raise ConfigError(
             _("unknown setting {name}; did you mean {close}? (see `breakd config show`)").format(
@@ -825,7 +835,7 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
         # Past the problems shown, skip the (slow) "did you mean" for the ones only counted.
         hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section[:100], SECTIONS, n=1) if hints else []
+            close = _close_matches(section[:100], SECTIONS, n=1) if hints else []
             known_sections = ", ".join(f"[{s}]" for s in SECTIONS)
             if close:
                 message = _(
@@ -856,7 +866,7 @@ def _validate_document(document: Mapping[str, Any], lines: Mapping[str, int], la
             spec = SPECS_BY_KEY.get(key)
             if spec is None:
                 hints = len(layer.problems) < MAX_PROBLEMS_PER_FILE
-                close = difflib.get_close_matches(name[:100], known, n=1) if hints else []
+                close = _close_matches(name[:100], known, n=1) if hints else []
                 if close:
                     message = _(
                         "unknown key (did you mean {close}?); keys in {section} are {known}"

@@ -3,7 +3,7 @@
 Other threads (the control socket, notification callbacks, the tray, lock and sleep
 watchers) never change state themselves: they :meth:`Daemon.submit` a command and, if
 they need an answer, wait on the returned future. The loop sleeps until the earlier of
-the next ``schedule`` job and the engine's next deadline, and wakes at once when a
+the next daily job (``breakd.daily``) and the engine's next deadline, and wakes at once when a
 command arrives, so an idle daemon costs next to nothing and a reminder fires on time.
 """
 
@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal, Protocol, TypeVar
-
-import schedule
 
 from breakd.activity.always_present import AlwaysPresentMonitor
 from breakd.activity.base import IdleMonitor
+from breakd.activity.sampling import MAX_DELAY as MAX_SAMPLE_DELAY
 from breakd.activity.sampling import next_sample_delay
 from breakd.activity.sleep_detector import SleepDetector
 from breakd.clock import Clock
@@ -40,6 +39,7 @@ from breakd.config import (
     load_config,
     prepare_user_setting,
 )
+from breakd.daily import DailyJobs
 from breakd.durations import humanize
 from breakd.engine import (
     AwayReason,
@@ -78,6 +78,10 @@ MAX_SLEEP = 3600.0
 ERROR_PAUSE = 5.0
 #: How often an open stretch's "last seen" time is saved while the user sits.
 TOUCH_EVERY = 60.0
+#: How much earlier than planned an idle reading with nothing near (the 60 s one) is
+#: taken when the loop is awake anyway (the tray's minute refresh): readings then fall
+#: on the tray's wake-ups instead of waking the daemon a second time each minute.
+LAZY_SAMPLE_EARLY = 30.0
 #: How often a running break's length so far is saved (a crash loses at most this).
 BREAK_TOUCH_EVERY = 5.0
 #: A change of the wall clock against the monotonic one bigger than this is a jump
@@ -200,13 +204,14 @@ class Daemon:
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
-        # Wall-clock jobs only (midnight, working hours): ``schedule`` times its jobs by
-        # datetime.now(), so a job every N seconds would stall for hours after the wall
-        # clock is set back. Sampling and the held-reminder retry run on the monotonic
-        # clock instead.
-        self._scheduler = schedule.Scheduler()
+        # Wall-clock jobs only (midnight, working hours): they follow the calendar, so a
+        # job every N seconds there would stall for hours after the wall clock is set
+        # back. Sampling and the held-reminder retry run on the monotonic clock instead.
+        self._scheduler = DailyJobs(clock.now)
         self._next_sample: float | None = None
+        self._sample_lazy = False  # the next reading is the at-most-a-minute one
         self._next_held: float | None = None
+        self._later: list[tuple[float, Callable[[], None]]] = []
         self._held_every = float(HOLD_CHECK_EVERY)
         self._queue: queue.SimpleQueue[_Command] = queue.SimpleQueue()
         self._stopping = False
@@ -257,6 +262,13 @@ class Daemon:
     def tell_user(self, title: str, body: str) -> None:
         """A notification from any thread: the owner thread, which owns the notifier, shows it."""
         self.submit(lambda: self.notifier.tell(title, body))
+
+    def run_later(self, delay: float, work: Callable[[], None]) -> None:
+        """Run ``work`` once on the owner thread about ``delay`` seconds from now.
+
+        For the owner thread, or before :meth:`run`; other threads :meth:`submit`.
+        """
+        self._later.append((self.clock.monotonic() + delay, work))
 
     def request_stop(self, reason: str | None = None) -> None:
         """Safe from any thread and from signal handlers; ``reason`` goes to the log."""
@@ -318,6 +330,7 @@ class Daemon:
         ):
             if moment is not None:
                 waits.append(moment - now)
+        waits.extend(moment - now for moment, _ in self._later)
         return max(0.0, min(waits))
 
     def _run_timers(self) -> None:
@@ -326,12 +339,19 @@ class Daemon:
         if self._next_held is not None and now >= self._next_held:
             self._next_held = now + self._held_every
             self._retry_held()
-        if self._next_sample is not None and now >= self._next_sample:
+        if self._next_sample is not None and (
+            now >= self._next_sample
+            or (self._sample_lazy and now >= self._next_sample - LAZY_SAMPLE_EARLY)
+        ):
             self._sample()
         for watcher in self.watchers:
             look = watcher.next_look()
             if look is not None and now >= look:
                 self._tell(watcher.status_changed)
+        if due := [work for moment, work in self._later if moment <= now]:
+            self._later = [(moment, work) for moment, work in self._later if moment > now]
+            for work in due:
+                work()
 
     def _run(self, command: _Command) -> None:
         if not command.future.set_running_or_notify_cancel():
@@ -363,7 +383,7 @@ class Daemon:
             self._restore_holds()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
-        self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
+        self._scheduler.every_day_at(time(0, 0), self._rollover, "rollover")
         self._schedule_working_hours()
         self._sample()
 
@@ -413,6 +433,7 @@ class Daemon:
         to_deadline = None if deadline is None else deadline - self.clock.monotonic()
         delay = next_sample_delay(idle, to_deadline, self.engine.settings.natural_break)
         self._next_sample = self.clock.monotonic() + max(1.0, delay)
+        self._sample_lazy = delay >= MAX_SAMPLE_DELAY
         self._save_progress()
 
     def _rollover(self) -> None:
@@ -426,7 +447,7 @@ class Daemon:
         s = self.engine.settings
         if s.working_hours_enabled:
             for moment in (s.work_start, s.work_end):
-                self._scheduler.every().day.at(f"{moment:%H:%M}").do(self._hours_edge).tag("hours")
+                self._scheduler.every_day_at(moment, self._hours_edge, "hours")
 
     def _hours_edge(self) -> None:
         self._apply(self.engine.tick())

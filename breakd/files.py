@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Iterable
@@ -35,8 +34,12 @@ _OLD_TEMP_AGE = 3600.0
 
 
 def _temp_name(name: str) -> str:
-    """``.config.toml.breakd-<pid>-<random>.tmp``: the pid says when a leftover is stale."""
-    return f".{name}.breakd-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    """``.config.toml.breakd-<pid>-<random>.tmp``: the pid says when a leftover is stale.
+
+    ``os.urandom`` rather than ``secrets``: that one loads hashlib and with it libcrypto
+    (3.6 MB resident) into the daemon for the sake of eight hex digits.
+    """
+    return f".{name}.breakd-{os.getpid()}-{os.urandom(4).hex()}.tmp"
 
 
 def _is_stale_temp(entry: os.DirEntry[str], name: str) -> bool:

@@ -434,7 +434,7 @@ def test_statistics_draws_the_last_seven_days_from_the_history(
     launcher = StatisticsLauncher(tray.store_path, lambda: 1800.0, show=shown_files.append)
     worker = launcher.open()
     assert worker is not None
-    worker.join(20)
+    worker.join(120)  # drawn by a process of its own, which loads Pillow
     [chart] = shown_files
     with Image.open(chart) as image:
         assert image.format == "PNG" and image.width >= 400

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PIL import Image
+if TYPE_CHECKING:
+    # Only pystray's backends draw pictures; the StatusNotifierItem takes ready pixels.
+    from PIL import Image
 
 
 @dataclass(frozen=True)
 class IconHooks:
     """What a backend tells the tray, and what it asks of it (from the backend's thread)."""
 
-    draw: Callable[[int], Image.Image]  # the current picture at this many pixels
+    draw: Callable[[int], Image.Image]  # the current picture at this many pixels (pystray)
     resized: Callable[[int], None]  # the tray now shows the icon at this size
     shown: Callable[[bool], None]  # a tray now shows the icon, or no longer does
 
@@ -30,10 +32,13 @@ class TrayIcon(Protocol):
 
     ``reports_shown``: whether the backend calls ``IconHooks.shown`` (otherwise the
     icon counts as shown as soon as it runs).
+
+    The picture is not part of it: pystray's icons take a Pillow image (``icon``), the
+    StatusNotifierItem ready ARGB pixels (``pixmaps``); the tray sets whichever its
+    backend has.
     """
 
     reports_shown: bool
-    icon: Image.Image
     title: str
     visible: bool
 

@@ -7,23 +7,23 @@ in the top-right corner ("z" snoozed, bars paused, a dot due).
 
 Everything is drawn on a 256-pixel canvas and scaled down once, which keeps small sizes
 smooth. The ring moves in twelve steps, so a counting icon changes about once every few
-minutes; the tray redraws only when :func:`icon_state` changes.
+minutes; the tray redraws only when :func:`icon_state` changes. Which state shows
+what lives in :mod:`breakd.tray.looks`, which needs no Pillow.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw
 
 from breakd.resources import data_dir
-from breakd.state import State
-from breakd.status import DaemonStatus
+from breakd.tray.looks import PROGRESS_STEPS, IconState, Look, icon_state
 
-#: How many steps the ring fills in, from the start of a stretch to the reminder.
-PROGRESS_STEPS = 12
+__all__ = [
+    "CANVAS", "PROGRESS_STEPS", "IconState", "Look", "argb32", "icon_state", "render", "strip",
+]  # fmt: skip
+
 #: The size everything is drawn at before it is scaled down.
 CANVAS = 256
 
@@ -34,46 +34,6 @@ BREAK_BLUE: Colour = (70, 100, 220)
 GREY: Colour = (128, 134, 133)
 BADGE_DARK: Colour = (38, 50, 56)
 WHITE: Colour = (255, 255, 255)
-
-
-class Look(StrEnum):
-    """The pictures there are: one per state, but off hours looks like away."""
-
-    COUNTING = "counting"
-    DUE = "due"
-    SNOOZED = "snoozed"
-    PAUSED = "paused"
-    BREAK = "break"
-    AWAY = "away"
-
-
-_LOOK_OF: dict[State, Look] = {
-    State.COUNTING: Look.COUNTING,
-    State.DUE: Look.DUE,
-    State.SNOOZED: Look.SNOOZED,
-    State.PAUSED: Look.PAUSED,
-    State.BREAK: Look.BREAK,
-    State.AWAY: Look.AWAY,
-    State.OFF_HOURS: Look.AWAY,
-}
-
-
-@dataclass(frozen=True)
-class IconState:
-    """Everything the picture depends on; equal states draw identical icons."""
-
-    look: Look
-    progress: int = 0  # 0..PROGRESS_STEPS, shown while counting
-
-
-def icon_state(status: DaemonStatus) -> IconState:
-    """The picture for the daemon's status."""
-    look = _LOOK_OF[status.state]
-    if look is Look.COUNTING:
-        interval = status.interval_seconds
-        share = status.engine.sitting_seconds / interval if interval > 0 else 0.0
-        return IconState(look, max(0, min(PROGRESS_STEPS, int(share * PROGRESS_STEPS))))
-    return IconState(look)
 
 
 @lru_cache(maxsize=1)
@@ -176,6 +136,12 @@ def render(state: IconState, size: int = 32) -> Image.Image:
     if look in (Look.DUE, Look.SNOOZED, Look.PAUSED):
         canvas = Image.alpha_composite(canvas, _badge(size, look))
     return canvas.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def argb32(picture: Image.Image) -> bytes:
+    """``picture`` as a StatusNotifierItem wants it: ARGB32, each pixel in network order."""
+    red, green, blue, alpha = picture.convert("RGBA").split()
+    return Image.merge("RGBA", (alpha, red, green, blue)).tobytes()
 
 
 def strip(states: list[IconState], sizes: tuple[int, ...] = (16, 22, 32)) -> Image.Image:

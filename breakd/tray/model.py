@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -114,10 +115,14 @@ class StatusCache:
         #: When the current snapshot arrived (``time.monotonic()``): how old its numbers are.
         self.updated_at = time.monotonic()
         self._listeners: list[Callable[[], None]] = []
+        self._attached = False
+        self._waiting: list[Future[Snapshot]] = []
+        self._waiting_lock = threading.Lock()
 
     def attach(self) -> None:
         """Follow the daemon from now on (a new snapshot after every command and effect)."""
         self._daemon.on_change.append(self._on_change)
+        self._attached = True
 
     @property
     def current(self) -> Snapshot:
@@ -131,11 +136,26 @@ class StatusCache:
         """Ask the owner thread for a fresh snapshot and return at once.
 
         Time passing changes what the tray shows (minutes sitting) without any command or
-        effect, so the tray asks now and then; the snapshot arrives like any other.
+        effect, so the tray asks now and then; the snapshot arrives like any other. When
+        attached, an empty command does it: the owner takes a snapshot after every
+        command, so capturing in the command too would query today's history twice.
         """
-        future = self._daemon.submit(partial(capture, self._daemon))
-        future.add_done_callback(self._arrived)
-        return future
+        if not self._attached:
+            future = self._daemon.submit(partial(capture, self._daemon))
+            future.add_done_callback(self._arrived)
+            return future
+        fresh: Future[Snapshot] = Future()
+        with self._waiting_lock:
+            self._waiting.append(fresh)
+        self._daemon.submit(_nothing).add_done_callback(self._posted)
+        return fresh
+
+    def _posted(self, future: Future[None]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            with self._waiting_lock:
+                waiting, self._waiting = self._waiting, []
+            for fresh in waiting:
+                fresh.set_exception(RuntimeError("the daemon did not take a snapshot"))
 
     def _arrived(self, future: Future[Snapshot]) -> None:
         if future.exception() is None:
@@ -147,8 +167,16 @@ class StatusCache:
     def _set(self, snapshot: Snapshot) -> None:
         self._current = snapshot
         self.updated_at = time.monotonic()
+        with self._waiting_lock:
+            waiting, self._waiting = self._waiting, []
         for listener in self._listeners:
             listener()
+        for fresh in waiting:
+            fresh.set_result(snapshot)
+
+
+def _nothing() -> None:
+    """The command :meth:`StatusCache.refresh` posts: the snapshot after it is the point."""
 
 
 # --- words -------------------------------------------------------------------------------

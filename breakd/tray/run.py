@@ -26,9 +26,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
@@ -36,7 +34,7 @@ from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
 from breakd.state import State
 from breakd.tray.base import IconHooks, TrayIcon
-from breakd.tray.icon import IconState, icon_state, render
+from breakd.tray.looks import IconState, icon_state
 from breakd.tray.model import (
     ShownEntry,
     StatusCache,
@@ -47,11 +45,14 @@ from breakd.tray.model import (
     shown,
     title,
 )
-from breakd.tray.pystray_tray import load_pystray, make_icon
+from breakd.tray.pixmaps import PixmapCache
 from breakd.tray.select import choose_backend
 from breakd.tray.settings_window import SettingsLauncher, current_texts, open_config_file
 from breakd.tray.sni import StatusNotifierIcon
 from breakd.tray.statistics import StatisticsLauncher
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,13 @@ class Tray:
     def __init__(self, daemon: Daemon, backend: str, environ: Mapping[str, str]) -> None:
         self.daemon = daemon
         self.backend = backend
-        pystray = None if backend == "sni" else load_pystray(backend, environ)
+        pystray = None
+        if backend != "sni":
+            # Here, not at the top: pystray and these backends draw with Pillow, which
+            # the StatusNotifierItem keeps out of the daemon (see breakd.tray.pixmaps).
+            from breakd.tray.pystray_tray import load_pystray
+
+            pystray = load_pystray(backend, environ)
         # The owner thread has not started yet, so reading the daemon here is safe.
         self.cache = StatusCache(daemon, capture(daemon))
         self.settings_window = SettingsLauncher(
@@ -138,16 +145,28 @@ class Tray:
         self._shown_lock = threading.Lock()
         self._shown: bool | None = None
         self._no_host_told = False
-        image = render(icon_state(self.cache.current.status), DEFAULT_SIZE)
+        state = icon_state(self.cache.current.status)
         hooks = IconHooks(draw=self._draw, resized=self._resized, shown=self._on_shown)
         # The title is set once the icon runs, like every change.
         self.icon: TrayIcon
+        self._sni: StatusNotifierIcon | None = None
+        self._pixmaps: PixmapCache | None = None
+        self._pystray_icon: Any = None  # pystray's Icon, which takes a Pillow image
         if pystray is None:
-            self.icon = StatusNotifierIcon("breakd", image, "breakd", self.menu, hooks=hooks)
+            self._pixmaps = PixmapCache()
+            self._sni = StatusNotifierIcon(
+                "breakd", self._pixmaps.pixmaps(state), "breakd", self.menu, hooks=hooks
+            )
+            self.icon = self._sni
         else:
-            self.icon = make_icon(
+            from breakd.tray.icon import render
+            from breakd.tray.pystray_tray import make_icon
+
+            image = render(state, DEFAULT_SIZE)
+            self._pystray_icon = make_icon(
                 pystray, backend, image=image, title="breakd", entries=self.menu, hooks=hooks
             )
+            self.icon = self._pystray_icon
 
     def _open_config(self) -> None:
         """Open the config file; with no editor to show it, the daemon's notifier says
@@ -205,16 +224,22 @@ class Tray:
         """The "breakd-tray" thread: redraw on news, ask for news now and then, stop last."""
         self._ready.wait()
         started = time.monotonic()
+        show = True
         while not self._daemon_done.is_set():
-            try:
-                self._show_state()
-            except Exception:
-                log.exception("tray: updating the icon failed")
+            if show:
+                try:
+                    self._show_state()
+                except Exception:
+                    log.exception("tray: updating the icon failed")
             self._tell_if_no_host(started)
-            if self._wake.wait(self._next_wait(started)):
+            # Awaiting a snapshot, the old one's age says nothing about when to ask again.
+            if self._wake.wait(self._next_wait(started) if show else REFRESH_EVERY):
                 self._wake.clear()
+                show = True
             elif not self._daemon_done.is_set():
+                # Shown when the snapshot arrives, which wakes this loop: one pass a tick.
                 self.cache.refresh()
+                show = False
         self.icon.stop()
 
     def _next_wait(self, started: float) -> float:
@@ -232,7 +257,7 @@ class Tray:
         snapshot = self.cache.current
         picture = (icon_state(snapshot.status), self._size)
         if picture != self._drawn:
-            self.icon.icon = render(*picture)
+            self._paint(*picture)
             self._drawn = picture
         self.icon.title = title(snapshot)
         menu_now = shown(self.menu)
@@ -242,9 +267,21 @@ class Tray:
             self._menu_shown = menu_now
             self.icon.update_menu()
 
+    def _paint(self, state: IconState, size: int) -> None:
+        """Give the backend the picture of ``state``: ready pixels, or a Pillow image."""
+        if self._sni is not None and self._pixmaps is not None:
+            self._sni.pixmaps = self._pixmaps.pixmaps(state)
+            return
+        from breakd.tray.icon import render
+
+        self._pystray_icon.icon = render(state, size)
+
     # --- what the backend reports ----------------------------------------------------------
 
     def _draw(self, size: int) -> Image.Image:
+        """A pystray backend's picture at ``size`` (the StatusNotifierItem never asks)."""
+        from breakd.tray.icon import render
+
         return render(icon_state(self.cache.current.status), max(8, min(size, 256)))
 
     def _resized(self, size: int) -> None:

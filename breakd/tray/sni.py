@@ -15,7 +15,8 @@ needs neither pystray nor a toolkit:
   ``org.kde.StatusNotifierWatcher``; it registers again whenever the watcher's owner
   changes (a tray that starts after breakd at login, or one that restarts).
 * The picture goes out as ``IconPixmap`` (ARGB32, big-endian) at several sizes, so the
-  host never has to scale; the title is also the tooltip. ``Activate`` (a left click on
+  host never has to scale; the pixels come ready-made (:mod:`breakd.tray.pixmaps`), so
+  this backend loads no Pillow; the title is also the tooltip. ``Activate`` (a left click on
   most trays) runs the menu's default item.
 * The menu is exported at ``/MenuBar``, every entry of the menu model in it, hidden
   ones too (``visible`` false; a separator is hidden where the model leaves it out):
@@ -61,11 +62,11 @@ from jeepney.io.threading import (  # type: ignore[import-untyped]
     open_dbus_connection,
 )
 from jeepney.low_level import MessageFlag  # type: ignore[import-untyped]
-from PIL import Image
 
 from breakd.dbus_client import bus_address
 from breakd.tray.base import IconHooks
 from breakd.tray.model import MenuEntry, visible_entries
+from breakd.tray.pixmaps import Pixmap
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,6 @@ MENU_PATH = "/MenuBar"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 INTROSPECTABLE = "org.freedesktop.DBus.Introspectable"
 PEER = "org.freedesktop.DBus.Peer"
-#: The sizes sent in ``IconPixmap``: what panels commonly show, up to HiDPI.
-PIXMAP_SIZES = (16, 22, 24, 32, 48)
 #: The dbusmenu protocol version these menus follow (libdbusmenu's current one).
 DBUSMENU_VERSION = 3
 #: How long the first calls to the bus daemon may take before the icon gives up.
@@ -120,15 +119,6 @@ class Failure(Exception):
     def __init__(self, name: str, text: str) -> None:
         super().__init__(text)
         self.name = name
-
-
-def argb32(picture: Image.Image, size: int) -> tuple[int, int, bytes]:
-    """``picture`` at ``size`` pixels as one ``IconPixmap`` entry: ARGB32 in network order."""
-    rgba = picture.convert("RGBA")
-    if rgba.size != (size, size):
-        rgba = rgba.resize((size, size), Image.Resampling.LANCZOS)
-    red, green, blue, alpha = rgba.split()
-    return size, size, Image.merge("RGBA", (alpha, red, green, blue)).tobytes()
 
 
 def dbusmenu_label(text: str) -> str:
@@ -426,7 +416,7 @@ class StatusNotifierIcon:
     def __init__(
         self,
         name: str,
-        icon: Image.Image,
+        pixmaps: Sequence[Pixmap],
         title: str,
         menu: Sequence[MenuEntry],
         *,
@@ -434,7 +424,7 @@ class StatusNotifierIcon:
         environ: Mapping[str, str] = os.environ,
     ) -> None:
         self.name = name
-        self._icon = icon
+        self._pixmaps = list(pixmaps)
         self._title = title
         self.menu = tuple(menu)
         self._breakd_hooks = hooks
@@ -444,7 +434,6 @@ class StatusNotifierIcon:
         self._ready = threading.Event()
         self._setup_thread: threading.Thread | None = None
         self._export = MenuExport(lambda: self.menu)
-        self._pixmaps: list[tuple[int, int, bytes]] = []
         self._status = "Passive"
         self._stopping = False
         self._registered_with: str | None = None
@@ -469,12 +458,13 @@ class StatusNotifierIcon:
     # --- the tray's interface (as pystray's Icon has it) ---------------------------------
 
     @property
-    def icon(self) -> Image.Image:
-        return self._icon
+    def pixmaps(self) -> list[Pixmap]:
+        """The picture at every size the item sends (``PIXMAP_SIZES``)."""
+        return list(self._pixmaps)
 
-    @icon.setter
-    def icon(self, picture: Image.Image) -> None:
-        self._icon = picture
+    @pixmaps.setter
+    def pixmaps(self, pixmaps: Sequence[Pixmap]) -> None:
+        self._pixmaps = list(pixmaps)
         self._icon_valid = False
         if self._visible:
             self._update_icon()
@@ -555,7 +545,6 @@ class StatusNotifierIcon:
         self._set_status("Passive")
 
     def _update_icon(self) -> None:
-        self._pixmaps = [argb32(self._picture(size), size) for size in PIXMAP_SIZES]
         self._icon_valid = True
         self._emit(ITEM_PATH, ITEM_IFACE, "NewIcon")
 
@@ -564,11 +553,6 @@ class StatusNotifierIcon:
         self._emit(ITEM_PATH, ITEM_IFACE, "NewToolTip")
 
     # --- what we send ----------------------------------------------------------------------
-
-    def _picture(self, size: int) -> Image.Image:
-        if self._breakd_hooks is not None:
-            return self._breakd_hooks.draw(size)
-        return self._icon
 
     def _set_status(self, status: str) -> None:
         if status != self._status:

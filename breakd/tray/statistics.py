@@ -1,7 +1,9 @@
 """The tray's "Statistics…": the last seven days as a chart in the desktop's image viewer.
 
 It is the same chart as ``breakd stats --chart``, drawn from a read-only connection to
-the history in a thread of its own, so neither the tray nor the daemon waits for it.
+the history by ``python -m breakd.tray.statistics``, a process of its own started from
+a thread of its own: neither the tray nor the daemon waits for it, and Pillow, which
+draws it, is loaded in that short-lived process rather than kept in the daemon.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import closing
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: The chart covers this many days, today included.
 CHART_DAYS = 7
+#: The longest the drawing process may take.
+DRAW_TIMEOUT = 120.0
 
 
 def chart_file() -> Path:
@@ -80,11 +86,45 @@ class StatisticsLauncher:
             if not self._history.exists():
                 log.info("statistics: no history yet (%s does not exist)", self._history)
                 return
-            now = datetime.now().astimezone()
-            out = write_week_chart(self._history, self._interval(), chart_file(), now)
+            out = chart_file()
+            command = [sys.executable, "-m", "breakd.tray.statistics"]
+            command += [str(self._history), repr(self._interval()), str(out)]
+            done = subprocess.run(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=DRAW_TIMEOUT,
+                check=False,
+            )
+            if done.returncode != 0:
+                lines = done.stderr.decode(errors="replace").strip().splitlines()
+                reason = lines[-1] if lines else f"exit {done.returncode}"
+                log.warning("statistics: cannot draw the chart (%s)", reason)
+                return
             log.info("statistics: chart of the last %d days in %s", CHART_DAYS, out)
             self._show(out)
-        except (OSError, sqlite3.Error) as error:
+        except (OSError, subprocess.TimeoutExpired) as error:
             log.warning("statistics: cannot draw the chart (%s)", error)
         finally:
             self._busy.release()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m breakd.tray.statistics HISTORY INTERVAL_SECONDS OUT``: draw the chart."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        usage = "usage: python -m breakd.tray.statistics HISTORY INTERVAL_SECONDS OUT"
+        print(usage, file=sys.stderr)
+        return 2
+    try:
+        now = datetime.now().astimezone()
+        write_week_chart(Path(args[0]), float(args[1]), Path(args[2]), now)
+    except (OSError, sqlite3.Error, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
