@@ -3,7 +3,7 @@
 Other threads (the control socket, notification callbacks, the tray, lock and sleep
 watchers) never change state themselves: they :meth:`Daemon.submit` a command and, if
 they need an answer, wait on the returned future. The loop sleeps until the earlier of
-the next daily job (``breakd.daily``) and the engine's next deadline, and wakes at once when a
+the next ``schedule`` job and the engine's next deadline, and wakes at once when a
 command arrives, so an idle daemon costs next to nothing and a reminder fires on time.
 """
 
@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, TypeVar
+
+import schedule
 
 from breakd.activity.always_present import AlwaysPresentMonitor
 from breakd.activity.base import IdleMonitor
@@ -39,7 +41,6 @@ from breakd.config import (
     load_config,
     prepare_user_setting,
 )
-from breakd.daily import DailyJobs
 from breakd.durations import humanize
 from breakd.engine import (
     AwayReason,
@@ -204,10 +205,11 @@ class Daemon:
         self.notifier = notifier
         self.planner = planner
         self.engine = Engine(config.settings, clock)
-        # Wall-clock jobs only (midnight, working hours): they follow the calendar, so a
-        # job every N seconds there would stall for hours after the wall clock is set
-        # back. Sampling and the held-reminder retry run on the monotonic clock instead.
-        self._scheduler = DailyJobs(clock.now)
+        # Wall-clock jobs only (midnight, working hours): ``schedule`` times its jobs by
+        # datetime.now(), so a job every N seconds would stall for hours after the wall
+        # clock is set back. Sampling and the held-reminder retry run on the monotonic
+        # clock instead.
+        self._scheduler = schedule.Scheduler()
         self._next_sample: float | None = None
         self._sample_lazy = False  # the next reading is the at-most-a-minute one
         self._next_held: float | None = None
@@ -383,7 +385,7 @@ class Daemon:
             self._restore_holds()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
-        self._scheduler.every_day_at(time(0, 0), self._rollover, "rollover")
+        self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
         self._schedule_working_hours()
         self._sample()
 
@@ -447,7 +449,7 @@ class Daemon:
         s = self.engine.settings
         if s.working_hours_enabled:
             for moment in (s.work_start, s.work_end):
-                self._scheduler.every_day_at(moment, self._hours_edge, "hours")
+                self._scheduler.every().day.at(f"{moment:%H:%M}").do(self._hours_edge).tag("hours")
 
     def _hours_edge(self) -> None:
         self._apply(self.engine.tick())
