@@ -27,6 +27,12 @@ def test_wheel_installs_and_runs_without_the_checkout(tmp_path: Path) -> None:
     assert "breakd/data/config/default.toml" in names
     assert any(n.startswith("breakd/data/content/") for n in names)
     assert any(n.startswith("breakd/data/icons/") for n in names)
+    # Every shipped language compiled (no gettext needed where it is installed), no sources.
+    locale = Path(__file__).resolve().parents[1] / "breakd" / "locale"
+    shipped = sorted(p.parent.parent.name for p in locale.glob("*/LC_MESSAGES/*.po"))
+    compiled = sorted(n.split("/")[2] for n in names if n.endswith("/LC_MESSAGES/breakd.mo"))
+    assert compiled == shipped and len(shipped) >= 12, (compiled, shipped)
+    assert not any(n.endswith(".po") for n in names)
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
