@@ -258,44 +258,49 @@ def _sway_user() -> _RunAs:
     return _RunAs(entry.pw_uid, entry.pw_gid)
 
 
+def launch_sway(width: int, height: int) -> tuple[subprocess.Popen[bytes], Path, Path, IO[bytes]]:
+    """A headless sway run as its unprivileged test user, once its Wayland socket is up:
+    the process, its runtime folder (0700, that user's, outside the test's tmp_path, which
+    that user could not enter), the socket, and its log (the caller closes it)."""
+    sway = require_tool("sway", "sway")
+    user = _sway_user()
+    folder = Path(tempfile.mkdtemp(prefix="breakd-sway-"))
+    os.chown(folder, user.uid, user.gid)
+    config = folder / "sway.conf"
+    config.write_text(SWAY_CONFIG.format(width=width, height=height))
+    os.chown(config, user.uid, user.gid)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    sway_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(folder),
+        "XDG_RUNTIME_DIR": str(folder),
+        "WLR_BACKENDS": "headless",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "WLR_RENDERER": "pixman",
+    }
+    process = subprocess.Popen(
+        [*user.prefix(), sway, "--config", str(config)], env=sway_env,
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+    )  # fmt: skip
+
+    def socket() -> Path | None:
+        if process.poll() is not None:
+            raise AssertionError(f"sway exited:\n{_tail(log)}")
+        found = [p for p in folder.glob("wayland-*") if not p.name.endswith(".lock")]
+        return found[0] if found else None
+
+    return process, folder, wait_for(socket, 30, "sway's Wayland socket"), log
+
+
 class SwayWaybar:
     """Headless sway with waybar's tray along the top; grim sees, a virtual pointer clicks."""
 
     name = "waybar"
 
     def __init__(self, bus: Bus) -> None:
-        sway = require_tool("sway", "sway")
         waybar = require_tool("waybar", "waybar")
         self._grim = require_tool("grim", "grim")
-        user = _sway_user()
-        # sway's own runtime folder: 0700 and its user's, outside the test's tmp_path
-        # (which that user could not enter).
-        self.folder = Path(tempfile.mkdtemp(prefix="breakd-sway-"))
-        os.chown(self.folder, user.uid, user.gid)
-        config = self.folder / "sway.conf"
-        config.write_text(SWAY_CONFIG.format(width=SCREEN[0], height=SCREEN[1]))
-        os.chown(config, user.uid, user.gid)
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        sway_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.folder),
-            "XDG_RUNTIME_DIR": str(self.folder),
-            "WLR_BACKENDS": "headless",
-            "WLR_LIBINPUT_NO_DEVICES": "1",
-            "WLR_RENDERER": "pixman",
-        }
-        self._sway = subprocess.Popen(
-            [*user.prefix(), sway, "--config", str(config)], env=sway_env,
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, start_new_session=True,
-        )  # fmt: skip
-
-        def socket() -> Path | None:
-            if self._sway.poll() is not None:
-                raise AssertionError(f"sway exited:\n{_tail(self._log)}")
-            found = [p for p in self.folder.glob("wayland-*") if not p.name.endswith(".lock")]
-            return found[0] if found else None
-
-        self.socket = wait_for(socket, 30, "sway's Wayland socket")
+        self._sway, self.folder, self.socket, self._log = launch_sway(*SCREEN)
         self._client_env = {
             **os.environ,
             "WAYLAND_DISPLAY": str(self.socket),
