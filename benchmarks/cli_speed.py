@@ -20,7 +20,6 @@ installed system.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -28,31 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from private_daemon import private_environment, start_daemon
+
 #: What the goal for these commands allows, as a multiple of ``python -c pass``.
 GOAL = 3.0
-
-
-def private_environment(home: Path) -> dict[str, str]:
-    """This process's environment with every XDG folder in ``home`` and no desktop."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("XDG_")
-        and key
-        not in {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "PYTHONDONTWRITEBYTECODE"}
-    }
-    for name in ("config", "data", "state", "cache", "runtime", "site"):
-        (home / name).mkdir(mode=0o700)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_RUNTIME_DIR=str(home / "runtime"),
-        XDG_CONFIG_DIRS=str(home / "site"),
-    )
-    return env
 
 
 def wait_until_answering(breakd: str, env: dict[str, str], daemon: subprocess.Popen[bytes]) -> bool:
@@ -92,21 +70,9 @@ def main() -> int:
         "breakd snooze 1m": [breakd, "snooze", "1m"],
     }
     with tempfile.TemporaryDirectory(prefix="breakd-cli-speed-") as folder:
-        env = private_environment(Path(folder))
-        daemon = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "breakd",
-                "--no-autostart",
-                "--set",
-                "activity.idle_source=always-present",
-            ],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        # Bytecode is cached as on an installed system: that is what users start.
+        env = private_environment(Path(folder), drop=("PYTHONDONTWRITEBYTECODE",))
+        daemon = start_daemon(env)
         try:
             if not wait_until_answering(breakd, env, daemon):
                 print("breakd did not start", file=sys.stderr)

@@ -21,40 +21,12 @@ import threading
 import time
 from pathlib import Path
 
+from private_daemon import private_environment, start_daemon
 
-def start_daemon(home: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("XDG_")
-        and key not in {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"}
-    }
-    for name in ("config", "data", "state", "cache", "runtime", "site"):
-        (home / name).mkdir(mode=0o700)
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        XDG_RUNTIME_DIR=str(home / "runtime"),
-        XDG_CONFIG_DIRS=str(home / "site"),
-    )
-    daemon = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "breakd",
-            "--no-autostart",
-            "--set",
-            "activity.idle_source=always-present",
-        ],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return daemon, env
+
+def start_private_daemon(home: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    env = private_environment(home)
+    return start_daemon(env), env
 
 
 def run(clients: int, total: int) -> dict[str, float]:
@@ -110,7 +82,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 50])
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="breakd-load-") as folder:
-        daemon, env = start_daemon(Path(folder))
+        daemon, env = start_private_daemon(Path(folder))
         os.environ.clear()
         os.environ.update(env)  # the client finds the daemon through the same folders
         from breakd.control import ping
