@@ -536,9 +536,7 @@ class Daemon:
         def wall_at(moment: float) -> datetime:
             return wall + timedelta(seconds=moment - mono)
 
-        if stretch is not None and (
-            rewrite or _due(self._saved_stretch, stretch, mono, TOUCH_EVERY)
-        ):
+        if stretch is not None and (rewrite or _due(self._saved_stretch, stretch, TOUCH_EVERY)):
             self.store.touch(
                 wall_at(stretch.seen),
                 seen_mono=stretch.seen,
@@ -547,9 +545,7 @@ class Daemon:
                 started=wall_at(stretch.started) if rewrite else None,
             )
             self._saved_stretch = stretch
-        if taken is not None and (
-            rewrite or _due(self._saved_break, taken, mono, BREAK_TOUCH_EVERY)
-        ):
+        if taken is not None and (rewrite or _due(self._saved_break, taken, BREAK_TOUCH_EVERY)):
             self.store.touch_break(
                 wall_at(taken.seen),
                 seen_mono=taken.seen,
@@ -997,11 +993,11 @@ def sitting_title(seconds: float) -> str:
     return text.format(count=count)
 
 
-def _due(saved: Span | None, span: Span, now: float, every: float) -> bool:
+def _due(saved: Span | None, span: Span, every: float) -> bool:
     """Whether ``span`` is to be saved again: new, frozen since, or ``every`` older."""
     if saved is None or saved.started != span.started:
         return True
-    if span.seen < now:  # no longer growing (a break began): save its end once
+    if not span.growing:  # a break began: save the stretch's end once
         return span.seen != saved.seen
     return span.seen - saved.seen >= every
 

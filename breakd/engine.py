@@ -274,6 +274,8 @@ class Span:
 
     started: float
     seen: float
+    #: Still going on (``seen`` is the moment asked): saved on a cadence, not at each pass.
+    growing: bool = False
 
     @property
     def seconds(self) -> float:
@@ -437,11 +439,11 @@ class Engine:
         now = self._clock.monotonic()
         state = self._state
         if isinstance(state, _Sitting):
-            return Span(state.stretch_start, now), None
+            return Span(state.stretch_start, now, growing=True), None
         if isinstance(state, _OnBreak):
             began = state.open_stretch
             stretch = None if began is None else Span(began, max(began, state.taken.started))
-            return stretch, Span(state.taken.started, now)
+            return stretch, Span(state.taken.started, now, growing=True)
         return None, None
 
     def holds(self) -> Holds:

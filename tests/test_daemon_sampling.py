@@ -76,3 +76,39 @@ def test_a_reading_with_nothing_near_is_taken_at_an_earlier_wake_up(
     clock.advance(60 - LAZY_SAMPLE_EARLY - 5)  # the next is a minute after that one
     awake(daemon)
     assert idle.readings == first + 1
+
+
+class CreepingClock(FakeClock):
+    """A fake clock that, like a real one, has moved on a little at each reading."""
+
+    def monotonic(self) -> float:
+        self.advance(1e-6)
+        return super().monotonic()
+
+
+def test_a_stretch_is_saved_once_a_minute_however_often_the_loop_wakes(tmp_path: Path) -> None:
+    # Each save is a write transaction; the idle minutes are where a daemon's cost is
+    # counted, so a wake-up that saves what was saved a moment ago is waste.
+    clock = CreepingClock()
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    updates: list[str] = []
+    store.connection.set_trace_callback(
+        lambda sql: updates.append(sql) if sql.startswith("UPDATE stretches") else None
+    )
+    daemon = Daemon(
+        load_config(),
+        clock=clock,
+        store=store,
+        idle=AlwaysPresentMonitor(),
+        notifier=LogOnlyNotifier(),
+        planner=ContentPlanner(random.Random(7)),
+    )
+    daemon._start()
+    try:
+        for _ in range(10 * 6):  # ten minutes, woken every 10 s (status calls, the tray)
+            clock.advance(10)
+            daemon._step()
+            daemon.status()
+        assert 9 <= len(updates) <= 11, updates
+    finally:
+        daemon._finish()
