@@ -4,8 +4,9 @@ window (a presentation, a video call, a film) is in front.
 Do not disturb comes from one source per desktop (``freedesktop``: the notification
 spec's ``Inhibited``, KDE Plasma; ``xfce``: xfconf; ``dunst``: paused; ``gnome``:
 show-banners; ``mako``: its do-not-disturb mode; ``swaync``: its switch), each read on
-the session bus. A source whose desktop is not here answers "not quiet" without a word;
-one that is here but fails is logged once.
+the session bus, or, on Windows and macOS, one local source (``windows``: Focus Assist
+and the notification state; ``macos``: Focus). A source whose desktop is not here
+answers "not quiet" without a word; one that is here but fails is logged once.
 ``watch`` listens for their change signals.
 
 A fullscreen window is seen by the compositor on Wayland (``wayland``:
@@ -26,11 +27,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
-from breakd.notify.quiet.base import QuietSource, SourceFailed, is_absent
+from breakd.notify.quiet.base import LocalQuietSource, QuietSource, SourceFailed, is_absent
 from breakd.notify.quiet.dunst import DunstSource
 from breakd.notify.quiet.freedesktop import NOTIFICATIONS, NOTIFICATIONS_PATH, InhibitedSource
 from breakd.notify.quiet.gnome import GnomeSource, in_gnome
@@ -49,8 +51,23 @@ FULLSCREEN_CHECK = "quiet when a window is fullscreen"
 FULLSCREEN = "a fullscreen window is in front"
 
 
-def default_sources(environ: Mapping[str, str] = os.environ) -> tuple[QuietSource, ...]:
-    """The sources this session can have; an absent bus service costs one short call."""
+def default_sources(
+    environ: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> tuple[QuietSource, ...]:
+    """The sources this session can have; an absent bus service costs one short call.
+    (Windows' and macOS's are imported only there: the daemon keeps what it imports.)"""
+    if platform == "win32":
+        from breakd.notify.quiet.windows import WindowsQuietSource
+
+        try:
+            return (WindowsQuietSource(),)
+        except (SourceFailed, OSError, AttributeError) as error:  # a Windows without the calls
+            log.warning("do not disturb (Windows) is off: %s", error)
+            return ()
+    if platform == "darwin":
+        from breakd.notify.quiet.macos import MacFocusSource
+
+        return (MacFocusSource(),)
     sources: list[QuietSource] = [
         InhibitedSource(), XfceSource(), DunstSource(), MakoSource(), SwayncSource(),
     ]  # fmt: skip
@@ -117,7 +134,15 @@ class QuietRules:
 
     def _says_quiet(self, source: QuietSource) -> bool:
         """One source's reading; absent (its desktop is not here) or failing is "no"."""
-        check = source.reason
+        check = source.check
+        if isinstance(source, LocalQuietSource):
+            try:
+                quiet = source.read_local()
+            except (SourceFailed, OSError) as error:
+                self._went_off(check, str(error))
+                return False
+            self._back_on(check)
+            return quiet
         if self._bus is None:
             try:
                 self._bus = BusConnection("session", self._environ)
