@@ -37,10 +37,11 @@ python=${PYTHON:-python3}
 .venv/bin/ruff check breakd tests benchmarks
 .venv/bin/ruff format --check breakd tests benchmarks
 .venv/bin/mypy
-# The control channel as mypy sees it on Windows and macOS (each platform's transport,
-# and all it imports; the other platforms' modules are skipped there).
-.venv/bin/mypy --platform win32 -p breakd.control
-.venv/bin/mypy --platform darwin -p breakd.control
+# The control channel and the quiet rules as mypy sees them on Windows and macOS (each
+# platform's transport and quiet source, and all they import; the other platforms'
+# modules are skipped there).
+.venv/bin/mypy --platform win32 -p breakd.control -p breakd.notify.quiet
+.venv/bin/mypy --platform darwin -p breakd.control -p breakd.notify.quiet
 mkdir -p test-artifacts
 export BREAKD_TEST_ARTIFACTS="$PWD/test-artifacts"
 .venv/bin/pytest "$@"

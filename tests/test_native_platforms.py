@@ -120,6 +120,16 @@ def test_getlastinputinfo_gives_a_number_of_seconds() -> None:
     assert isinstance(seconds, float) and 0 <= seconds < 49.8 * 24 * 3600
 
 
+@windows_only
+def test_focus_assist_and_the_notification_state_are_read() -> None:
+    from breakd.notify.quiet.windows import NotificationState, WindowsQuietSource
+
+    source = WindowsQuietSource()
+    assert source.notification_state() in set(NotificationState)
+    assert source.focus_assist_profile() in (0, 1, 2)  # off, priority only, alarms only
+    assert isinstance(source.read_local(), bool)
+
+
 # --- macOS --------------------------------------------------------------------------------
 
 
@@ -145,3 +155,16 @@ def test_coregraphics_gives_a_number_of_seconds() -> None:
 
     seconds = MacIdleMonitor().idle_seconds()
     assert isinstance(seconds, float) and seconds >= 0
+
+
+@macos_only
+def test_focus_is_read_or_the_missing_permission_named() -> None:
+    from breakd.notify.quiet.base import SourceFailed
+    from breakd.notify.quiet.macos import MacFocusSource
+
+    try:
+        reading = MacFocusSource().read_local()
+    except SourceFailed as error:  # macOS 13+ without Full Disk Access for Python
+        assert "Full Disk Access" in str(error)
+    else:
+        assert isinstance(reading, bool)

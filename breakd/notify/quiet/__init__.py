@@ -3,9 +3,15 @@ window (a presentation, a video call, a film) is in front.
 
 Do not disturb comes from one source per desktop (``freedesktop``: the notification
 spec's ``Inhibited``, KDE Plasma; ``xfce``: xfconf; ``dunst``: paused; ``gnome``:
-show-banners), each read on
-the session bus. A source whose desktop is not here answers "not quiet" without a word;
-one that is here but fails is logged once. ``watch`` listens for their change signals.
+show-banners; ``mako``: its do-not-disturb mode; ``swaync``: its switch), each read on
+the session bus, or, on Windows and macOS, one local source (``windows``: Focus Assist
+and the notification state; ``macos``: Focus). A source whose desktop is not here
+answers "not quiet" without a word; one that is here but fails is logged once.
+``watch`` listens for their change signals.
+
+A fullscreen window is seen by the compositor on Wayland (``wayland``:
+``zwlr_foreign_toplevel_manager_v1``, followed on its own thread) where it offers
+that, else through X11 (``_NET_ACTIVE_WINDOW``; under Wayland only Xwayland's windows).
 
 A held reminder is not lost: the daemon asks again every little while and shows the
 reminder once when the quiet ends. Asking that often, each check keeps its connection
@@ -21,27 +27,50 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
-from breakd.notify.quiet.base import QuietSource, SourceFailed, is_absent
+from breakd.notify.quiet.base import LocalQuietSource, QuietSource, SourceFailed, is_absent
 from breakd.notify.quiet.dunst import DunstSource
 from breakd.notify.quiet.freedesktop import NOTIFICATIONS, NOTIFICATIONS_PATH, InhibitedSource
 from breakd.notify.quiet.gnome import GnomeSource, in_gnome
+from breakd.notify.quiet.mako import MakoSource
+from breakd.notify.quiet.swaync import SwayncSource
 from breakd.notify.quiet.watch import QuietWatch
+from breakd.notify.quiet.wayland import FullscreenToplevels
 from breakd.notify.quiet.xfce import XfceSource
+from breakd.wayland_client import WaylandUnavailable
 
 __all__ = ["NOTIFICATIONS", "NOTIFICATIONS_PATH", "QuietRules", "QuietSource", "default_sources"]
 
 log = logging.getLogger(__name__)
 
 FULLSCREEN_CHECK = "quiet when a window is fullscreen"
+FULLSCREEN = "a fullscreen window is in front"
 
 
-def default_sources(environ: Mapping[str, str] = os.environ) -> tuple[QuietSource, ...]:
-    """The sources this session can have; an absent bus service costs one short call."""
-    sources: list[QuietSource] = [InhibitedSource(), XfceSource(), DunstSource()]
+def default_sources(
+    environ: Mapping[str, str] = os.environ, platform: str = sys.platform
+) -> tuple[QuietSource, ...]:
+    """The sources this session can have; an absent bus service costs one short call.
+    (Windows' and macOS's are imported only there: the daemon keeps what it imports.)"""
+    if platform == "win32":
+        from breakd.notify.quiet.windows import WindowsQuietSource
+
+        try:
+            return (WindowsQuietSource(),)
+        except (SourceFailed, OSError, AttributeError) as error:  # a Windows without the calls
+            log.warning("do not disturb (Windows) is off: %s", error)
+            return ()
+    if platform == "darwin":
+        from breakd.notify.quiet.macos import MacFocusSource
+
+        return (MacFocusSource(),)
+    sources: list[QuietSource] = [
+        InhibitedSource(), XfceSource(), DunstSource(), MakoSource(), SwayncSource(),
+    ]  # fmt: skip
     if in_gnome(environ):
         sources.append(GnomeSource(environ))
     return tuple(sources)
@@ -65,6 +94,10 @@ class QuietRules:
         self._watch: QuietWatch | None = None
         self._bus: BusConnection | None = None
         self._display: Any = None  # an Xlib.display.Display, kept between checks
+        #: The compositor's toplevels, once asked for (None: not tried, or not offered).
+        self._toplevels: FullscreenToplevels | None = None
+        self._toplevels_tried = False
+        self._on_change: Callable[[], None] | None = None
         #: Checks that are off, each logged once when it went off.
         self._off: set[str] = set()
 
@@ -74,27 +107,42 @@ class QuietRules:
                 if self._says_quiet(source):
                     return source.reason
         if self.when_fullscreen and self._fullscreen():
-            return "a fullscreen window is in front"
+            return FULLSCREEN
         return None
 
     def watch(self, on_change: Callable[[], None]) -> None:
-        """Call ``on_change`` (from a listening thread) whenever a source may have changed."""
-        if self.when_inhibited and self._watch is None:
+        """Call ``on_change`` (from a listening thread) whenever a source may have changed,
+        or the window in front went in or out of fullscreen (on Wayland)."""
+        self._on_change = on_change
+        if self.when_inhibited and self._watch is None and any(s.matches for s in self.sources):
             self._watch = QuietWatch(self.sources, on_change, self._environ)
             if not self._watch.start():
                 self._watch = None
+        if self.when_fullscreen:
+            self._compositor_toplevels()
 
     def close(self) -> None:
-        """Stop listening; close the bus and display connections (idempotent)."""
+        """Stop listening; close the bus, compositor and display connections (idempotent)."""
         if self._watch is not None:
             watch, self._watch = self._watch, None
             watch.stop()
+        if self._toplevels is not None:
+            toplevels, self._toplevels = self._toplevels, None
+            toplevels.close()
         self._drop_bus()
         self._drop_display()
 
     def _says_quiet(self, source: QuietSource) -> bool:
         """One source's reading; absent (its desktop is not here) or failing is "no"."""
-        check = source.reason
+        check = source.check
+        if isinstance(source, LocalQuietSource):
+            try:
+                quiet = source.read_local()
+            except (SourceFailed, OSError) as error:
+                self._went_off(check, str(error))
+                return False
+            self._back_on(check)
+            return quiet
         if self._bus is None:
             try:
                 self._bus = BusConnection("session", self._environ)
@@ -116,6 +164,43 @@ class QuietRules:
         return quiet
 
     def _fullscreen(self) -> bool:
+        """The compositor's word on Wayland where it offers it, else X11's."""
+        toplevels = self._compositor_toplevels()
+        if toplevels is not None:
+            try:
+                return toplevels.fullscreen()
+            except WaylandUnavailable as error:
+                self._toplevels = None
+                toplevels.close()
+                log.warning(
+                    "%s: lost the compositor (%s); from now on only X11 windows are seen",
+                    FULLSCREEN_CHECK,
+                    error,
+                )
+        return self._x11_fullscreen()
+
+    def _compositor_toplevels(self) -> FullscreenToplevels | None:
+        """The compositor's toplevels, followed from the first time they are needed; in a
+        session without them, said once and not asked again."""
+        if not self._toplevels_tried:
+            self._toplevels_tried = True
+            if self._environ.get("WAYLAND_DISPLAY"):
+                try:
+                    self._toplevels = FullscreenToplevels(self._environ, self._fullscreen_changed)
+                except WaylandUnavailable as error:
+                    log.info("%s sees only X11 windows (Xwayland's): %s", FULLSCREEN_CHECK, error)
+                else:
+                    log.info("%s: from the compositor (%s)", FULLSCREEN_CHECK,
+                             self._toplevels.protocol)  # fmt: skip
+        return self._toplevels
+
+    def _fullscreen_changed(self) -> None:
+        """From the compositor's reader thread: only passes the news on."""
+        on_change = self._on_change
+        if on_change is not None:
+            on_change()
+
+    def _x11_fullscreen(self) -> bool:
         """``_NET_WM_STATE_FULLSCREEN`` on the ``_NET_ACTIVE_WINDOW`` (X11 / Xwayland)."""
         name = self._environ.get("DISPLAY")
         if not name:

@@ -3,7 +3,8 @@
 A source is read on demand (the owner thread's bus connection, one bounded call or
 two) and names the signals that announce a change of it. The signals only wake the
 daemon; the truth is always read again, so a missed or reordered signal costs at most
-the daemon's next periodic check, never a wrong answer.
+the daemon's next periodic check, never a wrong answer. A ``LocalQuietSource`` (Windows,
+macOS) is read without any bus: a system call or a file.
 """
 
 from __future__ import annotations
@@ -50,7 +51,13 @@ class QuietSource(ABC):
 
     @property
     def reason(self) -> str:
+        """Why reminders wait, after a reading that said quiet."""
         return f"do not disturb ({self.name})"
+
+    @property
+    def check(self) -> str:
+        """What this check is called in the log ("... is off: why")."""
+        return self.reason
 
     @abstractmethod
     def read(self, bus: BusConnection) -> bool:
@@ -85,3 +92,19 @@ def changed_property(signal: Signal, interface: str, name: str) -> bool:
 
 class SourceFailed(Exception):
     """The desktop is here but its state cannot be read; the message says why."""
+
+
+class LocalQuietSource(QuietSource):
+    """A source read on this machine without the session bus, with no signal to follow:
+    read when a reminder is due and at the daemon's periodic check while one is held."""
+
+    @abstractmethod
+    def read_local(self) -> bool:
+        """True while the system says do not disturb; raises ``SourceFailed`` (or
+        ``OSError``) when it cannot be read."""
+
+    def read(self, bus: BusConnection) -> bool:
+        return self.read_local()
+
+    def wakes(self, signal: Signal) -> bool:
+        return False
