@@ -18,13 +18,12 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import schedule
 
 from breakd.activity.always_present import AlwaysPresentMonitor
 from breakd.activity.base import IdleMonitor
-from breakd.activity.calls.select import CallDetection
 from breakd.activity.inhibitors import IdleInhibitors
 from breakd.activity.sampling import MAX_DELAY as MAX_SAMPLE_DELAY
 from breakd.activity.sampling import next_sample_delay
@@ -70,6 +69,9 @@ from breakd.state import Posture
 from breakd.stats import today_line
 from breakd.status import DaemonStatus
 from breakd.store import HistoryStore, OpenStretch
+
+if TYPE_CHECKING:  # only the type: the composition root starts the watchers
+    from breakd.activity.calls.select import CallDetection
 
 log = logging.getLogger(__name__)
 
