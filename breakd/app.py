@@ -15,7 +15,8 @@ from concurrent.futures import Future
 from types import FrameType
 from typing import Any
 
-from breakd.activity.calls import PulseCallWatcher
+from breakd.activity.calls.select import start_call_detection
+from breakd.activity.inhibitors import IdleInhibitors
 from breakd.activity.logind import LogindSleepWatcher
 from breakd.activity.select import choose_idle_monitor, start_away_watchers
 from breakd.activity.sleep_detector import SleepDetector
@@ -260,6 +261,8 @@ def run_daemon(
     clock = SystemClock()
     # logind announces a suspend; without it, a jump between two clocks gives it away.
     announced = any(isinstance(watcher, LogindSleepWatcher) for watcher in watchers)
+    # Idle inhibitors (a video playing) are asked on the session and system buses.
+    inhibitors = None if sys.platform in ("win32", "darwin") else IdleInhibitors()
     quiet = QuietRules(
         when_inhibited=config.settings.quiet_when_inhibited,
         when_fullscreen=config.settings.quiet_when_fullscreen,
@@ -276,6 +279,7 @@ def run_daemon(
         planner=ContentPlanner(random.Random()),
         overrides=overrides,
         boot_id=boot_id(),
+        inhibitors=inhibitors,
     )
     port.bind(daemon)
     daemon.run_later(SETTLE_AFTER, settle)
@@ -284,10 +288,10 @@ def run_daemon(
         what = "call started" if in_call else "call ended"
         port.post(lambda daemon: daemon.set_call(in_call), what)
 
-    # After bind: a call already under way is reported at once. Says why in the log
-    # itself when there is no sound server to ask.
-    calls = PulseCallWatcher(on_call)
-    calls.start()
+    # After bind: a call already under way is reported at once. Each watcher that
+    # cannot work here says why in the log itself.
+    calls, _unused = start_call_detection(on_call)
+    daemon.calls = calls
 
     def quiet_changed() -> None:
         port.post(lambda daemon: daemon.quiet_changed(), "do not disturb changed")

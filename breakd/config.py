@@ -97,6 +97,7 @@ class Settings:
     quiet_during_calls: bool
     idle_source: str
     calls_count_as_sitting: bool
+    videos_count_as_sitting: bool
     autostart: bool
     desk: str
     stand_after: float
@@ -418,6 +419,12 @@ SCHEMA: tuple[Spec, ...] = (
         "calls_count_as_sitting",
         BoolKind(),
         N_("Count calls (microphone or camera in use) as sitting"),
+    ),
+    Spec(
+        "activity.videos_count_as_sitting",
+        "videos_count_as_sitting",
+        BoolKind(),
+        N_("Count playing videos as sitting"),
     ),
     Spec("general.language", "language", LanguageKind(), N_("Language")),
     Spec(

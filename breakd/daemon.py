@@ -18,12 +18,13 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import schedule
 
 from breakd.activity.always_present import AlwaysPresentMonitor
 from breakd.activity.base import IdleMonitor
+from breakd.activity.inhibitors import IdleInhibitors
 from breakd.activity.sampling import MAX_DELAY as MAX_SAMPLE_DELAY
 from breakd.activity.sampling import next_sample_delay
 from breakd.activity.sleep_detector import SleepDetector
@@ -69,6 +70,9 @@ from breakd.stats import today_line
 from breakd.status import DaemonStatus
 from breakd.store import HistoryStore, OpenStretch
 
+if TYPE_CHECKING:  # only the type: the composition root starts the watchers
+    from breakd.activity.calls.select import CallDetection
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -92,6 +96,9 @@ WALL_JUMP = 1.0
 HOLDS_KEY = "holds"
 #: How often a held-back reminder asks whether the quiet is over.
 HOLD_CHECK_EVERY = 15
+#: How long the user must have been idle before breakd asks whether a video is playing
+#: (capped at half the natural-break length, so it is asked before that is reached).
+VIDEO_CHECK_AFTER = 60.0
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
 #: How long a caller waits for a command the owner thread has already started (after its
@@ -188,6 +195,7 @@ class Daemon:
         planner: Planner,
         overrides: Sequence[str] = (),
         boot_id: str | None = None,
+        inhibitors: IdleInhibitors | None = None,
     ) -> None:
         self.config = config
         self.overrides = list(overrides)
@@ -200,6 +208,18 @@ class Daemon:
         self._held: tuple[ShowReminder, ReminderShown | None] | None = None
         #: A call is under way (the call watcher says so, through ``set_call``).
         self.in_call = False
+        #: The running call watchers (set by the composition root once they started):
+        #: told each idle reading, so the ones that look only while idle know when.
+        self.calls: CallDetection | None = None
+        #: Asked, while the user is idle, whether a video keeps the session from idling.
+        self.inhibitors = inhibitors
+        #: Who held the idle inhibitor at the last look (None: nobody, or not asked).
+        self._video: str | None = None
+        #: When the call under way began (monotonic), and its length once it ended, for
+        #: the words of the reminder shown at its end.
+        self._call_began: float | None = None
+        self._call_touched: float | None = None
+        self._ended_call: float | None = None
         #: Why reminders are held back, as last read (for the status).
         self._quiet_reason: str | None = None
         self.notifier = notifier
@@ -382,6 +402,8 @@ class Daemon:
         log.info("settings: %s", self.config.describe_sources())
         if self.store is not None:
             self._recover_stretch()
+            if closed := self.store.close_interrupted_calls():
+                log.info("%d call(s) left open by the last stop closed when last seen", closed)
             self._restore_holds()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
@@ -391,11 +413,15 @@ class Daemon:
 
     def _finish(self) -> None:
         try:
+            if self.in_call and self.store is not None:
+                self.store.call_ended(self.clock.now())  # what is known of it ends here
             self._apply(self.engine.shutdown())
         finally:
             self.runner.close()
             self.notifier.close()
             self.idle.close()
+            if self.inhibitors is not None:
+                self.inhibitors.close()
             if self.store is not None:
                 self.store.close()
             log.info("breakd stopped")
@@ -426,8 +452,9 @@ class Daemon:
             self.idle.close()
             self.idle = AlwaysPresentMonitor()
             idle = 0.0
-        settings = self.engine.settings
-        present = self.in_call and settings.calls_count_as_sitting
+        if self.calls is not None:
+            self.calls.note_idle(idle)
+        present = self._present(idle)
         self._apply(self.engine.sample(idle, present=present))
         if present:
             idle = 0.0
@@ -437,6 +464,28 @@ class Daemon:
         self._next_sample = self.clock.monotonic() + max(1.0, delay)
         self._sample_lazy = delay >= MAX_SAMPLE_DELAY
         self._save_progress()
+
+    def _present(self, idle: float) -> bool:
+        """Whether the user is at the computer without touching it: a call, or a video
+        playing (asked only once they have been idle a while)."""
+        settings = self.engine.settings
+        if self.in_call and settings.calls_count_as_sitting:
+            return True
+        if not (
+            settings.videos_count_as_sitting
+            and self.inhibitors is not None
+            and idle >= min(VIDEO_CHECK_AFTER, settings.natural_break / 2)
+        ):
+            self._video = None  # not asked: input (or nothing) tells presence now
+            return False
+        holder = self.inhibitors.held()
+        if holder != self._video:
+            if holder is not None:
+                log.info("a video is playing: %s keeps the session from idling", holder)
+            else:
+                log.info("no video keeps the session from idling any more")
+            self._video = holder
+        return holder is not None
 
     def _rollover(self) -> None:
         self._apply(self.engine.tick())
@@ -554,6 +603,9 @@ class Daemon:
                 started=wall_at(taken.started) if rewrite else None,
             )
             self._saved_break = taken
+        if self._call_touched is not None and mono - self._call_touched >= TOUCH_EVERY:
+            self.store.touch_call(wall)
+            self._call_touched = mono
         self._save_holds(mono, wall)
 
     def _save_holds(self, mono: float, wall: datetime) -> None:
@@ -700,7 +752,7 @@ class Daemon:
         effect, shown = self._held
         self._release_hold()
         log.info("quiet is over: showing the held reminder")
-        self._show_reminder(effect)
+        self._show_reminder(effect, after_call=self._ended_call)
         if shown is not None:
             self._write_reminder(replace(shown, at=self.clock.now()))
 
@@ -708,9 +760,13 @@ class Daemon:
         self._held = None
         self._next_held = None
 
-    def _show_reminder(self, effect: ShowReminder) -> None:
+    def _show_reminder(self, effect: ShowReminder, after_call: float | None = None) -> None:
+        """Show ``effect``; ``after_call``: it waited for a call that lasted so long."""
         plan = self._current_plan()
-        title = sitting_title(effect.sitting_seconds)
+        if after_call is not None:
+            title = call_title(after_call)
+        else:
+            title = sitting_title(effect.sitting_seconds)
         settings = self.engine.settings
         self.notifier.show_reminder(
             Reminder(
@@ -886,13 +942,27 @@ class Daemon:
         """
         if in_call == self.in_call:
             return
+        now = self.clock.monotonic()
         if not in_call:
             self._sample()  # present up to now: the call counts to its end
         self.in_call = in_call
-        log.info("a call %s", "started" if in_call else "ended")
+        if in_call:
+            devices = self.calls.devices() if self.calls is not None else []
+            log.info("a call started (%s in use)", " and ".join(devices) or "a device")
+            self._call_began = self._call_touched = now
+            if self.store is not None:
+                self.store.call_started(self.clock.now())
+        else:
+            began = now if self._call_began is None else self._call_began
+            self._ended_call = now - began
+            self._call_began = self._call_touched = None
+            log.info("a call ended after %s", humanize(self._ended_call))
+            if self.store is not None:
+                self.store.call_ended(self.clock.now())
         self._sample()
         if not in_call:
             self._retry_held()
+            self._ended_call = None
         self._changed()
 
     def change_setting(self, key: str, text: str, *, source: str) -> None:
@@ -988,6 +1058,26 @@ def sitting_title(seconds: float) -> str:
         text = ngettext(
             "You've been sitting for {count} minute",
             "You've been sitting for {count} minutes",
+            count,
+        )
+    return text.format(count=count)
+
+
+def call_title(seconds: float) -> str:
+    """ "You sat through a 52-minute call — time for a break" (seconds only for test-sized
+    calls), for the reminder that waited for the call's end."""
+    if seconds < 60:
+        count = round(seconds)
+        text = ngettext(
+            "You sat through a {count}-second call — time for a break",
+            "You sat through a {count}-second call — time for a break",
+            count,
+        )
+    else:
+        count = round(seconds / 60)
+        text = ngettext(
+            "You sat through a {count}-minute call — time for a break",
+            "You sat through a {count}-minute call — time for a break",
             count,
         )
     return text.format(count=count)

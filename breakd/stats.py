@@ -16,6 +16,10 @@ How the figures are counted:
   The newest open stretch is the live one when it was seen within :data:`LIVE_SLACK`
   of now (the daemon refreshes it every minute while the user sits); the live one counts
   up to now. A caller that knows better (the daemon) says so with ``live=``.
+* Calls (the microphone or the camera in use) are split at midnight like stretches; a
+  call still open counts up to its ``last_seen``, or up to now when it was seen within
+  :data:`LIVE_SLACK`. Time in calls is also sitting time: it is shown beside it, not
+  added to it.
 * Breaks count on the day they started, once over; one cut short by a crash
   (``interrupted``) counts as partial. Reminders count on the day they were shown. Every
   reminder shown ends up led to a break (outcome ``break`` or ``natural``), snoozed,
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -87,6 +91,8 @@ class History:
     reminders: tuple[ReminderEvent, ...] = ()
     #: Times standing at a sit-stand desk, as (from, to) in Unix seconds.
     standing: tuple[tuple[float, float], ...] = ()
+    #: Calls, as (from, to) in Unix seconds.
+    calls: tuple[tuple[float, float], ...] = ()
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
@@ -159,7 +165,35 @@ def read_history(
         )
     )
     standing = _standing(connection, stretches, end)
-    return History(tuple(stretches), breaks, reminders, standing)
+    calls = _calls(connection, start, end, now)
+    return History(tuple(stretches), breaks, reminders, standing, calls)
+
+
+def _calls(
+    connection: sqlite3.Connection, start: float, end: float, now: float
+) -> tuple[tuple[float, float], ...]:
+    """Calls that touch ``start`` to ``end``; an open one up to when it was last seen (or
+    now, when that was recent: it is going on)."""
+    has_table = connection.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'calls'"
+    ).fetchone()[0]
+    if not has_table:
+        return ()
+    found: list[tuple[float, float]] = []
+    for started_at, ended_at, last_seen in connection.execute(
+        "SELECT started_at, ended_at, last_seen FROM calls"
+        " WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at, id",
+        (end, start),
+    ):
+        began = float(started_at)
+        if ended_at is not None:
+            until = float(ended_at)
+        else:
+            seen = float(last_seen)
+            until = max(now, seen) if 0.0 <= now - seen <= LIVE_SLACK else seen
+        if until > began:
+            found.append((began, until))
+    return tuple(found)
 
 
 def _standing(
@@ -218,6 +252,7 @@ class Figures:
 
     sitting_seconds: float = 0.0
     standing_seconds: float = 0.0
+    call_seconds: float = 0.0
     longest_stretch: float = 0.0
     stretches_over_interval: int = 0
     breaks_completed: int = 0
@@ -243,6 +278,7 @@ class Figures:
     def add(self, other: Figures) -> None:
         self.sitting_seconds += other.sitting_seconds
         self.standing_seconds += other.standing_seconds
+        self.call_seconds += other.call_seconds
         self.longest_stretch = max(self.longest_stretch, other.longest_stretch)
         self.stretches_over_interval += other.stretches_over_interval
         self.breaks_completed += other.breaks_completed
@@ -259,6 +295,7 @@ class Figures:
         return {
             "sitting_seconds": round(self.sitting_seconds, 1),
             "standing_seconds": round(self.standing_seconds, 1),
+            "call_seconds": round(self.call_seconds, 1),
             "longest_stretch_seconds": round(self.longest_stretch, 1),
             "stretches_over_interval": self.stretches_over_interval,
             "breaks": self.breaks,
@@ -297,6 +334,8 @@ class DayTimeline:
     end: float
     pieces: list[Piece] = field(default_factory=list)
     breaks: list[BreakEvent] = field(default_factory=list)
+    #: Calls on that day, as (from, to) in Unix seconds.
+    calls: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -351,6 +390,10 @@ def compute(
         _add_stretch(stretch, days, stats, lines, interval)
     for began, ended in history.standing:
         _add_standing(began, ended, days, stats)
+    for began, ended in history.calls:
+        for n, part_start, part_end in _split(began, ended, days):
+            stats[n].call_seconds += part_end - part_start
+            lines[n].calls.append((part_start, part_end))
     for taken in history.breaks:
         i = days.index(taken.started_at)
         if i is None:
@@ -408,6 +451,17 @@ def _add_stretch(
         passed = days.index(stretch.started_at + interval)
         if passed is not None:
             stats[passed].stretches_over_interval += 1
+
+
+def _split(began: float, ended: float, days: _Days) -> Iterator[tuple[int, float, float]]:
+    """The parts of ``began`` to ``ended`` on each day of ``days``: (day index, from, to)."""
+    begin, finish = max(began, days.start), min(ended, days.end)
+    i = days.index(begin) if finish > begin else None
+    while i is not None and i < len(days.dates) and days.bounds[i] < finish:
+        part_start, part_end = max(begin, days.bounds[i]), min(finish, days.bounds[i + 1])
+        if part_end > part_start:
+            yield i, part_start, part_end
+        i += 1
 
 
 def _add_standing(began: float, ended: float, days: _Days, stats: list[DayStats]) -> None:
@@ -471,6 +525,7 @@ def today_line(
         "natural_breaks": figures.breaks_natural,
         "sitting_seconds": round(figures.sitting_seconds, 1),
         "standing_seconds": round(figures.standing_seconds, 1),
+        "call_seconds": round(figures.call_seconds, 1),
         "longest_stretch": round(figures.longest_stretch, 1),
         "stretches_over_interval": figures.stretches_over_interval,
         "reminders_shown": figures.reminders_shown,
@@ -508,6 +563,9 @@ def summary_line(report: Report, today: date) -> str:
         _("longest stretch {duration}").format(duration=format_minutes(total.longest_stretch)),
         ngettext("{count} break", "{count} breaks", total.breaks).format(count=total.breaks),
     ]
+    if total.call_seconds >= 60:
+        in_calls = format_minutes(total.call_seconds)
+        parts.insert(1, _("{duration} of it in calls").format(duration=in_calls))
     if natural := total.breaks_natural:
         parts.append(
             ngettext("{count} natural break", "{count} natural breaks", natural).format(

@@ -134,6 +134,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX postures_at ON postures(at);
     """,
+    # 4: calls (the microphone or the camera in use). A row is written when the call
+    # starts (ended_at NULL) and its last_seen kept fresh while it lasts, so a call a
+    # crash cut short ends when it was last seen.
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        last_seen REAL NOT NULL
+    );
+    CREATE INDEX calls_started ON calls(started_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -488,6 +500,36 @@ class HistoryStore:
             merges=True,
         )
 
+    def call_started(self, when: datetime) -> None:
+        """A call began (any call still open, from a run that was killed, is closed first)."""
+        self.close_interrupted_calls()
+        self._execute(
+            "INSERT INTO calls (started_at, last_seen) VALUES (?, ?)",
+            (when.timestamp(), when.timestamp()),
+        )
+
+    def touch_call(self, when: datetime) -> None:
+        """The call under way was still on at ``when`` (so a crash loses little of it)."""
+        self._execute(
+            "UPDATE calls SET last_seen = ? WHERE ended_at IS NULL",
+            (when.timestamp(),),
+            merges=True,
+        )
+
+    def call_ended(self, when: datetime) -> None:
+        """The call under way ended at ``when``."""
+        self._execute(
+            "UPDATE calls SET ended_at = MAX(started_at, ?), last_seen = MAX(started_at, ?)"
+            " WHERE ended_at IS NULL",
+            (when.timestamp(), when.timestamp()),
+        )
+
+    def close_interrupted_calls(self) -> int:
+        """Close calls a killed daemon left open, at the last moment they were seen."""
+        before = self._db.total_changes
+        self._execute("UPDATE calls SET ended_at = last_seen WHERE ended_at IS NULL", ())
+        return self._db.total_changes - before
+
     def record_setting_change(
         self, when: datetime, key: str, old: str | None, new: str, source: str
     ) -> None:
@@ -566,6 +608,7 @@ class HistoryStore:
             "DELETE FROM breaks WHERE ended_at < ?",
             "DELETE FROM actions WHERE at < ?",
             "DELETE FROM setting_changes WHERE at < ?",
+            "DELETE FROM calls WHERE ended_at IS NOT NULL AND ended_at < ?",
         ):
             self._execute(sql, (cutoff,))
 
@@ -577,7 +620,16 @@ class HistoryStore:
         """
         self._pending.clear()
         self._db.execute("PRAGMA secure_delete = ON")
-        tables = ("stretches", "reminders", "breaks", "actions", "setting_changes", "state")
+        tables = (
+            "stretches",
+            "reminders",
+            "breaks",
+            "actions",
+            "setting_changes",
+            "postures",
+            "calls",
+            "state",
+        )
         with _transaction(self._db):
             for table in tables:
                 self._db.execute(f"DELETE FROM {table}")

@@ -42,6 +42,9 @@ python=${PYTHON:-python3}
 # modules are skipped there).
 .venv/bin/mypy --platform win32 -p breakd.control -p breakd.notify.quiet
 .venv/bin/mypy --platform darwin -p breakd.control -p breakd.notify.quiet
+# The call watchers likewise (the Windows registry, CoreAudio through pyobjc).
+.venv/bin/mypy --platform win32 -p breakd.activity.calls
+.venv/bin/mypy --platform darwin -p breakd.activity.calls
 mkdir -p test-artifacts
 export BREAKD_TEST_ARTIFACTS="$PWD/test-artifacts"
 .venv/bin/pytest "$@"

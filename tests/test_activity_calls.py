@@ -10,7 +10,7 @@ import pytest
 from support.daemon import wait_for
 from support.pulse import MICROPHONE, SPEAKERS, PulseServer, pulse, stop
 
-from breakd.activity.calls import CaptureStream, PulseCallWatcher, is_call_stream
+from breakd.activity.calls.pulse import CaptureStream, PulseCallWatcher, is_call_stream
 
 __all__ = ["pulse"]  # the fixture
 
@@ -90,5 +90,7 @@ def test_no_sound_server_is_one_log_line(caplog: pytest.LogCaptureFixture) -> No
     watcher = PulseCallWatcher(lambda _: None, environ={"PULSE_SERVER": "unix:/nonexistent/pa"})
     assert watcher.start() is False
     assert watcher.reason is not None and "no sound server" in watcher.reason
-    assert [r.getMessage() for r in caplog.records] == [f"calls are not detected: {watcher.reason}"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"calls are not detected from the microphone: {watcher.reason}"
+    ]
     watcher.stop()

@@ -64,9 +64,12 @@ def test_a_call_is_sitting_and_its_reminder_waits_for_its_end(
     assert notifies(notifications) == []
     stop(call)
     daemon.wait_log("a call ended", timeout=30)
-    wait_for(lambda: notifies(notifications), timeout=60, what="the held reminder")
+    [(_when, args)] = wait_for(lambda: notifies(notifications), timeout=60, what="the reminder")
+    assert str(args[3]).startswith("You sat through a "), args[3]  # "...-second call — ..."
     assert status()["call"] is False
     assert len(query("SELECT * FROM reminders")) == 1
+    [(started, ended)] = query("SELECT started_at, ended_at FROM calls")
+    assert ended is not None and ended - started > NATURAL_BREAK
     assert daemon.stop() == 0
 
 

@@ -130,6 +130,35 @@ def test_focus_assist_and_the_notification_state_are_read() -> None:
     assert isinstance(source.read_local(), bool)
 
 
+@windows_only
+def test_the_consent_store_tells_an_app_using_the_microphone(test_registry_root: str) -> None:
+    """The call watcher on the real registry: an app record written under a test key,
+    in use (stop 0) and then done; the real ConsentStore reads without error."""
+    import winreg
+
+    from breakd.activity.calls.windows import CONSENT_STORE, WindowsCallWatcher, read_consent_store
+
+    root = rf"{test_registry_root}\ConsentStore"
+    app = rf"{root}\microphone\NonPackaged\C:#Tools#caller.exe"
+
+    def record(start: int, stop: int) -> None:
+        with winreg.CreateKey(winreg.HKEY_CURRENT_USER, app) as key:
+            winreg.SetValueEx(key, "LastUsedTimeStart", 0, winreg.REG_QWORD, start)
+            winreg.SetValueEx(key, "LastUsedTimeStop", 0, winreg.REG_QWORD, stop)
+
+    record(134_100_000_000_000_000, 0)
+    seen: list[bool] = []
+    watcher = WindowsCallWatcher(seen.append, root=root)
+    try:
+        assert watcher.start(), watcher.reason
+        assert seen == [True]
+        record(134_100_000_000_000_000, 134_100_000_600_000_000)
+        assert watcher.read() is False
+    finally:
+        watcher.stop()
+    list(read_consent_store(winreg, CONSENT_STORE))  # the real one: readable, any content
+
+
 # --- macOS --------------------------------------------------------------------------------
 
 
@@ -168,3 +197,21 @@ def test_focus_is_read_or_the_missing_permission_named() -> None:
         assert "Full Disk Access" in str(error)
     else:
         assert isinstance(reading, bool)
+
+
+@macos_only
+def test_coreaudio_lists_input_devices_through_pyobjc() -> None:
+    """The call watcher's reader on the real CoreAudio (the runner may have no
+    microphone: then the list is empty and nothing is in use)."""
+    import CoreAudio
+
+    from breakd.activity.calls.macos import CoreAudioReader, MacCallWatcher
+
+    devices = CoreAudioReader(CoreAudio).input_devices()
+    assert all(device.device_id > 0 for device in devices)
+    watcher = MacCallWatcher(lambda _: None)
+    try:
+        assert watcher.start(), watcher.reason
+        assert watcher.in_call is False or devices
+    finally:
+        watcher.stop()

@@ -65,3 +65,11 @@ def test_a_server_without_actions_gets_none_and_is_told_another_way() -> None:
     assert outgoing.actions == ()
     # No "body-markup": the text goes as it is.
     assert outgoing.body == f"Knees & hips <level>\n{how_to_start()}"
+
+
+def test_the_reminder_after_a_call_says_how_long_the_call_was() -> None:
+    from breakd.daemon import call_title
+
+    assert call_title(52 * 60 + 20) == "You sat through a 52-minute call — time for a break"
+    assert call_title(60) == "You sat through a 1-minute call — time for a break"
+    assert call_title(45) == "You sat through a 45-second call — time for a break"

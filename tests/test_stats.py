@@ -145,6 +145,7 @@ def working_monday(path: Path) -> Recorder:
 
     Stretches: 30, 70, 45, 20, 30 and 130 min. Breaks: 1 completed, 1 partial,
     3 natural. Reminders: 12 shown; 5 led to a break, 3 snoozed, 1 skipped, 3 unanswered.
+    A 52-minute call in the last stretch (the call watcher writes it beside the engine).
     """
     r = Recorder(path, local(2026, 3, 2, 9, 0))
     r.sit(30 * MIN)  # reminder at 09:30
@@ -161,7 +162,11 @@ def working_monday(path: Path) -> Recorder:
     r.away(45 * MIN)  # lunch: natural break 12:03:30-12:48:30
     r.sit(30 * MIN)  # reminder at 13:18:30 ...
     r.away(10 * MIN)  # ... and the user gets up: natural break to 13:28:30
-    r.sit(130 * MIN)  # reminders at 13:58:30, 14:03:30, 14:08:30, all ignored
+    r.sit(30 * MIN)  # reminders at 13:58:30, 14:03:30, 14:08:30, all ignored
+    r.store.call_started(r.now)  # 13:58:30
+    r.sit(52 * MIN)
+    r.store.call_ended(r.now)  # 14:50:30
+    r.sit(48 * MIN)
     r.end_day()  # 15:38:30
     return r
 
@@ -180,6 +185,7 @@ def test_every_figure_of_a_working_day(history: Path) -> None:
     assert (day.reminders_snoozed, day.reminders_skipped) == (3, 1)
     assert day.break_share == pytest.approx(5 / 12)
     assert report.total.sitting_seconds == day.sitting_seconds
+    assert day.call_seconds == pytest.approx(52 * MIN)  # part of the sitting, not added
 
 
 def test_timeline_pieces_and_breaks_of_the_day(history: Path) -> None:
@@ -235,8 +241,30 @@ def test_several_days_add_up(history: Path) -> None:
     assert total.reminders_shown == 15
     assert total.reminders_led_to_break == 5 + 3
     assert summary_line(report, date(2026, 3, 3)) == (
-        "Last 2 days: 7 h 35 min sitting, longest stretch 2 h 10 min, 3 breaks, 4 natural breaks"
+        "Last 2 days: 7 h 35 min sitting, 52 min of it in calls, longest stretch 2 h 10 min,"
+        " 3 breaks, 4 natural breaks"
     )
+    assert total.call_seconds == pytest.approx(52 * MIN)
+
+
+def test_a_call_over_midnight_is_split_and_an_open_one_counts_to_now(history: Path) -> None:
+    store = HistoryStore(history)
+    store.call_started(local(2026, 3, 2, 23, 40))
+    store.call_ended(local(2026, 3, 3, 0, 20))
+    store.call_started(local(2026, 3, 3, 9, 0))
+    store.touch_call(local(2026, 3, 3, 9, 10))  # still going: seen a minute ago
+    store.close()
+    with sqlite3.connect(history) as db:
+        now = local(2026, 3, 3, 9, 11)
+        report = collect(db, date(2026, 3, 2), date(2026, 3, 3), 30 * MIN, now=now)
+        monday, tuesday = report.days
+        assert monday.call_seconds == pytest.approx(20 * MIN)
+        assert tuesday.call_seconds == pytest.approx(20 * MIN + 11 * MIN)
+        assert [len(line.calls) for line in report.timelines] == [1, 2]
+        # Long after it was last seen, an open call counts only to then (a crash).
+        later = local(2026, 3, 3, 12, 0)
+        [day] = collect(db, date(2026, 3, 3), date(2026, 3, 3), 30 * MIN, now=later).days
+        assert day.call_seconds == pytest.approx(20 * MIN + 10 * MIN)
 
 
 @pytest.mark.parametrize(

@@ -61,13 +61,14 @@ def test_table_and_summary(monday: Path, capsys: pytest.CaptureFixture[str]) -> 
     lines = out.splitlines()
     assert lines[0] == "Sitting and breaks, 2 Mar 2026 (reminder interval 30 min)"
     header = lines[2].split()
-    assert header[:4] == ["Day", "Sitting", "Longest", "Over"]
+    assert header[:6] == ["Day", "Sitting", "In", "calls", "Longest", "Over"]
     row = lines[4]
     assert lines[5] == ""  # no total under a single day
     cells = [c for c in row.split("  ") if c.strip()]
     assert [c.strip() for c in cells] == [
         "Mon 2 Mar",
         "5 h 25 min",
+        "52 min",
         "2 h 10 min",
         "3",
         "1",
@@ -80,8 +81,8 @@ def test_table_and_summary(monday: Path, capsys: pytest.CaptureFixture[str]) -> 
     # Columns line up: every cell of the row ends where its header does.
     assert len(row) == len(lines[2])
     assert lines[-1] == (
-        "Mon 2 Mar 2026: 5 h 25 min sitting, longest stretch 2 h 10 min, 2 breaks,"
-        " 3 natural breaks."
+        "Mon 2 Mar 2026: 5 h 25 min sitting, 52 min of it in calls, longest stretch"
+        " 2 h 10 min, 2 breaks, 3 natural breaks."
     )
 
 
@@ -107,6 +108,7 @@ def test_json_reads_back(monday: Path, capsys: pytest.CaptureFixture[str]) -> No
         "date": "2026-03-02",
         "sitting_seconds": 325 * MIN,
         "standing_seconds": 0.0,
+        "call_seconds": 52 * MIN,
         "longest_stretch_seconds": 130 * MIN,
         "stretches_over_interval": 3,
         "breaks": 2,
@@ -129,6 +131,7 @@ def test_csv_reads_back(monday: Path, capsys: pytest.CaptureFixture[str]) -> Non
     report = report_for(monday, date(2026, 3, 1), date(2026, 3, 3))
     for row, day in zip(rows, report.days, strict=True):
         assert float(row["sitting_seconds"]) == pytest.approx(day.sitting_seconds)
+        assert float(row["call_seconds"]) == pytest.approx(day.call_seconds)
         assert float(row["longest_stretch_seconds"]) == pytest.approx(day.longest_stretch)
         assert int(row["stretches_over_interval"]) == day.stretches_over_interval
         assert int(row["breaks_completed"]) == day.breaks_completed

@@ -199,7 +199,7 @@ def test_a_schema_1_file_migrates_and_keeps_every_row(tmp_path: Path) -> None:
             (at(40).timestamp(), at(40 - 180).timestamp()),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(4,)]
     assert rows(path, "SELECT kind, started_at, ended_at, trigger, exercises FROM breaks") == [
         ("completed", at(30).timestamp(), at(32).timestamp(), "reminder", '["neck-turn"]')
     ]
@@ -261,7 +261,7 @@ def test_a_schema_2_file_migrates_and_records_posture_changes(tmp_path: Path) ->
             (at(0).timestamp(), at(30).timestamp(), at(30).timestamp()),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(3,)]
+    assert rows(path, "PRAGMA user_version") == [(4,)]
     assert rows(path, "SELECT started_at, ended_at FROM stretches") == [
         (at(0).timestamp(), at(30).timestamp())
     ]
@@ -295,3 +295,49 @@ def test_stats_count_standing_apart_from_sitting_and_within_its_stretch(tmp_path
     assert figures.standing_seconds == 15 * 60.0
     assert figures.sitting_seconds == (60 + 15 + 10 - 15) * 60.0
     assert figures.as_dict()["standing_seconds"] == 900.0
+
+
+def test_a_schema_3_file_migrates_and_records_calls(tmp_path: Path) -> None:
+    """A history file from before call detection gains the calls table, rows intact; a
+    call is written when it starts, kept fresh, closed at its end, and one a crash left
+    open is closed when it was last seen."""
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:3]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 3")
+        db.execute(
+            "INSERT INTO stretches (started_at, ended_at, end_reason, last_seen)"
+            " VALUES (?, ?, 'break', ?)",
+            (at(0).timestamp(), at(30).timestamp(), at(30).timestamp()),
+        )
+        db.execute(
+            "INSERT INTO postures (at, posture, source) VALUES (?, 'standing', 'cli')",
+            (at(10).timestamp(),),
+        )
+    store = HistoryStore(path)
+    assert rows(path, "PRAGMA user_version") == [(4,)] == [(SCHEMA_VERSION,)]
+    assert rows(path, "SELECT started_at, ended_at FROM stretches") == [
+        (at(0).timestamp(), at(30).timestamp())
+    ]
+    assert rows(path, "SELECT at, posture FROM postures") == [(at(10).timestamp(), "standing")]
+    store.call_started(at(40))
+    store.touch_call(at(45))
+    assert rows(path, "SELECT started_at, ended_at, last_seen FROM calls") == [
+        (at(40).timestamp(), None, at(45).timestamp())
+    ]
+    store.call_ended(at(52))
+    store.call_started(at(60))
+    store.touch_call(at(70))
+    store.close()  # killed in the second call: it stays open in the file
+
+    again = HistoryStore(path)
+    assert again.close_interrupted_calls() == 1
+    assert rows(path, "SELECT started_at, ended_at FROM calls ORDER BY id") == [
+        (at(40).timestamp(), at(52).timestamp()),
+        (at(60).timestamp(), at(70).timestamp()),
+    ]
+    report = collect(again.connection, T0.date(), T0.date(), 1800, now=at(120))
+    assert report.days[0].call_seconds == 22 * 60
+    assert report.total.as_dict()["call_seconds"] == 22 * 60
+    again.close()

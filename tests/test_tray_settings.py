@@ -57,6 +57,7 @@ VALUES = {
     "activity.idle_source": "auto",
     "general.language": "auto",
     "activity.calls_count_as_sitting": "true",
+    "activity.videos_count_as_sitting": "true",
     "startup.autostart": "true",
     "posture.desk": "sitting",
     "posture.stand_after": "30m",

@@ -212,6 +212,7 @@ def format_report(report: Report, today: date) -> str:
     headers = (
         _("Day"),
         _("Sitting"),
+        _("In calls"),
         _("Longest"),
         _("Over {interval}").format(interval=interval),
         _("Breaks"),
@@ -263,6 +264,7 @@ def _cells(label: str, figures: Figures) -> tuple[str, ...]:
     return (
         label,
         format_minutes(figures.sitting_seconds),
+        format_minutes(figures.call_seconds),
         format_minutes(figures.longest_stretch),
         str(figures.stretches_over_interval),
         str(figures.breaks_completed),

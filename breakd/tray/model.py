@@ -203,6 +203,14 @@ def title(snapshot: Snapshot) -> str:
         return _("Outside working hours")
     sitting = elapsed_words(st.sitting_seconds)
     next_in = st.next_reminder_in
+    if snapshot.status.call:
+        # As `breakd status` says it: "In a call — sitting 34 min · a break is due".
+        in_call = _("In a call — sitting {duration}").format(duration=sitting)
+        if state is State.DUE or next_in is None:
+            return _("{sitting} · a break is due").format(sitting=in_call)
+        return _("{sitting} · next break in {remaining}").format(
+            sitting=in_call, remaining=remaining_words(next_in)
+        )
     if state is State.DUE or next_in is None:
         return _("Sitting {duration} · a break is due").format(duration=sitting)
     return _("Sitting {duration} · next break in {remaining}").format(
@@ -215,6 +223,9 @@ def _snoozed_words(snapshot: Snapshot, sitting: str | None) -> str:
     until = _moment(snapshot.status.engine.snoozed_until, snapshot.now)
     if sitting is None:
         return _("Snoozed until {time}").format(time=until) if until else _("Snoozed")
+    if snapshot.status.call and until is not None:
+        in_call = _("In a call — sitting {duration}").format(duration=sitting)
+        return _("{sitting} · snoozed until {time}").format(sitting=in_call, time=until)
     if until is None:
         return _("Sitting {duration} · snoozed").format(duration=sitting)
     return _("Sitting {duration} · snoozed until {time}").format(duration=sitting, time=until)

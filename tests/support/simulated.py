@@ -22,6 +22,7 @@ from typing import Any
 import schedule
 
 from breakd.activity.base import IdleMonitor
+from breakd.activity.inhibitors import IdleInhibitors
 from breakd.clock import FakeClock
 from breakd.coach.base import CoachStep
 from breakd.config import LoadedConfig, Settings
@@ -138,7 +139,13 @@ class SimulatedDaemon:
     MAX_PASSES_WITHOUT_TIME = 50
 
     def __init__(
-        self, config: LoadedConfig, history: Path, clock: FakeClock, *, store: bool = True
+        self,
+        config: LoadedConfig,
+        history: Path,
+        clock: FakeClock,
+        *,
+        store: bool = True,
+        inhibitors: IdleInhibitors | None = None,
     ) -> None:
         self.clock = clock
         self.idle = ScriptedIdle(clock)
@@ -151,6 +158,7 @@ class SimulatedDaemon:
             idle=self.idle,
             notifier=self.notifier,
             planner=FixedPlanner(),
+            inhibitors=inhibitors,
         )
         self.passes = 0
         self._wait = 0.0

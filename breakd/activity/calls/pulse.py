@@ -1,4 +1,4 @@
-"""Whether a call is under way: some application records from a microphone.
+"""The microphone on Linux: some application records from it on the sound server.
 
 A person in a video call or on the phone through the computer sits still, often for an
 hour, without touching keyboard or mouse; the idle counter alone would take them for
@@ -9,11 +9,9 @@ Not every capture stream is a call: recording a sink's monitor (screen recorders
 visualisers) captures what is played, not the user; level meters (pavucontrol's bars)
 open peak-detect streams on every source. :func:`is_call_stream` leaves both out.
 
-Threading contract: :class:`PulseCallWatcher` listens for the server's events on a
-thread of its own (subscription, no polling) and calls ``on_change(in_call)`` from that
-thread when the answer changes, so the daemon's callback should only post to its owner
-thread (``Daemon.submit``). ``start`` and ``stop`` are called from the owner thread. A
-server that cannot be reached disables only this watcher, with one log line.
+:class:`PulseCallWatcher` listens for the server's events on a thread of its own
+(subscription, no polling); see :mod:`breakd.activity.calls.base` for the threading
+contract. A server that cannot be reached disables only this watcher, with one log line.
 """
 
 from __future__ import annotations
@@ -21,13 +19,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger(__name__)
+from breakd.activity.calls.base import CallCallback, CallWatcher
 
-CallCallback = Callable[[bool], None]
+log = logging.getLogger(__name__)
 
 #: What libpulse reports as "no index" (a source that monitors no sink).
 NO_INDEX = 0xFFFFFFFF
@@ -56,24 +54,18 @@ def is_call_stream(stream: CaptureStream) -> bool:
     return stream.application_id not in METER_APPLICATIONS
 
 
-class PulseCallWatcher:
+class PulseCallWatcher(CallWatcher):
     """Follows capture streams on the sound server and reports calls starting and ending."""
 
     name = "pulseaudio"
+    device = "the microphone"
 
     def __init__(self, on_change: CallCallback, *, environ: Mapping[str, str] = os.environ) -> None:
-        self._on_change = on_change
+        super().__init__(on_change)
         self._environ = environ
         self._pulse: Any = None  # a pulsectl.Pulse, used only by the listening thread
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._in_call = False
-        #: Why ``start`` returned False (None when it worked or has not run).
-        self.reason: str | None = None
-
-    @property
-    def in_call(self) -> bool:
-        return self._in_call
 
     def start(self) -> bool:
         """Connect and start listening; False (with ``reason``, logged once) if it cannot."""
@@ -91,9 +83,7 @@ class PulseCallWatcher:
             return self._unavailable(f"no sound server to ask ({error})")
         self._pulse = pulse
         self._stopping.clear()
-        self._in_call = self._count()
-        if self._in_call:
-            self._report(True)
+        self._set(self._count())
         self._thread = threading.Thread(target=self._listen, name="breakd-calls", daemon=True)
         self._thread.start()
         log.info("calls: following the microphone on the sound server")
@@ -112,11 +102,6 @@ class PulseCallWatcher:
         if pulse is not None:
             pulse.close()
         self._pulse = None
-
-    def _unavailable(self, why: str) -> bool:
-        self.reason = why
-        log.info("calls are not detected: %s", why)
-        return False
 
     def _listen(self) -> None:
         import pulsectl
@@ -138,16 +123,11 @@ class PulseCallWatcher:
                     break
                 if changed.is_set():
                     changed.clear()
-                    now = self._count()
-                    if now != self._in_call:
-                        self._in_call = now
-                        self._report(now)
+                    self._set(self._count())
         except Exception as error:  # the server went away, or libpulse failed
             if not self._stopping.is_set():
                 log.warning("calls are no longer detected: the sound server went away (%s)", error)
-                if self._in_call:
-                    self._in_call = False
-                    self._report(False)
+                self._set(False)
 
     def _count(self) -> bool:
         """Whether any capture stream now is a call."""
@@ -166,9 +146,3 @@ class PulseCallWatcher:
             if is_call_stream(stream):
                 return True
         return False
-
-    def _report(self, in_call: bool) -> None:
-        try:
-            self._on_change(in_call)
-        except Exception:
-            log.exception("the call callback failed")
