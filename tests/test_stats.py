@@ -188,7 +188,7 @@ def test_timeline_pieces_and_breaks_of_the_day(history: Path) -> None:
     starts = [datetime.fromtimestamp(p.started_at).strftime("%H:%M:%S") for p in line.pieces]
     assert starts == ["09:00:00", "09:32:00", "10:57:00", "11:43:30", "12:48:30", "13:28:30"]
     assert [round(p.whole / MIN) for p in line.pieces] == [30, 70, 45, 20, 30, 130]
-    assert [b.kind for b in line.breaks] == [
+    assert [b.outcome for b in line.breaks] == [
         "completed",
         "natural",
         "partial",

@@ -113,6 +113,7 @@ def test_json_reads_back(monday: Path, capsys: pytest.CaptureFixture[str]) -> No
         "breaks_completed": 1,
         "breaks_partial": 1,
         "breaks_natural": 3,
+        "breaks_walking": 0,
         "reminders_shown": 12,
         "reminders_led_to_break": 5,
         "reminders_snoozed": 3,
