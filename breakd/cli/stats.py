@@ -209,9 +209,12 @@ def format_report(report: Report, today: date) -> str:
 
     interval = format_minutes(report.interval)
     with_year = report.first.year != report.last.year or report.last.year != today.year
+    # A sit-stand desk: standing gets a column of its own (a fixed desk never stands).
+    standing = report.total.standing_seconds > 0
     headers = (
         _("Day"),
         _("Sitting"),
+        *((_("Standing"),) if standing else ()),
         _("Longest"),
         _("Over {interval}").format(interval=interval),
         _("Breaks"),
@@ -224,8 +227,8 @@ def format_report(report: Report, today: date) -> str:
     body: list[Sequence[str]] = []
     for day in report.days:
         label = format_day(day.day, with_year=with_year)
-        body.append(_cells(label, day))
-    total = _cells(_("Total"), report.total)
+        body.append(_cells(label, day, standing=standing))
+    total = _cells(_("Total"), report.total, standing=standing)
     widths = [max(len(row[i]) for row in (headers, *body, total)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -255,7 +258,7 @@ def format_report(report: Report, today: date) -> str:
     return "\n".join(lines)
 
 
-def _cells(label: str, figures: Figures) -> tuple[str, ...]:
+def _cells(label: str, figures: Figures, *, standing: bool = False) -> tuple[str, ...]:
     from breakd.stats import format_minutes, format_share
 
     share = figures.break_share
@@ -263,6 +266,7 @@ def _cells(label: str, figures: Figures) -> tuple[str, ...]:
     return (
         label,
         format_minutes(figures.sitting_seconds),
+        *((format_minutes(figures.standing_seconds),) if standing else ()),
         format_minutes(figures.longest_stretch),
         str(figures.stretches_over_interval),
         str(figures.breaks_completed),
