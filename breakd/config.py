@@ -380,7 +380,7 @@ SCHEMA: tuple[Spec, ...] = (
         "breaks.long_every",
         "long_every",
         IntKind(0, MAX_LONG_EVERY),
-        N_("Every how many breaks is a walk (0: never)"),
+        N_("Walking break every (breaks, 0: off)"),
     ),
     Spec("breaks.long_length", "long_length", DurationKind(10, 3600), N_("Walking break length")),
     Spec(

@@ -11,7 +11,8 @@ randomness comes from the ``random.Random`` passed in, so a seeded plan is repea
 A walking break is planned from the entries that suit it (``breaks = ["walking"]`` in the
 content): steps that take the user away from the desk (a walk, the stairs, a glass of
 water: entries that suit only walking breaks) in turn with standing exercises (entries
-that suit both kinds), starting with a walk. The mix setting does not apply to it.
+that suit both kinds), starting with a step away from the desk. The mix setting does
+not apply to it.
 """
 
 from __future__ import annotations

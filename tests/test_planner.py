@@ -168,6 +168,31 @@ def test_pick_reminder_exercise_refuses_an_unknown_first_step() -> None:
         pick_reminder_exercise(plan, EXERCISES)
 
 
+def test_a_walking_break_takes_turns_between_walks_and_standing_exercises() -> None:
+    moving = {e.id for e in EXERCISES if e.breaks == (BreakType.WALKING,)}
+    between = {e.id for e in EXERCISES if set(e.breaks) == {BreakType.EXERCISE, BreakType.WALKING}}
+    assert {"walk-around", "take-the-stairs", "glass-of-water"} <= moving
+    assert {"tiptoe-raise", "hands-on-lower-back", "standing-rotation"} <= between
+    for seed in range(10):
+        plan = plan_break(EXERCISES, 300.0, "seated", [], random.Random(seed), BreakType.WALKING)
+        assert plan.total_seconds == 300.0
+        kinds = ["moving" if i in moving else "between" for i in plan.exercise_ids]
+        assert kinds == ["moving", "between"] * (len(kinds) // 2) + ["moving"] * (len(kinds) % 2)
+        assert set(plan.exercise_ids) <= moving | between
+        assert len(set(plan.exercise_ids)) == len(plan.exercise_ids) >= 4
+    # A short break never offers a walk away from the desk.
+    for seed in range(10):
+        short = plan_break(EXERCISES, 600.0, "standing", [], random.Random(seed))
+        assert not set(short.exercise_ids) & moving
+
+
+def test_without_walking_content_a_walk_is_made_of_standing_exercises() -> None:
+    short_only = [e for e in EXERCISES if e.breaks == (BreakType.EXERCISE,)]
+    plan = plan_break(short_only, 300.0, "alternate", [], random.Random(1), BreakType.WALKING)
+    assert set(positions(plan)) == {"standing"}
+    assert plan.total_seconds == 300.0
+
+
 @pytest.mark.parametrize(
     ("exercises", "length", "mix", "message"),
     [
