@@ -249,7 +249,7 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         # Pause ▸ 30 min greys Pause and Snooze out and Resume in: properties only, the
         # layout (and its revision) stays, so a host never rebuilds an opening menu.
         mark = signals.mark()
-        revision = client.layout()[0]
+        revision, before = client.layout()
         client.click("Pause", "30 min")
         wait_for(lambda: status()["state"] == "paused", 10, "the pause")
         wait_for(lambda: client.find("Resume")[1]["enabled"] is True, 10, "Resume enabled")
@@ -258,7 +258,7 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         assert client.layout()[0] == revision
         assert client.find("Pause")[1]["enabled"] is False
         assert client.find("Snooze")[1]["enabled"] is False
-        assert labels(client.layout()[1])[1:] == top[1:]  # all but the status line
+        assert labels(client.layout()[1])[1:] == labels(before)[1:]  # all but the status line
         assert client.call_menu("AboutToShow", 0) is False  # nothing to fetch again
         client.click("Resume")
         wait_for(lambda: status()["state"] != "paused", 10, "the resume")
