@@ -32,6 +32,7 @@ from breakd.control.protocol import BUSY, Request
 from breakd.control.server import AlreadyRunning, CommandError, ControlServer
 from breakd.daemon import CommandRefused, Daemon, NotRun, PlannedBreak
 from breakd.durations import humanize
+from breakd.engine import break_length
 from breakd.feed import serve_followers
 from breakd.files import prepare_private_folders
 from breakd.footprint import limit_malloc_arenas, settle
@@ -42,6 +43,7 @@ from breakd.notify.select import choose_notifier
 from breakd.planner import pick_reminder_exercise, plan_break
 from breakd.resources import data_dir
 from breakd.signals import STOP_SIGNALS, signal_reason
+from breakd.state import BreakType
 from breakd.store import HistoryStore, HistoryUnavailable
 from breakd.tray.run import run_with_tray
 
@@ -62,13 +64,20 @@ class ContentPlanner:
         self._exercises = result.exercises
         self._rng = rng
 
-    def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak:
+    def next_plan(
+        self, settings: Settings, recent: Sequence[str], break_type: BreakType
+    ) -> PlannedBreak:
         plan = plan_break(
-            self._exercises, settings.break_length, settings.exercise_mix, list(recent), self._rng
+            self._exercises,
+            break_length(settings, break_type),
+            settings.exercise_mix,
+            list(recent),
+            self._rng,
+            break_type,
         )
         first = pick_reminder_exercise(plan, self._exercises)
         steps = tuple(CoachStep(step.exercise_id, step.seconds) for step in plan.steps)
-        return PlannedBreak(steps=steps, cue=first.cue)
+        return PlannedBreak(steps=steps, cue=first.cue, break_type=break_type)
 
 
 class DaemonPort:

@@ -2,6 +2,8 @@
 
 Stretches are coloured by how long they ran against the reminder interval (teal within
 it, amber past it, red past twice it), so a glance shows when the long ones happen.
+Time standing at a sit-stand desk is drawn over its stretch in violet, a colour of its
+own, so sitting and standing read apart.
 Breaks are marked where they were taken: a filled dot for a completed break, a half dot
 for a partial one, a ring for a natural one. The picture is drawn at twice its size and
 scaled down, which smooths every edge and letter.
@@ -54,6 +56,7 @@ TRACK: RGB = (242, 245, 247)
 TEAL: RGB = (42, 157, 143)  # #2a9d8f, within the interval
 AMBER: RGB = (242, 169, 59)  # past the interval
 RED: RGB = (214, 64, 69)  # past twice the interval
+VIOLET: RGB = (123, 97, 201)  # #7b61c9, standing at a sit-stand desk
 NOW: RGB = (120, 134, 145)
 
 
@@ -140,11 +143,19 @@ def render_report(
     title_w = pen.width(title, fonts.title)
     pen.text((layout.margin + title_w + 12, layout.margin + 3), period, fonts.subtitle, MUTED)
     total = report.total
-    summary = _(
-        "{sitting} sitting · longest stretch {longest} · {breaks} · {natural} natural"
-        " · reminder interval {interval}"
-    ).format(
+    if total.standing_seconds:
+        words = _(
+            "{sitting} sitting · {standing} standing · longest stretch {longest} · {breaks}"
+            " · {natural} natural · reminder interval {interval}"
+        )
+    else:
+        words = _(
+            "{sitting} sitting · longest stretch {longest} · {breaks} · {natural} natural"
+            " · reminder interval {interval}"
+        )
+    summary = words.format(
         sitting=format_minutes(total.sitting_seconds),
+        standing=format_minutes(total.standing_seconds),
         longest=format_minutes(total.longest_stretch),
         breaks=_count(total.breaks),
         natural=total.breaks_natural,
@@ -153,7 +164,8 @@ def render_report(
     pen.text((layout.margin, layout.margin + 30), summary, fonts.body, MUTED)
 
     # Legend.
-    _legend(pen, layout, layout.margin + TITLE_H + LEGEND_H / 2 - 4, report.interval)
+    legend_y = layout.margin + TITLE_H + LEGEND_H / 2 - 4
+    _legend(pen, layout, legend_y, report.interval, standing=total.standing_seconds > 0)
 
     # Hour axis and grid.
     top = _rows_top(layout)
@@ -280,7 +292,7 @@ class _Pen:
             self.draw.ellipse(box, fill=BACKGROUND, outline=INK, width=ring)
 
 
-def _legend(pen: _Pen, layout: _Layout, y: float, interval: float) -> None:
+def _legend(pen: _Pen, layout: _Layout, y: float, interval: float, *, standing: bool) -> None:
     fonts = pen.fonts
     x = float(layout.margin)
     swatches = (
@@ -294,6 +306,12 @@ def _legend(pen: _Pen, layout: _Layout, y: float, interval: float) -> None:
     for colour, words in swatches:
         pen.capsule(x, y - 6, x + 26, y + 6, colour)
         pen.text((x + 32, y), words, fonts.body, MUTED, anchor="lm")
+        x += 32 + pen.width(words, fonts.body) + 18
+    if standing:
+        # Its own entry: standing is no sitting stretch, it is drawn over one.
+        pen.capsule(x, y - 6, x + 26, y + 6, VIOLET)
+        words = _("Standing")
+        pen.text((x + 32, y), words, fonts.body, INK, anchor="lm")
         x += 32 + pen.width(words, fonts.body) + 18
     x += 18
     taken = _("Break")
@@ -359,13 +377,18 @@ def _day_row(
         colour = stretch_colour(piece.whole, interval)
         pen.capsule(x0, middle - half, x1, middle + half, colour)
 
+    for began, ended in line.standing:
+        x0 = _x(layout, wall_hours(line, began, tz), low, high)
+        x1 = max(x0 + 0.5, _x(layout, wall_hours(line, ended, tz), low, high))
+        pen.capsule(x0, middle - half, x1, middle + half, VIOLET)
+
     if is_today and now is not None and line.start <= now.timestamp() < line.end:
         x = _x(layout, wall_hours(line, now.timestamp(), tz), low, high)
         pen.line([(x, middle - half - 5), (x, middle + half + 5)], NOW, 1.5)
 
     for taken in line.breaks:
         x = _x(layout, wall_hours(line, _marker_time(taken, line), tz), low, high)
-        pen.marker(taken.kind, x, middle, layout.marker_r)
+        pen.marker(taken.outcome, x, middle, layout.marker_r)
 
     if figures.sitting_seconds or figures.breaks:
         words = f"{format_minutes(figures.sitting_seconds)} · {_count(figures.breaks)}"

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 #: Settings the running daemon may change (the tray's menu, ``breakd set``), by their
 #: short names; the rest take a restart, so they are edited in the file.
-SETTABLE = ("interval", "length", "exercises", "snooze", "remind_again", "natural_break")
+SETTABLE = (
+    "interval", "length", "exercises", "snooze", "remind_again", "natural_break",
+    "long_every", "long_length", "desk", "stand_after", "stand_for",
+)  # fmt: skip
 
 #: Where an exercise is done.
 POSITIONS = ("seated", "standing")

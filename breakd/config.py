@@ -38,6 +38,8 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EXERCISE_MIXES = ("alternate", "seated", "standing")
 #: "sitting": a fixed desk (one position); "sit-stand": breakd also prompts to stand and sit.
 DESKS = ("sitting", "sit-stand")
+#: The most breaks between two walking breaks (``breaks.long_every``); 0 turns walks off.
+MAX_LONG_EVERY = 20
 LOG_LEVELS = ("debug", "info", "warning", "error")
 NOTIFIER_BACKENDS = ("auto", "freedesktop", "desktop-notifier", "plyer", "log")
 WINDOW_CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -83,6 +85,9 @@ class Settings:
     grace_after_return: float
     break_length: float
     natural_break: float
+    #: Every ``long_every``-th break is a walking break (0: never), of ``long_length``.
+    long_every: int
+    long_length: float
     exercise_mix: str
     window_corner: str
     working_hours_enabled: bool
@@ -372,6 +377,13 @@ SCHEMA: tuple[Spec, ...] = (
         N_("Time away that counts as a break"),
     ),
     Spec("breaks.exercises", "exercise_mix", ChoiceKind(EXERCISE_MIXES), N_("Exercises")),
+    Spec(
+        "breaks.long_every",
+        "long_every",
+        IntKind(0, MAX_LONG_EVERY),
+        N_("Walking break every (breaks, 0: off)"),
+    ),
+    Spec("breaks.long_length", "long_length", DurationKind(10, 3600), N_("Walking break length")),
     Spec(
         "breaks.window_corner",
         "window_corner",

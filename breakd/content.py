@@ -20,6 +20,7 @@ from typing import Any, Literal
 from breakd import choices
 from breakd.i18n import _
 from breakd.resources import data_dir
+from breakd.state import BreakType
 
 POSITIONS = choices.POSITIONS
 VIEWS = ("side", "front")
@@ -46,6 +47,10 @@ JOINTS = (
 OPTIONAL_JOINTS = ("mid_back", "toe_l", "toe_r")
 #: Body parts a frame can draw in the accent colour to show what moves.
 PARTS = ("head", "spine", "arm_l", "arm_r", "leg_l", "leg_r")
+#: The kinds of break an entry may name in ``breaks``.
+BREAK_TYPES = tuple(kind.value for kind in BreakType)
+#: What an entry without ``breaks`` suits: the short exercise break.
+DEFAULT_BREAKS = (BreakType.EXERCISE,)
 
 #: A notification body is cut off beyond about this many characters.
 MAX_CUE = 90
@@ -65,6 +70,7 @@ _EXERCISE_KEYS = (
     "caution",
     "source",
     "picture",
+    "breaks",
 )
 
 Point = tuple[float, float]
@@ -191,7 +197,17 @@ class Exercise:
     source: Source
     picture: Picture
     caution: str | None = None
+    #: The kinds of break it suits ("walk to the kitchen" suits only a walking break).
+    breaks: tuple[BreakType, ...] = DEFAULT_BREAKS
     origin: Path | None = field(default=None, compare=False)
+
+    def suits(self, break_type: BreakType) -> bool:
+        return break_type in self.breaks
+
+
+def for_break(exercises: Iterable[Exercise], break_type: BreakType) -> tuple[Exercise, ...]:
+    """The exercises a break of ``break_type`` may offer."""
+    return tuple(exercise for exercise in exercises if exercise.suits(break_type))
 
 
 @dataclass(frozen=True)
@@ -508,6 +524,7 @@ def _validate_entry(
         )
     else:
         check.table(raw["source"], "source")
+    breaks = _break_types(check, raw.get("breaks"))
     picture_raw = raw.get("picture")
     picture: Picture | str
     if picture_raw is None:
@@ -530,8 +547,29 @@ def _validate_entry(
         "helps": helps,
         "caution": caution,
         "source": source,
+        "breaks": breaks,
     }
     return _Entry(exercise_id=exercise_id, path=path, fields=fields, picture=picture)
+
+
+def _break_types(check: _Checker, raw: Any) -> tuple[BreakType, ...]:
+    """The optional ``breaks`` list: which kinds of break an exercise suits."""
+    if raw is None:
+        return DEFAULT_BREAKS
+    wrong = _("must be a non-empty list of {choices}").format(choices=BREAK_TYPES)
+    if not isinstance(raw, list) or not raw:
+        check.fail("breaks", wrong)
+        return DEFAULT_BREAKS
+    found: list[BreakType] = []
+    for item in raw:
+        if not isinstance(item, str) or item not in BREAK_TYPES:
+            check.fail(
+                "breaks",
+                _("{value} is not one of {choices}").format(value=repr(item), choices=BREAK_TYPES),
+            )
+        elif BreakType(item) not in found:
+            found.append(BreakType(item))
+    return tuple(found) or DEFAULT_BREAKS
 
 
 def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:

@@ -60,12 +60,13 @@ from breakd.engine import (
     UserAction,
     WithdrawReminder,
     Write,
+    break_length,
 )
 from breakd.i18n import _, ngettext
 from breakd.messages import refusal_text
-from breakd.notify.base import Notifier, Reminder
+from breakd.notify.base import Notifier, Reminder, walk_title
 from breakd.notify.quiet import QuietRules
-from breakd.state import Posture
+from breakd.state import BreakType, Posture
 from breakd.stats import today_line
 from breakd.status import DaemonStatus
 from breakd.store import HistoryStore, OpenStretch
@@ -94,6 +95,8 @@ BREAK_TOUCH_EVERY = 5.0
 WALL_JUMP = 1.0
 #: The state key under which a pause or snooze in force is kept across restarts.
 HOLDS_KEY = "holds"
+#: The state key under which the exercise breaks since the last walking break are kept.
+SINCE_WALK_KEY = "breaks_since_walk"
 #: How often a held-back reminder asks whether the quiet is over.
 HOLD_CHECK_EVERY = 15
 #: How long the user must have been idle before breakd asks whether a video is playing
@@ -109,7 +112,9 @@ STARTED_GRACE = 30.0
 class Planner(Protocol):
     """Chooses the exercises of the next break (see breakd.planner)."""
 
-    def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak: ...
+    def next_plan(
+        self, settings: Settings, recent: Sequence[str], break_type: BreakType
+    ) -> PlannedBreak: ...
 
 
 class StatusWatcher(Protocol):
@@ -129,6 +134,7 @@ class StatusWatcher(Protocol):
 class PlannedBreak:
     steps: tuple[CoachStep, ...]
     cue: str
+    break_type: BreakType = BreakType.EXERCISE
 
     @property
     def exercise_ids(self) -> tuple[str, ...]:
@@ -245,6 +251,7 @@ class Daemon:
         self._wall_offset: float | None = None
         self._rewrite_starts = False
         self._saved_holds: Holds | None = None
+        self._saved_since_walk: int | None = None
         self._plan: PlannedBreak | None = None
         self._recent: list[str] = []
         self.ready = threading.Event()
@@ -405,6 +412,7 @@ class Daemon:
             if closed := self.store.close_interrupted_calls():
                 log.info("%d call(s) left open by the last stop closed when last seen", closed)
             self._restore_holds()
+            self._restore_since_walk()
             stored = self.store.get_state("recent_exercises")
             self._recent = stored.split(",") if stored else []
         self._scheduler.every().day.at("00:00").do(self._rollover).tag("rollover")
@@ -607,6 +615,24 @@ class Daemon:
             self.store.touch_call(wall)
             self._call_touched = mono
         self._save_holds(mono, wall)
+        since_walk = self.engine.breaks_since_walk
+        if since_walk != self._saved_since_walk:
+            self._saved_since_walk = since_walk
+            self.store.set_state(SINCE_WALK_KEY, str(since_walk))
+
+    def _restore_since_walk(self) -> None:
+        """Put back how many exercise breaks were taken since the last walking break."""
+        assert self.store is not None
+        raw = self.store.get_state(SINCE_WALK_KEY)
+        if raw is None:
+            return
+        try:
+            count = int(raw)
+        except ValueError:
+            log.warning("the saved count of breaks since the last walk (%r) is not a number", raw)
+            return
+        self.engine.restore_breaks_since_walk(count)
+        self._saved_since_walk = self.engine.breaks_since_walk
 
     def _save_holds(self, mono: float, wall: datetime) -> None:
         """Keep a pause or snooze in force in the state table, so a restart keeps it."""
@@ -713,8 +739,13 @@ class Daemon:
             self._changed()
 
     def _current_plan(self) -> PlannedBreak:
-        if self._plan is None:
-            self._plan = self.planner.next_plan(self.engine.settings, self._recent)
+        """The next break's exercises, planned once and kept until that break is over.
+
+        Planned again when the next break's type changed meanwhile (the settings did).
+        """
+        kind = self.engine.next_break_type()
+        if self._plan is None or self._plan.break_type is not kind:
+            self._plan = self.planner.next_plan(self.engine.settings, self._recent, kind)
         return self._plan
 
     def _write_reminder(self, shown: ReminderShown) -> None:
@@ -763,20 +794,24 @@ class Daemon:
     def _show_reminder(self, effect: ShowReminder, after_call: float | None = None) -> None:
         """Show ``effect``; ``after_call``: it waited for a call that lasted so long."""
         plan = self._current_plan()
-        if after_call is not None:
+        settings = self.engine.settings
+        length = break_length(settings, effect.break_type)
+        if effect.break_type is BreakType.WALKING:
+            title = walk_title(length)
+        elif after_call is not None:
             title = call_title(after_call)
         else:
             title = sitting_title(effect.sitting_seconds)
-        settings = self.engine.settings
         self.notifier.show_reminder(
             Reminder(
                 title=title,
                 body=plan.cue,
                 exercise_id=plan.exercise_ids[0],
                 number=effect.number,
-                break_seconds=settings.break_length,
+                break_seconds=length,
                 snooze_seconds=settings.snooze,
                 offer_stand=effect.offer_stand,
+                break_type=effect.break_type,
             )
         )
 
@@ -799,37 +834,45 @@ class Daemon:
                 body=_("Raise the desk and work standing for a while."),
                 exercise_id=plan.exercise_ids[0],
                 number=1,
-                break_seconds=settings.break_length,
+                break_seconds=break_length(settings, plan.break_type),
                 snooze_seconds=settings.snooze,
                 offer_stand=True,
+                break_type=plan.break_type,
             )
         )
 
     def _begin_break(self, effect: BeginBreak) -> None:
         log.info(
-            "break started (%s, %s): %s",
+            "break started (%s, %s %s): %s",
             effect.trigger,
             humanize(effect.length_seconds),
+            effect.break_type.value,
             ", ".join(effect.exercises) or "free movement",
         )
         plan = self._current_plan()
         self.runner.begin(
-            BreakSession(plan.steps, effect.length_seconds, self.engine.settings.interval)
+            BreakSession(
+                plan.steps,
+                effect.length_seconds,
+                self.engine.settings.interval,
+                effect.break_type,
+            )
         )
 
     def _break_over(self, effect: BreakOver) -> None:
         done = len(self._plan.steps) if self._plan is not None else 0
         self._plan = None
-        told = self.runner.over(effect.kind == "completed", effect.next_reminder_in)
+        told = self.runner.over(effect.outcome == "completed", effect.next_reminder_in)
         log.info(
-            "break %s after %s; next reminder in %s",
-            effect.kind,
+            "%s break %s after %s; next reminder in %s",
+            effect.break_type.value,
+            effect.outcome,
             humanize(effect.seconds),
             humanize(effect.next_reminder_in),
         )
-        if effect.kind == "completed" and told:
+        if effect.outcome == "completed" and told:
             log.info("the break window says the break is done; no notification")
-        elif effect.kind == "completed":
+        elif effect.outcome == "completed":
             took, next_in = humanize(effect.seconds), humanize(effect.next_reminder_in)
             if done:
                 body = ngettext(
@@ -839,7 +882,8 @@ class Daemon:
                 ).format(count=done, duration=took, next=next_in)
             else:
                 body = _("{duration}. Next reminder in {next}.").format(duration=took, next=next_in)
-            self.notifier.tell(_("Break done"), body)
+            walked = effect.break_type is BreakType.WALKING
+            self.notifier.tell(_("Walking break done") if walked else _("Break done"), body)
 
     def _changed(self) -> None:
         for listener in [*self.on_change, *(watcher.status_changed for watcher in self.watchers)]:
@@ -1016,7 +1060,12 @@ class Daemon:
                 before, after = getattr(old, name), getattr(config.settings, name)
                 if before != after:
                     self.store.record_setting_change(when, name, str(before), str(after), source)
-        if config.settings.exercise_mix != old.exercise_mix:
+        new = config.settings
+        if (new.exercise_mix, new.break_length, new.long_length) != (
+            old.exercise_mix,
+            old.break_length,
+            old.long_length,
+        ):
             self._plan = None
         self._apply(self.engine.apply_settings(config.settings))
         self._schedule_working_hours()

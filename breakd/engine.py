@@ -26,6 +26,10 @@ Rules, in short:
   prompt comes once per posture; a snooze postpones it, a pause holds it back. Standing
   up answers a reminder (the reminder clock counts from then). Whenever a stretch ends
   (a break, time away, the end of the day) the posture goes back to sitting.
+* Every ``long_every``-th break is a walking break of ``long_length`` instead (0: never).
+  The engine counts the exercise breaks taken since the last walk: one that resets
+  sitting (done, or mostly done) counts; one cut short early and a natural break do not,
+  so the walk still comes. A walk that resets sitting starts the count again.
 
 Times: sitting is measured on the clock's monotonic reading; wall-clock readings are used
 for calendar questions and for the timestamps in history records.
@@ -40,7 +44,7 @@ from typing import ClassVar, Literal
 
 from breakd.clock import Clock
 from breakd.config import Settings
-from breakd.state import Posture, State
+from breakd.state import BreakType, Posture, State
 
 #: An early-ended break that covered at least this share of its length resets sitting.
 MOST_OF_A_BREAK = 0.5
@@ -53,6 +57,11 @@ MAX_PAUSE = 365 * 24 * 3600.0
 def mostly_done(exercised: float, length: float) -> bool:
     """Whether an early-ended break did enough to reset sitting (time exercising only)."""
     return exercised >= MOST_OF_A_BREAK * length
+
+
+def break_length(settings: Settings, break_type: BreakType) -> float:
+    """How long a break of ``break_type`` lasts with these settings."""
+    return settings.long_length if break_type is BreakType.WALKING else settings.break_length
 
 
 class Phase(Enum):
@@ -151,16 +160,19 @@ class BreakStarted:
     planned_seconds: float
     trigger: str
     exercises: tuple[str, ...] = ()
+    break_type: BreakType = BreakType.EXERCISE
 
 
 @dataclass(frozen=True)
 class BreakRecorded:
-    kind: BreakOutcome
+    outcome: BreakOutcome
     started: datetime
     ended: datetime
     planned_seconds: float
     trigger: str  # "reminder", "tray", "cli", "idle", "lock", "suspend", ...
     exercises: tuple[str, ...] = ()
+    #: What kind of guided break it was; None for a natural break (time away).
+    break_type: BreakType | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +209,8 @@ class ShowReminder:
     number: int
     #: A sit-stand desk in the sitting posture: the reminder also offers "Stand up now".
     offer_stand: bool = False
+    #: The break this reminder offers.
+    break_type: BreakType = BreakType.EXERCISE
 
 
 @dataclass(frozen=True)
@@ -217,13 +231,15 @@ class BeginBreak:
     length_seconds: float
     trigger: str
     exercises: tuple[str, ...]
+    break_type: BreakType = BreakType.EXERCISE
 
 
 @dataclass(frozen=True)
 class BreakOver:
-    kind: BreakOutcome
+    outcome: BreakOutcome
     seconds: float
     next_reminder_in: float
+    break_type: BreakType = BreakType.EXERCISE
 
 
 @dataclass(frozen=True)
@@ -251,6 +267,9 @@ class Status:
     posture: Posture = Posture.SITTING
     #: Seconds in ``posture`` while at the computer (0 elsewhere).
     posture_seconds: float = 0.0
+    #: What the next break will be (while one runs: the one after it), and how long.
+    next_break: BreakType = BreakType.EXERCISE
+    next_break_seconds: float = 0.0
 
     @property
     def state(self) -> State:
@@ -300,6 +319,7 @@ class _Break:
     length: float
     trigger: str
     exercises: tuple[str, ...]
+    break_type: BreakType = BreakType.EXERCISE
     held_since: float | None = None  # the break window's Pause
     held_for: float = 0.0
 
@@ -405,6 +425,8 @@ class Engine:
         self._posture = Posture.SITTING
         self._posture_since = now
         self._posture_prompted = False
+        # Exercise breaks taken since the last walking break (``breaks.long_every``).
+        self._since_walk = 0
 
     # --- readings ---------------------------------------------------------------
 
@@ -457,6 +479,18 @@ class Engine:
             self._snoozed_until,
             counted,
         )
+
+    @property
+    def breaks_since_walk(self) -> int:
+        """Exercise breaks taken since the last walking break (the daemon saves it)."""
+        return self._since_walk
+
+    def next_break_type(self) -> BreakType:
+        """What the next break is: a walk once ``long_every - 1`` exercise breaks were taken."""
+        every = self._settings.long_every
+        if every > 0 and self._since_walk >= every - 1:
+            return BreakType.WALKING
+        return BreakType.EXERCISE
 
     def sitting_seconds(self) -> float:
         if not isinstance(self._state, _Sitting):
@@ -522,6 +556,7 @@ class Engine:
         due = self._due_at()
         snoozed = self._snoozed_until is not None and self._snoozed_until > now
         pause = self._pause
+        next_break = self.next_break_type()
         return Status(
             phase=state.phase,
             sitting_seconds=self.sitting_seconds(),
@@ -539,6 +574,8 @@ class Engine:
             away_reason=state.reason if isinstance(state, _Away) else None,
             posture=self._posture,
             posture_seconds=self.posture_seconds(),
+            next_break=next_break,
+            next_break_seconds=break_length(self._settings, next_break),
         )
 
     # --- inputs -------------------------------------------------------------------
@@ -572,7 +609,11 @@ class Engine:
             if offer:
                 # The reminder offers standing: no separate prompt to stand in this posture.
                 self._posture_prompted = True
-            effects.append(ShowReminder(sitting, self._shown, offer_stand=offer))
+            effects.append(
+                ShowReminder(
+                    sitting, self._shown, offer_stand=offer, break_type=self.next_break_type()
+                )
+            )
             effects.append(Write(ReminderShown(self._clock.now(), sitting, self._shown)))
         posture_due = self._posture_due_at()
         if posture_due is not None and now >= posture_due:
@@ -666,11 +707,12 @@ class Engine:
                 )
             )
         self._withdraw(effects, "break started")
-        length = self._settings.break_length
-        taken = _Break(now, self._clock.now(), length, trigger, exercises)
+        kind = self.next_break_type()
+        length = break_length(self._settings, kind)
+        taken = _Break(now, self._clock.now(), length, trigger, exercises, kind)
         self._state = _OnBreak(taken, self._open_stretch())
-        effects.append(Write(BreakStarted(self._clock.now(), length, trigger, exercises)))
-        effects.append(BeginBreak(length, trigger, exercises))
+        effects.append(Write(BreakStarted(self._clock.now(), length, trigger, exercises, kind)))
+        effects.append(BeginBreak(length, trigger, exercises, kind))
         return effects
 
     def _running_break(self) -> _Break:
@@ -833,6 +875,10 @@ class Engine:
             self._shown = 0
         return self.tick()
 
+    def restore_breaks_since_walk(self, count: int) -> None:
+        """Put back the count of exercise breaks since the last walk a previous run saved."""
+        self._since_walk = max(0, count)
+
     def restore_holds(
         self,
         *,
@@ -949,12 +995,15 @@ class Engine:
                     taken.length,
                     taken.trigger,
                     done,
+                    taken.break_type,
                 )
             )
         )
         # Only exercise counts towards "most of the break": a long pause is not a break.
         resets = completed or mostly_done(taken.exercised(at), taken.length)
         if resets:
+            walked = taken.break_type is BreakType.WALKING
+            self._since_walk = 0 if walked else self._since_walk + 1
             if state.open_stretch is not None:
                 self._close_stretch(effects, state.open_stretch, taken.started, "break")
             self._start_stretch(effects, at)
@@ -966,7 +1015,8 @@ class Engine:
             self._shown = 0
             self._quiet_until = at + self._settings.remind_again
         due = self._due_at()
-        effects.append(BreakOver(outcome, seconds, 0.0 if due is None else max(0.0, due - at)))
+        next_in = 0.0 if due is None else max(0.0, due - at)
+        effects.append(BreakOver(outcome, seconds, next_in, taken.break_type))
 
     def _end_pause(self, effects: list[Effect], *, action: bool) -> None:
         assert self._pause is not None

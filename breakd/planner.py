@@ -7,6 +7,12 @@ setting decides the positions: "alternate" takes seated and standing in turn, st
 with the one the previous break did not end on. Exercises from the last few breaks are
 left out while enough others exist, so the same ones do not come round every time. All
 randomness comes from the ``random.Random`` passed in, so a seeded plan is repeatable.
+
+A walking break is planned from the entries that suit it (``breaks = ["walking"]`` in the
+content): steps that take the user away from the desk (a walk, the stairs, a glass of
+water: entries that suit only walking breaks) in turn with standing exercises (entries
+that suit both kinds), starting with a step away from the desk. The mix setting does
+not apply to it.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from breakd.content import POSITIONS, Exercise
+from breakd.content import POSITIONS, Exercise, for_break
+from breakd.state import BreakType
 
 MIXES = ("alternate", "seated", "standing")
+#: A walking break's two kinds of step, in the order they take turns.
+MOVING, STANDING = "moving", "standing"
 
 #: A remainder of this or less is added to the last step rather than made a step of
 #: its own: a few seconds are not enough to start an exercise.
@@ -62,26 +71,30 @@ def plan_break(
     mix: str,
     recent_ids: Sequence[str],
     rng: random.Random,
+    break_type: BreakType = BreakType.EXERCISE,
 ) -> BreakPlan:
-    """Plan a break of ``length_seconds`` from ``exercises``.
+    """Plan a break of ``length_seconds`` and ``break_type`` from ``exercises``.
 
     ``recent_ids`` are the exercises of the last few breaks, most recent last; they are
     chosen again only when too few others of the needed position exist, the least
     recently done first.
     """
-    if not exercises:
-        raise PlanError("there are no exercises to plan a break from")
     if not math.isfinite(length_seconds) or length_seconds <= 0:
         raise PlanError(f"a break must last a positive number of seconds, not {length_seconds}")
     if mix not in MIXES:
         raise PlanError(f"mix must be one of {', '.join(MIXES)}, not {mix!r}")
-
-    by_id = {exercise.id: exercise for exercise in exercises}
-    pools = {
-        position: sorted((e for e in exercises if e.position == position), key=lambda e: e.id)
-        for position in POSITIONS
-    }
-    order = _position_order(mix, pools, [by_id[i].position for i in recent_ids if i in by_id])
+    if break_type is BreakType.WALKING:
+        pools, order = _walking_pools(exercises)
+    else:
+        suited = for_break(exercises, BreakType.EXERCISE)
+        by_id = {exercise.id: exercise for exercise in suited}
+        pools = {
+            position: sorted((e for e in suited if e.position == position), key=lambda e: e.id)
+            for position in POSITIONS
+        }
+        order = _position_order(mix, pools, [by_id[i].position for i in recent_ids if i in by_id])
+    if not order:
+        raise PlanError("there are no exercises to plan a break from")
     recency = {exercise_id: rank for rank, exercise_id in enumerate(recent_ids, start=1)}
 
     steps: list[PlannedStep] = []
@@ -106,6 +119,23 @@ def pick_reminder_exercise(plan: BreakPlan, exercises: Sequence[Exercise]) -> Ex
         if exercise.id == first:
             return exercise
     raise PlanError(f"the plan starts with {first!r}, which is not among the exercises")
+
+
+def _walking_pools(exercises: Sequence[Exercise]) -> tuple[dict[str, list[Exercise]], list[str]]:
+    """A walking break's steps: away from the desk, then standing exercises, in turn.
+
+    Without any entry for walking breaks (a user's content replaced them), the standing
+    exercises stand in, then any exercise: a walking break is never refused for content.
+    """
+    suited = for_break(exercises, BreakType.WALKING)
+    pools = {
+        MOVING: sorted((e for e in suited if not e.suits(BreakType.EXERCISE)), key=lambda e: e.id),
+        STANDING: sorted((e for e in suited if e.suits(BreakType.EXERCISE)), key=lambda e: e.id),
+    }
+    if not suited:
+        standing = [e for e in exercises if e.position == "standing"] or list(exercises)
+        pools[STANDING] = sorted(standing, key=lambda e: e.id)
+    return pools, [kind for kind in (MOVING, STANDING) if pools[kind]]
 
 
 def _position_order(

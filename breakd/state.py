@@ -33,3 +33,14 @@ class Posture(Enum):
 
     SITTING = "sitting"
     STANDING = "standing"
+
+
+class BreakType(Enum):
+    """What a guided break is; the values are the control protocol's and history's words.
+
+    Every ``breaks.long_every``-th break is a walking break of ``breaks.long_length``;
+    the others are the short exercise breaks.
+    """
+
+    EXERCISE = "exercise"
+    WALKING = "walking"

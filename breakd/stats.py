@@ -21,7 +21,8 @@ How the figures are counted:
   :data:`LIVE_SLACK`. Time in calls is also sitting time: it is shown beside it, not
   added to it.
 * Breaks count on the day they started, once over; one cut short by a crash
-  (``interrupted``) counts as partial. Reminders count on the day they were shown. Every
+  (``interrupted``) counts as partial. Walking breaks are breaks like the others, and
+  are also counted apart. Reminders count on the day they were shown. Every
   reminder shown ends up led to a break (outcome ``break`` or ``natural``), snoozed,
   skipped or unanswered, so those counts add up to the reminders shown.
 """
@@ -71,9 +72,11 @@ class Stretch:
 
 @dataclass(frozen=True)
 class BreakEvent:
-    kind: BreakOutcome
+    outcome: BreakOutcome
     started_at: float
     ended_at: float
+    #: A guided break's type ("exercise" or "walking"); None for a natural break.
+    break_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,12 +148,14 @@ def read_history(
         until = max(now, seen) if is_live else seen
         if until > start:
             stretches.append(Stretch(started, max(started, until), live=is_live))
+    # A file the daemon has not yet migrated to break types: all its breaks were exercise.
+    typed = _has_column(connection, "breaks", "break_type")
     breaks = tuple(
-        BreakEvent(kind, float(started_at), float(ended_at))
-        for kind, started_at, ended_at in connection.execute(
+        BreakEvent(outcome, float(started_at), float(ended_at), break_type)
+        for outcome, started_at, ended_at, break_type in connection.execute(
             # A break cut short by a crash counts as partial; one still running, not yet.
             "SELECT CASE kind WHEN 'interrupted' THEN 'partial' ELSE kind END,"
-            " started_at, ended_at FROM breaks"
+            f" started_at, ended_at, {'break_type' if typed else 'NULL'} FROM breaks"
             " WHERE started_at >= ? AND started_at < ? AND ended_at IS NOT NULL"
             " ORDER BY started_at, id",
             (start, end),
@@ -194,6 +199,10 @@ def _calls(
         if until > began:
             found.append((began, until))
     return tuple(found)
+
+
+def _has_column(connection: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in connection.execute(f"PRAGMA table_info({table})"))
 
 
 def _standing(
@@ -258,6 +267,8 @@ class Figures:
     breaks_completed: int = 0
     breaks_partial: int = 0
     breaks_natural: int = 0
+    #: Of the breaks taken on purpose, those that were walking breaks.
+    breaks_walking: int = 0
     reminders_shown: int = 0
     reminders_led_to_break: int = 0
     reminders_snoozed: int = 0
@@ -284,6 +295,7 @@ class Figures:
         self.breaks_completed += other.breaks_completed
         self.breaks_partial += other.breaks_partial
         self.breaks_natural += other.breaks_natural
+        self.breaks_walking += other.breaks_walking
         self.reminders_shown += other.reminders_shown
         self.reminders_led_to_break += other.reminders_led_to_break
         self.reminders_snoozed += other.reminders_snoozed
@@ -302,6 +314,7 @@ class Figures:
             "breaks_completed": self.breaks_completed,
             "breaks_partial": self.breaks_partial,
             "breaks_natural": self.breaks_natural,
+            "breaks_walking": self.breaks_walking,
             "reminders_shown": self.reminders_shown,
             "reminders_led_to_break": self.reminders_led_to_break,
             "reminders_snoozed": self.reminders_snoozed,
@@ -336,6 +349,8 @@ class DayTimeline:
     breaks: list[BreakEvent] = field(default_factory=list)
     #: Calls on that day, as (from, to) in Unix seconds.
     calls: list[tuple[float, float]] = field(default_factory=list)
+    #: Times standing at a sit-stand desk on this day, as (from, to) in Unix seconds.
+    standing: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -389,7 +404,7 @@ def compute(
     for stretch in history.stretches:
         _add_stretch(stretch, days, stats, lines, interval)
     for began, ended in history.standing:
-        _add_standing(began, ended, days, stats)
+        _add_standing(began, ended, days, stats, lines)
     for began, ended in history.calls:
         for n, part_start, part_end in _split(began, ended, days):
             stats[n].call_seconds += part_end - part_start
@@ -400,12 +415,14 @@ def compute(
             continue
         lines[i].breaks.append(taken)
         day = stats[i]
-        if taken.kind == "completed":
+        if taken.outcome == "completed":
             day.breaks_completed += 1
-        elif taken.kind == "partial":
+        elif taken.outcome == "partial":
             day.breaks_partial += 1
         else:
             day.breaks_natural += 1
+        if taken.outcome != "natural" and taken.break_type == "walking":
+            day.breaks_walking += 1
     for reminder in history.reminders:
         i = days.index(reminder.shown_at)
         if i is None:
@@ -464,16 +481,15 @@ def _split(began: float, ended: float, days: _Days) -> Iterator[tuple[int, float
         i += 1
 
 
-def _add_standing(began: float, ended: float, days: _Days, stats: list[DayStats]) -> None:
+def _add_standing(
+    began: float, ended: float, days: _Days, stats: list[DayStats], lines: list[DayTimeline]
+) -> None:
     """Standing time moves from a day's sitting to its standing (it was counted at the desk)."""
-    begin, finish = max(began, days.start), min(ended, days.end)
-    i = days.index(begin) if finish > begin else None
-    while i is not None and i < len(stats) and days.bounds[i] < finish:
-        part = min(finish, days.bounds[i + 1]) - max(begin, days.bounds[i])
-        if part > 0:
-            stats[i].standing_seconds += part
-            stats[i].sitting_seconds = max(0.0, stats[i].sitting_seconds - part)
-        i += 1
+    for n, part_start, part_end in _split(began, ended, days):
+        part = part_end - part_start
+        stats[n].standing_seconds += part
+        stats[n].sitting_seconds = max(0.0, stats[n].sitting_seconds - part)
+        lines[n].standing.append((part_start, part_end))
 
 
 def collect(
@@ -558,14 +574,22 @@ def period_name(first: date, last: date, today: date) -> str:
 def summary_line(report: Report, today: date) -> str:
     """ "Last 7 days: 4 h 20 min sitting, longest stretch 1 h 05 min, 9 breaks"."""
     total = report.total
-    parts = [
-        _("{duration} sitting").format(duration=format_minutes(total.sitting_seconds)),
+    parts = [_("{duration} sitting").format(duration=format_minutes(total.sitting_seconds))]
+    if total.standing_seconds:
+        parts.append(
+            _("{duration} standing").format(duration=format_minutes(total.standing_seconds))
+        )
+    parts += [
         _("longest stretch {duration}").format(duration=format_minutes(total.longest_stretch)),
         ngettext("{count} break", "{count} breaks", total.breaks).format(count=total.breaks),
     ]
     if total.call_seconds >= 60:
         in_calls = format_minutes(total.call_seconds)
         parts.insert(1, _("{duration} of it in calls").format(duration=in_calls))
+    if walks := total.breaks_walking:
+        parts.append(
+            ngettext("{count} of them a walk", "{count} of them walks", walks).format(count=walks)
+        )
     if natural := total.breaks_natural:
         parts.append(
             ngettext("{count} natural break", "{count} natural breaks", natural).format(

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from breakd.engine import Status
-from breakd.state import State
+from breakd.state import Posture, State
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
         "away_reason": None if st.away_reason is None else st.away_reason.value,
         "posture": st.posture.value,
         "posture_seconds": round(st.posture_seconds, 1),
+        "next_break": st.next_break.value,
+        "next_break_seconds": _tenths(st.next_break_seconds),
         "today": None if status.today is None else dict(status.today),
         "idle_source": status.idle_source,
         "notifier": status.notifier,
@@ -84,6 +86,8 @@ def next_change(status: DaemonStatus) -> float | None:
     moments: list[float] = []
     if state in (State.COUNTING, State.DUE, State.SNOOZED):
         moments.append(60 - st.sitting_seconds % 60)
+        if st.posture is Posture.STANDING:
+            moments.append(60 - st.posture_seconds % 60)
     if state is State.COUNTING and st.next_reminder_in is not None:
         moments.append(_next_minute_down(st.next_reminder_in))
     if state is State.BREAK and st.break_remaining is not None:
@@ -111,6 +115,7 @@ class ShownStatus:
     paused_until: datetime | None
     breaks_today: int | None
     call: bool = False
+    standing_minutes: int | None = None
 
 
 def shown_status(status: DaemonStatus) -> ShownStatus:
@@ -130,6 +135,9 @@ def shown_status(status: DaemonStatus) -> ShownStatus:
         paused_until=_to_the_minute(st.paused_until),
         breaks_today=breaks if isinstance(breaks, int) else None,
         call=status.call,
+        standing_minutes=(
+            int(st.posture_seconds // 60) if counting and st.posture is Posture.STANDING else None
+        ),
     )
 
 

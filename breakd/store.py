@@ -23,7 +23,7 @@ import json
 import logging
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +49,29 @@ log = logging.getLogger(__name__)
 #: How many events wait in memory for a disk that refuses writes (a few days' worth).
 MAX_PENDING = 10_000
 
-MIGRATIONS: tuple[str, ...] = (
+
+def add_break_types(db: sqlite3.Connection) -> None:
+    """The break-types migration: each guided break's type ("exercise" or "walking").
+
+    Idempotent (the column is added only where it is missing, and only rows without a
+    type get one), so it is safe whatever number it runs under. Breaks written before it
+    were all exercise breaks; natural breaks (time away) have no type.
+    """
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(breaks)")}
+    if "break_type" not in columns:
+        db.execute(
+            "ALTER TABLE breaks ADD COLUMN break_type TEXT"
+            " CHECK (break_type IS NULL OR break_type IN ('exercise', 'walking'))"
+        )
+    db.execute(
+        "UPDATE breaks SET break_type = 'exercise' WHERE break_type IS NULL AND kind != 'natural'"
+    )
+
+
+#: One step of the schema: SQL statements, or a function for a step that must look first.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: tuple[Migration, ...] = (
     # 1: the first schema. Times are Unix seconds; the local day is worked out when read.
     """
     CREATE TABLE stretches (
@@ -146,6 +168,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX calls_started ON calls(started_at);
     """,
+    # 5: break types (walking breaks); see add_break_types.
+    add_break_types,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -217,8 +241,12 @@ class HistoryStore:
             db.execute("PRAGMA synchronous = NORMAL")
             for number in range(version, SCHEMA_VERSION):
                 with _transaction(db):
-                    for statement in _statements(MIGRATIONS[number]):
-                        db.execute(statement)
+                    migration = MIGRATIONS[number]
+                    if callable(migration):
+                        migration(db)
+                    else:
+                        for statement in _statements(migration):
+                            db.execute(statement)
                     db.execute(f"PRAGMA user_version = {number + 1}")
         except BaseException:
             db.close()
@@ -365,18 +393,19 @@ class HistoryStore:
                 began = record.started.timestamp()
                 self._execute(
                     "INSERT INTO breaks (kind, started_at, planned_seconds, trigger, exercises,"
-                    " last_seen, observed) VALUES ('running', ?, ?, ?, ?, ?, 0)",
+                    " last_seen, observed, break_type) VALUES ('running', ?, ?, ?, ?, ?, 0, ?)",
                     (
                         began,
                         record.planned_seconds,
                         record.trigger,
                         json.dumps(list(record.exercises)),
                         began,
+                        record.break_type.value,
                     ),
                 )
                 self._break_running = True
                 self._answer_reminders("break", record.started)
-            case BreakRecorded() if record.kind != "natural" and self._break_running:
+            case BreakRecorded() if record.outcome != "natural" and self._break_running:
                 # The row written when the break started gets its end.
                 self._break_running = False
                 self._execute(
@@ -384,7 +413,7 @@ class HistoryStore:
                     " last_seen = ?"
                     " WHERE id = (SELECT MAX(id) FROM breaks WHERE kind = 'running')",
                     (
-                        record.kind,
+                        record.outcome,
                         record.started.timestamp(),
                         record.ended.timestamp(),
                         json.dumps(list(record.exercises)),
@@ -394,18 +423,19 @@ class HistoryStore:
             case BreakRecorded():
                 self._execute(
                     "INSERT INTO breaks (kind, started_at, ended_at, planned_seconds, trigger,"
-                    " exercises) VALUES (?, ?, ?, ?, ?, ?)",
+                    " exercises, break_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
-                        record.kind,
+                        record.outcome,
                         record.started.timestamp(),
                         record.ended.timestamp(),
                         record.planned_seconds,
                         record.trigger,
                         json.dumps(list(record.exercises)),
+                        None if record.break_type is None else record.break_type.value,
                     ),
                 )
                 self._answer_reminders(
-                    "natural" if record.kind == "natural" else "break", record.started
+                    "natural" if record.outcome == "natural" else "break", record.started
                 )
             case UserAction(at=at, action=action, until=until):
                 self._execute(

@@ -14,12 +14,15 @@ if TYPE_CHECKING:
 
 
 def format_today(today: Mapping[str, Any]) -> str:
-    """ "Today: 2 h 10 min sitting · 3 breaks · longest stretch 52 min"."""
+    """ "Today: 2 h 10 min sitting · 3 breaks · longest stretch 52 min" (with the time
+    standing, "· 40 min standing", after the sitting time at a sit-stand desk)."""
     breaks = int(today.get("breaks", 0))
     parts = ["Today:"]
     sitting = today.get("sitting_seconds")
     if sitting is not None:
         parts.append(f"{format_minutes(float(sitting))} sitting ·")
+    if standing := float(today.get("standing_seconds") or 0):  # a sit-stand desk
+        parts.append(f"{format_minutes(standing)} standing ·")
     parts.append(f"{breaks} {'break' if breaks == 1 else 'breaks'} ·")
     parts.append(f"longest stretch {format_minutes(float(today.get('longest_stretch', 0)))}")
     return " ".join(parts)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFont
 from test_stats import INTERVAL, MIN, Recorder, local, report_for, working_monday
+from test_stats_cli import a_sit_stand_day
 
 from breakd import chart
 from breakd.chart import (
@@ -24,6 +25,7 @@ from breakd.chart import (
     INK,
     RED,
     TEAL,
+    VIOLET,
     chart_size,
     hour_range,
     hour_x,
@@ -131,6 +133,34 @@ def test_each_stretch_is_drawn_in_its_colour(tmp_path: Path) -> None:
         x = hour_x(chart.wall_hours(line, middle), low, high)
         seen.append(image.getpixel((round(x), y)))
     assert seen == [TEAL, RED, AMBER, TEAL, TEAL, RED]
+
+
+def test_standing_is_drawn_apart_from_sitting_with_its_legend(tmp_path: Path) -> None:
+    """A sit-stand day: the 25 minutes standing are violet inside their (amber) stretch,
+    and the legend names the colour; a day without standing has no violet at all."""
+    path = tmp_path / "history.sqlite3"
+    a_sit_stand_day(path).close()
+    report = report_for(path, date(2026, 3, 2), date(2026, 3, 2))
+    image = render_report(report, now=local(2026, 3, 2, 18, 0))
+    image.save(artifacts_dir(tmp_path) / "stats-standing.png")
+    [line] = report.timelines
+    low, high = hour_range(report.timelines)
+    y = round(row_middle(0))
+
+    def colour_at(hour: int, minute: int) -> RGB:
+        moment = local(2026, 3, 2, hour, minute).timestamp()
+        return image.getpixel((round(hour_x(chart.wall_hours(line, moment), low, high)), y))
+
+    assert colour_at(9, 10) == AMBER  # sitting, in a stretch of an hour
+    assert colour_at(9, 32) == VIOLET  # standing, 9:20 to 9:45
+    assert colour_at(9, 52) == AMBER
+    legend = image.crop((0, 0, image.width, round(row_middle(0)) - 30))
+    assert colour_share(legend, VIOLET, tolerance=4) > 0.0005
+    working_monday(tmp_path / "fixed.sqlite3").close()
+    fixed = render_report(
+        report_for(tmp_path / "fixed.sqlite3", date(2026, 3, 2), date(2026, 3, 2))
+    )
+    assert colour_share(fixed, VIOLET, tolerance=20) == 0
 
 
 def test_row_per_day_and_size_grows_with_days(tmp_path: Path) -> None:

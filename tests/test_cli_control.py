@@ -283,6 +283,20 @@ def test_posture_standing_shows_in_status_and_in_todays_standing_time() -> None:
         wait_for(lambda: breakd("stats", "--json").returncode == 0, what="breakd stats")
         days = json.loads(breakd("stats", "--json").stdout)["days"]
         assert days[-1]["standing_seconds"] > 0
+        assert "Standing" in breakd("stats", "--days", "1").stdout.splitlines()[2]
+        # The walking-break and posture settings change while breakd runs.
+        assert shown["next_break"] == "exercise"
+        assert breakd("set", "long_every", "1").returncode == 0
+        assert breakd("set", "long_length", "3m").returncode == 0
+        assert breakd("set", "stand_for", "15m").returncode == 0
+        shown = status()
+        assert (shown["next_break"], shown["next_break_seconds"]) == ("walking", 180)
+        assert "The next break is a walk of 3 min." in breakd("status").stdout
+        wrong = breakd("set", "long_every", "21")
+        assert wrong.returncode == 2 and "from 0 to 20" in wrong.stderr
+        saved = tomllib.loads(user_config_file().read_text())
+        assert saved["breaks"] == {"long_every": 1, "long_length": "3m"}
+        assert saved["posture"] == {"stand_for": "15m"}
         assert breakd("posture", "sitting").returncode == 0
         assert status()["posture"] == "sitting"
         wrong = breakd("posture", "lying")

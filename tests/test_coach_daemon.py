@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.daemon import DaemonProcess, log_path, query, wait_for
+from support.daemon import DaemonProcess, log_path, query, status, wait_for
 from support.sessionbus import Bus, MockService, private_bus, spawn_mock
 from support.xserver import XServer
 from test_coach_window import (
@@ -35,6 +35,7 @@ from test_coach_window import (
 )
 
 from breakd.content import load_exercises
+from breakd.state import BreakType
 
 pytestmark = pytest.mark.linux_desktop
 
@@ -205,6 +206,50 @@ def test_a_pause_in_the_window_is_not_counted_as_break_time(
     assert exercised and float(exercised.group(1)) < 14.0
     # The stretch was not reset: still one, still open, with no break ending it.
     assert query("SELECT end_reason FROM stretches ORDER BY id") == [(None,)]
+    assert daemon.stop() == 0
+
+
+def test_a_walking_break_is_offered_in_words_and_guided_in_the_window(
+    xserver: XServer, bus: Bus, daemons: list[DaemonProcess], tmp_path: Path
+) -> None:
+    """Every break a walk (``long_every = 1``): the reminder offers the walk, the window
+    guides a step away from the desk, and history records a walking break."""
+    server = notification_server(bus)
+    daemon = DaemonProcess(
+        [*BREAK, "--set", "breaks.long_every=1", "--set", "breaks.long_length=20s"]
+    )
+    daemons.append(daemon)
+    daemon.wait_log("breakd started")
+    shown = status()
+    assert (shown["next_break"], shown["next_break_seconds"]) == ("walking", 20)
+    [reminder] = wait_for(lambda: notifies(server), what="the reminder")
+    assert reminder[3] == "Time for a 20-second walk"
+    assert "Start 20-second walk" in reminder[5]
+    server.emit(NAME, "ActionInvoked", "us", [1, "default"])
+    daemon.wait_log("break started (reminder")
+    window = wait_for_window()
+    showing = re.search(
+        r"break window shows (\S+) \(1 of (\d+)\)", daemon.wait_log("break window shows")
+    )
+    walks = {e.id for e in load_exercises().exercises if e.breaks == (BreakType.WALKING,)}
+    assert showing and showing.group(1) in walks and showing.group(2) == "1"
+    shot = wait_for(
+        lambda: drawn(screenshot(xserver, window, artifacts(tmp_path) / "daemon-walk-window.png")),
+        what="the walking break's window drawn whole",
+    )
+    assert_looks_like_the_window(shot)
+    x, y = button(daemon, "end")
+    xdotool("mousemove", str(x), str(y), "click", "1")
+    rows = wait_for(
+        lambda: query(
+            "SELECT kind, break_type, planned_seconds FROM breaks WHERE kind != 'running'"
+        ),
+        what="the walking break in history",
+    )
+    assert rows == [("partial", "walking", 20.0)]
+    # Ended after a few seconds of twenty: the walk is still to come.
+    assert status()["next_break"] == "walking"
+    wait_gone(5)
     assert daemon.stop() == 0
 
 

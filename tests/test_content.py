@@ -23,6 +23,7 @@ from breakd.content import (
     shipped_exercise_dir,
 )
 from breakd.resources import data_dir
+from breakd.state import BreakType
 
 # The source documents the exercises cite live outside the repository; CI points this
 # variable at them (.ci/run), and a plain clone runs every other test without them.
@@ -204,6 +205,28 @@ def test_content_readme_carries_the_same_safety_paragraph() -> None:
 
 
 # --- user files ----------------------------------------------------------------------
+
+
+def test_breaks_names_the_kinds_of_break_an_entry_suits() -> None:
+    folder = user_dir()
+    base = shipped_text("knee-press")
+    for name, breaks in (("mine-walk", '["walking"]'), ("mine-bad", '["walking", "jogging"]'),
+                         ("mine-empty", "[]"), ("mine-word", '"walking"')):  # fmt: skip
+        text = base.replace('id = "knee-press"', f'id = "{name}"')
+        text = text.replace("duration = 30\n", f"duration = 30\nbreaks = {breaks}\n")
+        (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+    result = load_exercises([folder])
+    walk = result.get("mine-walk")
+    assert walk is not None and walk.breaks == (BreakType.WALKING,)
+    assert walk.suits(BreakType.WALKING) and not walk.suits(BreakType.EXERCISE)
+    knee = result.get("knee-press")
+    assert knee is not None and knee.breaks == (BreakType.EXERCISE,)  # the default
+    assert sorted(p.split(": ", 2)[1] for p in result.problems) == [
+        "exercise 'mine-bad'",
+        "exercise 'mine-empty'",
+        "exercise 'mine-word'",
+    ]
+    assert any("breaks: 'jogging' is not one of" in p for p in result.problems)
 
 
 def test_a_missing_user_folder_is_not_a_problem(tmp_path: Path) -> None:

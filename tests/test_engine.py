@@ -134,7 +134,7 @@ def test_long_idle_is_a_natural_break_ending_at_the_last_input() -> None:
     h.run(10 * MIN, idle_from=0)  # still away
     h.run(1)  # back
     [natural] = records(h.effects, BreakRecorded)
-    assert natural.kind == "natural"
+    assert natural.outcome == "natural"
     assert natural.started == datetime(2026, 3, 2, 9, 20).astimezone()
     assert natural.ended == datetime(2026, 3, 2, 9, 35, 1).astimezone()
     assert h.engine.phase is Phase.SITTING
@@ -256,7 +256,7 @@ def test_completed_break_resets_sitting() -> None:
     assert records(h.effects, BreakRecorded) == []
     h.run(1)
     [taken] = records(h.effects, BreakRecorded)
-    assert taken.kind == "completed" and taken.trigger == "reminder"
+    assert taken.outcome == "completed" and taken.trigger == "reminder"
     assert taken.exercises == ("knee-press", "tiptoe-raise")
     assert (taken.ended - taken.started) == timedelta(minutes=2)
     [over] = [e for e in h.effects if isinstance(e, BreakOver)]
@@ -277,7 +277,7 @@ def test_break_ended_early_is_partial_and_does_not_reset() -> None:
     h.run(20)
     h.log(h.engine.end_break_early(("a",)))
     [taken] = records(h.effects, BreakRecorded)
-    assert taken.kind == "partial" and taken.exercises == ("a",)
+    assert taken.outcome == "partial" and taken.exercises == ("a",)
     assert (taken.ended - taken.started) == timedelta(seconds=20)
     assert records(h.effects, StretchEnded) == []
     assert h.engine.sitting_seconds() == pytest.approx(30 * MIN + 20)
@@ -295,7 +295,7 @@ def test_break_ended_after_most_of_it_resets_sitting() -> None:
     h.run(90)
     h.log(h.engine.end_break_early())
     [taken] = records(h.effects, BreakRecorded)
-    assert taken.kind == "partial"
+    assert taken.outcome == "partial"
     assert records(h.effects, StretchEnded)[-1].reason == "break"
     assert h.engine.sitting_seconds() == 0
 
@@ -313,7 +313,7 @@ def test_time_on_hold_does_not_count_towards_most_of_the_break() -> None:
     h.clock.advance(18.5)
     h.log(h.engine.end_break_early())
     [taken] = records(h.effects, BreakRecorded)
-    assert taken.kind == "partial"
+    assert taken.outcome == "partial"
     assert (taken.ended - taken.started) == timedelta(seconds=66.5)  # its real length
     assert records(h.effects, StretchEnded) == []
     assert h.engine.sitting_seconds() == pytest.approx(30 * MIN + 66.5)
@@ -366,7 +366,7 @@ def test_return_from_lock_is_a_natural_break_with_grace() -> None:
     h.clock.advance(5 * MIN)
     h.log(h.engine.back("lock"))
     [natural] = records(h.effects, BreakRecorded)
-    assert natural.kind == "natural" and natural.trigger == "lock"
+    assert natural.outcome == "natural" and natural.trigger == "lock"
     assert (natural.ended - natural.started) == timedelta(minutes=10)
     # Interval is 1 minute, but nothing is shown in the first 2 minutes back.
     h.run(2 * MIN - 1)
@@ -487,5 +487,5 @@ def test_holding_a_break_stops_its_clock() -> None:
     assert records(h.effects, BreakRecorded) == []
     h.run(1)
     [taken] = records(h.effects, BreakRecorded)
-    assert taken.kind == "completed"
+    assert taken.outcome == "completed"
     assert (taken.ended - taken.started) == timedelta(minutes=7)

@@ -86,7 +86,7 @@ def test_invariants_hold_for_any_sequence(
                 breaks_started += 1
             elif isinstance(effect, Write):
                 record = effect.record
-                if isinstance(record, BreakRecorded) and record.kind != "natural":
+                if isinstance(record, BreakRecorded) and record.outcome != "natural":
                     breaks_recorded += 1
                 if isinstance(record, StretchStarted):
                     open_stretches += 1

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from breakd.content import Exercise, load_exercises
+from breakd.content import Exercise, for_break, load_exercises
 from breakd.planner import (
     MIN_STEP_SECONDS,
     MIXES,
@@ -21,8 +21,11 @@ from breakd.planner import (
     pick_reminder_exercise,
     plan_break,
 )
+from breakd.state import BreakType
 
 EXERCISES = load_exercises().exercises
+#: What a short exercise break may offer (not the walks of a walking break).
+SHORT = for_break(EXERCISES, BreakType.EXERCISE)
 BY_ID = {e.id: e for e in EXERCISES}
 IDS = sorted(BY_ID)
 
@@ -86,7 +89,7 @@ def test_plans_add_up_exactly_and_honour_the_mix_and_the_recent_ones(
 
     # recent exercises stay out while enough others of that position exist
     for position, needed in Counter(where).items():
-        fresh = [e for e in EXERCISES if e.position == position and e.id not in recent]
+        fresh = [e for e in SHORT if e.position == position and e.id not in recent]
         chosen = [s.exercise_id for s, p in zip(plan.steps, where, strict=True) if p == position]
         if needed <= len(fresh):
             assert not set(chosen) & set(recent), (position, chosen, recent)
@@ -163,6 +166,31 @@ def test_pick_reminder_exercise_refuses_an_unknown_first_step() -> None:
     plan = BreakPlan(steps=(PlannedStep("not-there", 30.0),), total_seconds=30.0)
     with pytest.raises(PlanError, match="not-there"):
         pick_reminder_exercise(plan, EXERCISES)
+
+
+def test_a_walking_break_takes_turns_between_walks_and_standing_exercises() -> None:
+    moving = {e.id for e in EXERCISES if e.breaks == (BreakType.WALKING,)}
+    between = {e.id for e in EXERCISES if set(e.breaks) == {BreakType.EXERCISE, BreakType.WALKING}}
+    assert {"walk-around", "take-the-stairs", "glass-of-water"} <= moving
+    assert {"tiptoe-raise", "hands-on-lower-back", "standing-rotation"} <= between
+    for seed in range(10):
+        plan = plan_break(EXERCISES, 300.0, "seated", [], random.Random(seed), BreakType.WALKING)
+        assert plan.total_seconds == 300.0
+        kinds = ["moving" if i in moving else "between" for i in plan.exercise_ids]
+        assert kinds == ["moving", "between"] * (len(kinds) // 2) + ["moving"] * (len(kinds) % 2)
+        assert set(plan.exercise_ids) <= moving | between
+        assert len(set(plan.exercise_ids)) == len(plan.exercise_ids) >= 4
+    # A short break never offers a walk away from the desk.
+    for seed in range(10):
+        short = plan_break(EXERCISES, 600.0, "standing", [], random.Random(seed))
+        assert not set(short.exercise_ids) & moving
+
+
+def test_without_walking_content_a_walk_is_made_of_standing_exercises() -> None:
+    short_only = [e for e in EXERCISES if e.breaks == (BreakType.EXERCISE,)]
+    plan = plan_break(short_only, 300.0, "alternate", [], random.Random(1), BreakType.WALKING)
+    assert set(positions(plan)) == {"standing"}
+    assert plan.total_seconds == 300.0
 
 
 @pytest.mark.parametrize(

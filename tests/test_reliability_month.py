@@ -21,6 +21,7 @@ from support.simulated import SimulatedDaemon
 
 from breakd.clock import FakeClock
 from breakd.config import load_config
+from breakd.engine import break_length
 from breakd.stats import collect
 
 MIN = 60.0
@@ -47,7 +48,6 @@ class User:
         self._seen = 0
         settings = sim.daemon.engine.settings
         self.natural_break = settings.natural_break
-        self.break_length = settings.break_length
 
     @property
     def today(self) -> date:
@@ -75,11 +75,13 @@ class User:
         choice = self.rng.choices(["break", "snooze", "skip", "ignore"], [4, 2, 1, 3])[0]
         daemon = self.sim.daemon
         if choice == "break":
+            # Every fourth break is a walking break, longer than the others.
+            length = break_length(daemon.engine.settings, daemon.engine.next_break_type())
             self.sim.command(lambda: daemon.start_break("reminder"))
             self.breaks += 1
             start = self.sim.clock.monotonic()
-            self.sim.run(self.break_length + 1)
-            self.break_spans.append((start, start + self.break_length))
+            self.sim.run(length + 1)
+            self.break_spans.append((start, start + length))
             self._count(1)  # the second after the break is sat again
         elif choice == "snooze":
             self.sim.command(lambda: daemon.snooze(None))

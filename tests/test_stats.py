@@ -17,7 +17,7 @@ import pytest
 
 from breakd.clock import FakeClock
 from breakd.config import Settings, load_config
-from breakd.engine import Effect, Engine, Write
+from breakd.engine import Effect, Engine, Write, break_length
 from breakd.stats import (
     Report,
     collect,
@@ -78,9 +78,10 @@ class Recorder:
 
     def take_break(self, done_after: float | None = None, trigger: str = "reminder") -> None:
         """Start a break; let it run its length, or end it early after ``done_after``."""
+        length = break_length(self.settings, self.engine.next_break_type())
         self.apply(self.engine.start_break(trigger, ("neck-turn",)))
         if done_after is None:
-            self._run(self.settings.break_length, idle=False)
+            self._run(length, idle=False)
         else:
             self._run(done_after, idle=False)
             self.apply(self.engine.end_break_early())
@@ -194,7 +195,7 @@ def test_timeline_pieces_and_breaks_of_the_day(history: Path) -> None:
     starts = [datetime.fromtimestamp(p.started_at).strftime("%H:%M:%S") for p in line.pieces]
     assert starts == ["09:00:00", "09:32:00", "10:57:00", "11:43:30", "12:48:30", "13:28:30"]
     assert [round(p.whole / MIN) for p in line.pieces] == [30, 70, 45, 20, 30, 130]
-    assert [b.kind for b in line.breaks] == [
+    assert [b.outcome for b in line.breaks] == [
         "completed",
         "natural",
         "partial",

@@ -9,6 +9,7 @@ import io
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +17,11 @@ import pytest
 from test_stats import MIN, Recorder, local, report_for, working_monday
 
 from breakd.cli.stats import MAX_CHART_DAYS, choose_period, register
+from breakd.config import load_config
 from breakd.engine import StretchStarted
 from breakd.files import default_history_path
-from breakd.stats import open_read_only
+from breakd.state import Posture
+from breakd.stats import format_today, open_read_only
 from breakd.store import HistoryStore
 
 MONDAY = ["--from", "2026-03-02", "--to", "2026-03-02"]
@@ -86,6 +89,47 @@ def test_table_and_summary(monday: Path, capsys: pytest.CaptureFixture[str]) -> 
     )
 
 
+def a_sit_stand_day(path: Path) -> Recorder:
+    """At a sit-stand desk: 20 min sitting, 25 min standing, a walk every second break."""
+    settings = replace(load_config().settings, desk="sit-stand", long_every=2)
+    r = Recorder(path, local(2026, 3, 2, 9, 0), settings)
+    r.sit(20 * MIN)
+    r.apply(r.engine.set_posture(Posture.STANDING, "cli"))
+    r.sit(25 * MIN)
+    r.apply(r.engine.set_posture(Posture.SITTING, "cli"))
+    r.sit(15 * MIN)  # the reminder came at 30 min after standing up: a break, then a walk
+    r.take_break()
+    r.sit(30 * MIN)
+    r.take_break()
+    r.sit(10 * MIN)
+    r.end_day()
+    return r
+
+
+def test_standing_gets_a_column_and_walks_are_counted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a_sit_stand_day(default_history_path()).close()
+    assert stats("stats", *MONDAY) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[:4] == ["Day", "Sitting", "Standing", "Longest"]
+    cells = [c.strip() for c in lines[4].split("  ") if c.strip()]
+    assert cells[:3] == ["Mon 2 Mar", "1 h 15 min", "25 min"]
+    assert lines[-1].startswith(
+        "Mon 2 Mar 2026: 1 h 15 min sitting, 25 min standing, longest stretch 1 h 00 min,"
+        " 2 breaks, 1 of them a walk"
+    )
+    assert stats("stats", "--json", *MONDAY) == 0
+    [day] = json.loads(capsys.readouterr().out)["days"]
+    assert (day["standing_seconds"], day["breaks"], day["breaks_walking"]) == (25 * MIN, 2, 1)
+    assert stats("stats", "--csv", *MONDAY) == 0
+    [row] = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert (float(row["standing_seconds"]), row["breaks_walking"]) == (25 * MIN, "1")
+    assert format_today({"breaks": 2, "standing_seconds": 25 * MIN, "longest_stretch": 0}) == (
+        "Today: 25 min standing · 2 breaks · longest stretch 0 min"
+    )
+
+
 def test_days_without_reminders_say_so(monday: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert stats("stats", "--from", "2026-03-01", "--to", "2026-03-02") == 0
     [sunday] = [line for line in capsys.readouterr().out.splitlines() if "Sun 1 Mar" in line]
@@ -115,6 +159,7 @@ def test_json_reads_back(monday: Path, capsys: pytest.CaptureFixture[str]) -> No
         "breaks_completed": 1,
         "breaks_partial": 1,
         "breaks_natural": 3,
+        "breaks_walking": 0,
         "reminders_shown": 12,
         "reminders_led_to_break": 5,
         "reminders_snoozed": 3,

@@ -17,9 +17,9 @@ from breakd.engine import (
     UserAction,
 )
 from breakd.files import default_history_path
-from breakd.state import Posture
+from breakd.state import BreakType, Posture
 from breakd.stats import collect
-from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore
+from breakd.store import MIGRATIONS, SCHEMA_VERSION, HistoryStore, add_break_types
 
 T0 = datetime(2026, 3, 2, 9, 0).astimezone()
 
@@ -199,7 +199,7 @@ def test_a_schema_1_file_migrates_and_keeps_every_row(tmp_path: Path) -> None:
             (at(40).timestamp(), at(40 - 180).timestamp()),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(4,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert rows(path, "SELECT kind, started_at, ended_at, trigger, exercises FROM breaks") == [
         ("completed", at(30).timestamp(), at(32).timestamp(), "reminder", '["neck-turn"]')
     ]
@@ -261,7 +261,7 @@ def test_a_schema_2_file_migrates_and_records_posture_changes(tmp_path: Path) ->
             (at(0).timestamp(), at(30).timestamp(), at(30).timestamp()),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(4,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert rows(path, "SELECT started_at, ended_at FROM stretches") == [
         (at(0).timestamp(), at(30).timestamp())
     ]
@@ -272,6 +272,47 @@ def test_a_schema_2_file_migrates_and_records_posture_changes(tmp_path: Path) ->
         (at(50).timestamp(), "sitting", "natural-break"),
     ]
     store.close()
+
+
+def test_break_types_migrate_idempotently_and_walks_are_recorded_and_counted(
+    tmp_path: Path,
+) -> None:
+    """A file from before walking breaks: its guided breaks were exercise breaks, natural
+    ones have no type; the migration may run again (numbering settled at a merge) harmlessly."""
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:3]:
+            assert isinstance(script, str)
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 3")
+        for kind, minute in (("completed", 0), ("natural", 10), ("partial", 20)):
+            db.execute(
+                "INSERT INTO breaks (kind, started_at, ended_at, planned_seconds, trigger)"
+                " VALUES (?, ?, ?, 120, 'reminder')",
+                (kind, at(minute).timestamp(), at(minute + 2).timestamp()),
+            )
+    store = HistoryStore(path)
+    typed = "SELECT kind, break_type FROM breaks ORDER BY id"
+    before = [("completed", "exercise"), ("natural", None), ("partial", "exercise")]
+    assert rows(path, typed) == before
+    with sqlite3.connect(path) as db:
+        add_break_types(db)  # again: nothing changes, nothing fails
+    assert rows(path, typed) == before
+
+    store.write(BreakStarted(at(30), 300.0, "reminder", ("walk-around",), BreakType.WALKING))
+    assert rows(path, typed)[-1] == ("running", "walking")
+    store.write(
+        BreakRecorded(
+            "completed", at(30), at(35), 300.0, "reminder", ("walk-around",), BreakType.WALKING
+        )
+    )
+    store.write(BreakRecorded("natural", at(40), at(50), 0.0, "idle"))
+    assert rows(path, typed)[-2:] == [("completed", "walking"), ("natural", None)]
+    store.close()
+    day = T0.date()
+    with sqlite3.connect(path) as db:
+        [figures] = collect(db, day, day, 1800.0, now=at(60)).days
+    assert (figures.breaks, figures.breaks_walking, figures.breaks_natural) == (3, 1, 2)
 
 
 def test_stats_count_standing_apart_from_sitting_and_within_its_stretch(tmp_path: Path) -> None:
@@ -316,7 +357,7 @@ def test_a_schema_3_file_migrates_and_records_calls(tmp_path: Path) -> None:
             (at(10).timestamp(),),
         )
     store = HistoryStore(path)
-    assert rows(path, "PRAGMA user_version") == [(4,)] == [(SCHEMA_VERSION,)]
+    assert rows(path, "PRAGMA user_version") == [(5,)] == [(SCHEMA_VERSION,)]
     assert rows(path, "SELECT started_at, ended_at FROM stretches") == [
         (at(0).timestamp(), at(30).timestamp())
     ]

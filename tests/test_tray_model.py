@@ -357,6 +357,52 @@ def test_pystray_items_follow_the_model(
     assert next(iter(menu)).text == "On a break — 2 min to go"
 
 
+def test_a_sit_stand_desk_gets_posture_radio_items_and_a_walk_offers_itself(
+    start: Callable[[], Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "I'm sitting" and "I'm standing" (sit-stand desks only) tell the daemon the posture,
+    the one in force checked, in the model and in pystray; the break button names a walk
+    when the next break is one."""
+    path = user_config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('[posture]\ndesk = "sit-stand"\n[breaks]\nlong_every = 1\n')
+    tray = start()
+    labels = tray.labels()
+    assert labels[5:9] == ["", "I'm sitting", "I'm standing", ""]
+    posture = [e for e in shown(tray.menu) if e.label.startswith("I'm")]
+    assert [(e.radio, e.checked, e.enabled) for e in posture] == [
+        (True, True, True),
+        (True, False, True),
+    ]
+    assert labels[1] == "Start a 5-minute walk now"
+
+    tray.later(6 * 60)
+    tray.pick("I'm standing")
+    assert tray.status()["posture"] == "standing"
+    assert [e.checked for e in shown(tray.menu) if e.label.startswith("I'm")] == [False, True]
+    assert title(tray.cache.current) == "Standing less than a minute · next break in 30 min"
+    tray.later(4 * 60)
+    assert status_line(tray.cache.current) == "Standing 4 min · next break in 26 min"
+
+    pystray = _pystray(monkeypatch)
+    items = [i for i in pystray_menu(pystray, tray.menu) if i is not pystray.Menu.SEPARATOR]
+    sitting = next(item for item in items if item.text == "I'm sitting")
+    assert (sitting.radio, sitting.checked) == (True, False)
+    sitting(None)  # what a click on it does
+    tray.settle()
+    assert tray.status()["posture"] == "sitting" and sitting.checked
+    assert tray.history("SELECT posture, source FROM postures ORDER BY id") == [
+        ("standing", "tray"),
+        ("sitting", "tray"),
+    ]
+
+    tray.pick("Start a 5-minute walk now")
+    assert tray.status()["state"] == "break"
+    # Away from the desk (on a break) the items stay, greyed out.
+    assert not find(tray.menu, "I'm standing").enabled()
+    assert tray.history("SELECT break_type, planned_seconds FROM breaks") == [("walking", 300.0)]
+
+
 def test_changes_from_the_settings_window_reach_the_daemon_and_the_file(
     start: Callable[[], Running],
 ) -> None:

@@ -43,6 +43,8 @@ VALUES = {
     "breaks.length": "2m",
     "breaks.natural_break": "5m",
     "breaks.exercises": "alternate",
+    "breaks.long_every": "4",
+    "breaks.long_length": "5m",
     "breaks.window_corner": "bottom-right",
     "working_hours.enabled": "false",
     "working_hours.days": "mon, tue, wed, thu, fri",

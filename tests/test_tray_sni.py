@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageGrab
-from support.daemon import DaemonProcess, log_count, log_path, query, status, wait_for
+from support.daemon import DaemonProcess, breakd, log_count, log_path, query, status, wait_for
 from support.screen import artifacts, changed, grab, key, teal_share, wait_still
 from support.sessionbus import Bus, MockService, private_bus
 from support.sni import (
@@ -163,10 +163,14 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         assert root[0] == 0 and root[1]["children-display"] == "submenu"
         top = labels(root)
         assert top[1:6] == ["Start a 2-minute break now", "Snooze", "Pause", "Resume", "-"]
-        assert top[6:9] == ["Remind me after", "Break length", "Exercises"]
+        # A sit-stand desk's items are there, hidden at a fixed desk (and the separator
+        # after them, which would double the one before).
+        assert top[6:9] == ["I'm sitting", "I'm standing", "-"]
+        assert top[9:12] == ["Remind me after", "Break length", "Exercises"]
         assert top[-2:] == ["Start at login", "Quit"]
         assert client.find("Resume")[1]["enabled"] is False  # greyed, not gone
-        assert all(child[1]["visible"] is True for child in root[2])
+        hidden = [i for i, child in enumerate(root[2]) if child[1]["visible"] is not True]
+        assert hidden == [6, 7, 8]
         status_line = root[2][0][1]
         assert status_line["label"].startswith("Sitting") and status_line["enabled"] is False
         separators = [child[0] for child in root[2] if child[1].get("type") == "separator"]
@@ -212,6 +216,23 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         wait_for(lambda: "ItemsPropertiesUpdated" in signals.since(mark), 10, "the update")
         assert client.layout()[0] == revision  # new properties, the same layout
 
+        # The desk becomes a sit-stand one: "I'm sitting" and "I'm standing" show, as
+        # radio items, and a click on one tells the daemon the posture.
+        assert breakd("set", "desk", "sit-stand").returncode == 0
+        wait_for(lambda: client.find("I'm standing")[1]["visible"], 10, "the posture items")
+        posture = [client.find(label)[1] for label in ("I'm sitting", "I'm standing")]
+        assert [(p["toggle-type"], p["toggle-state"]) for p in posture] == [
+            ("radio", 1),
+            ("radio", 0),
+        ]
+        client.click("I'm standing")
+        wait_for(lambda: status()["posture"] == "standing", 10, "standing")
+        wait_for(
+            lambda: client.find("I'm standing")[1]["toggle-state"] == 1, 10, "the radio to move"
+        )
+        assert client.find("I'm sitting")[1]["toggle-state"] == 0
+        assert client.layout()[0] == revision  # shown, not rebuilt
+
         # Snooze ▸ 10 min: a new icon, title and tooltip go out.
         mark = signals.mark()
         client.click("Snooze", "10 min")
@@ -228,7 +249,7 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         # Pause ▸ 30 min greys Pause and Snooze out and Resume in: properties only, the
         # layout (and its revision) stays, so a host never rebuilds an opening menu.
         mark = signals.mark()
-        revision = client.layout()[0]
+        revision, before = client.layout()
         client.click("Pause", "30 min")
         wait_for(lambda: status()["state"] == "paused", 10, "the pause")
         wait_for(lambda: client.find("Resume")[1]["enabled"] is True, 10, "Resume enabled")
@@ -237,7 +258,7 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
         assert client.layout()[0] == revision
         assert client.find("Pause")[1]["enabled"] is False
         assert client.find("Snooze")[1]["enabled"] is False
-        assert labels(client.layout()[1])[1:] == top[1:]  # all but the status line
+        assert labels(client.layout()[1])[1:] == labels(before)[1:]  # all but the status line
         assert client.call_menu("AboutToShow", 0) is False  # nothing to fetch again
         client.click("Resume")
         wait_for(lambda: status()["state"] != "paused", 10, "the resume")
@@ -252,7 +273,11 @@ def test_the_menu_follows_the_daemon_and_its_clicks_run_the_actions(
     assert query("SELECT action FROM actions ORDER BY rowid") == [
         ("snooze",), ("pause",), ("resume",)
     ]  # fmt: skip
-    assert query("SELECT key, new, source FROM setting_changes") == [("interval", "2700.0", "tray")]
+    assert query("SELECT key, new, source FROM setting_changes") == [
+        ("interval", "2700.0", "tray"),
+        ("desk", "sit-stand", "cli"),
+    ]
+    assert query("SELECT posture, source FROM postures") == [("standing", "tray")]
     assert daemon.stop(timeout=10) == 0
     assert "Traceback" not in log_path().read_text()
 

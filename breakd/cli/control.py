@@ -285,6 +285,12 @@ def describe_status(status: dict[str, Any]) -> str:
                 time=_clock(status["next_reminder_at"]),
             )
         )
+    if status.get("next_break") == "walking" and state is not State.BREAK:
+        lines.append(
+            _("The next break is a walk of {duration}.").format(
+                duration=humanize(status.get("next_break_seconds") or 0)
+            )
+        )
     if status.get("quiet"):
         lines.append(_("Quiet: {reason}.").format(reason=status["quiet"]))
     today = status.get("today")

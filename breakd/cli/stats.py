@@ -209,10 +209,15 @@ def format_report(report: Report, today: date) -> str:
 
     interval = format_minutes(report.interval)
     with_year = report.first.year != report.last.year or report.last.year != today.year
+    # A sit-stand desk: standing gets a column of its own (a fixed desk never stands).
+    standing = report.total.standing_seconds > 0
+    # Calls likewise: a column only for someone who has been in one in the period.
+    calls = report.total.call_seconds > 0
     headers = (
         _("Day"),
         _("Sitting"),
-        _("In calls"),
+        *((_("Standing"),) if standing else ()),
+        *((_("In calls"),) if calls else ()),
         _("Longest"),
         _("Over {interval}").format(interval=interval),
         _("Breaks"),
@@ -225,8 +230,8 @@ def format_report(report: Report, today: date) -> str:
     body: list[Sequence[str]] = []
     for day in report.days:
         label = format_day(day.day, with_year=with_year)
-        body.append(_cells(label, day))
-    total = _cells(_("Total"), report.total)
+        body.append(_cells(label, day, standing=standing, calls=calls))
+    total = _cells(_("Total"), report.total, standing=standing, calls=calls)
     widths = [max(len(row[i]) for row in (headers, *body, total)) for i in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
@@ -256,7 +261,9 @@ def format_report(report: Report, today: date) -> str:
     return "\n".join(lines)
 
 
-def _cells(label: str, figures: Figures) -> tuple[str, ...]:
+def _cells(
+    label: str, figures: Figures, *, standing: bool = False, calls: bool = False
+) -> tuple[str, ...]:
     from breakd.stats import format_minutes, format_share
 
     share = figures.break_share
@@ -264,7 +271,8 @@ def _cells(label: str, figures: Figures) -> tuple[str, ...]:
     return (
         label,
         format_minutes(figures.sitting_seconds),
-        format_minutes(figures.call_seconds),
+        *((format_minutes(figures.standing_seconds),) if standing else ()),
+        *((format_minutes(figures.call_seconds),) if calls else ()),
         format_minutes(figures.longest_stretch),
         str(figures.stretches_over_interval),
         str(figures.breaks_completed),

@@ -14,6 +14,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from breakd.state import BreakType
+
 
 @dataclass(frozen=True)
 class CoachStep:
@@ -27,6 +29,7 @@ class BreakSession:
     length_seconds: float
     #: Sitting time until the next reminder once this break is done (for "Done" text).
     interval_seconds: float
+    break_type: BreakType = BreakType.EXERCISE
 
 
 class BreakEvents(ABC):

@@ -7,7 +7,8 @@ line of the child's stdin, then commands; the child answers with events on stdou
 Daemon to window (stdin)::
 
     {"session": {"steps": [{"exercise_id": "knee-press", "seconds": 30.0}, ...],
-                 "length_seconds": 120.0, "interval_seconds": 1800.0},
+                 "length_seconds": 120.0, "interval_seconds": 1800.0,
+                 "break_type": "exercise"},
      "corner": "bottom-right", "started_at": <time.time() when the break began>}
     {"cmd": "over", "completed": true, "next_reminder_in": 1800.0}
 
@@ -35,6 +36,7 @@ from typing import Any
 
 from breakd.coach.base import BreakSession, CoachStep
 from breakd.config import WINDOW_CORNERS
+from breakd.state import BreakType
 
 CORNERS = WINDOW_CORNERS
 
@@ -81,6 +83,7 @@ def start_message(start: WindowStart) -> str:
                 ],
                 "length_seconds": session.length_seconds,
                 "interval_seconds": session.interval_seconds,
+                "break_type": session.break_type.value,
             },
             "corner": start.corner,
             "started_at": start.started_at,
@@ -105,12 +108,17 @@ def parse_start(message: dict[str, Any]) -> WindowStart:
     if length <= 0:
         raise ProtocolError(f"length_seconds must be positive, not {length}")
     interval = _number(raw.get("interval_seconds"), "interval_seconds")
+    try:
+        # Absent from a daemon older than walking breaks: an exercise break.
+        break_type = BreakType(raw.get("break_type", BreakType.EXERCISE.value))
+    except ValueError:
+        raise ProtocolError(f"unknown break_type {raw.get('break_type')!r}") from None
     corner = message.get("corner", "bottom-right")
     if corner not in CORNERS:
         raise ProtocolError(f"corner must be one of {', '.join(CORNERS)}, not {corner!r}")
     started = message.get("started_at")
     return WindowStart(
-        BreakSession(tuple(steps), length, interval),
+        BreakSession(tuple(steps), length, interval, break_type),
         corner,
         None if started is None else _number(started, "started_at"),
     )

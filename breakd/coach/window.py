@@ -1,4 +1,5 @@
-"""The break window: a small, calm, always-on-top guide through a two-minute break.
+"""The break window: a small, calm, always-on-top guide through a break (the two-minute
+exercise break, or a walking break: a walk, the stairs, a glass of water).
 
 Run as ``python -m breakd.coach.window`` by :mod:`breakd.coach.window_runner`; it
 reads the session and commands on stdin and reports on stdout (see
@@ -46,6 +47,7 @@ from breakd.content import ContentError, Exercise, load_exercises, load_safety
 from breakd.durations import humanize
 from breakd.i18n import N_, _, pgettext
 from breakd.pictures import ACCENT, render_frames
+from breakd.state import BreakType
 
 log = logging.getLogger("breakd.coach.window")
 
@@ -481,13 +483,18 @@ class CoachWindow:
         self.progress.set(self.timeline.fraction(elapsed))
         left = clock_text(self.timeline.remaining(elapsed))
         number, count = self.timeline.index + 1, self.timeline.count
+        walking = self.session.break_type is BreakType.WALKING
         if self.clock.paused:
-            self.eyebrow.configure(text=_("BACK BREAK · PAUSED"))
+            self.eyebrow.configure(
+                text=_("WALKING BREAK · PAUSED") if walking else _("BACK BREAK · PAUSED")
+            )
             self.left_label.configure(text=_("Paused · {time} left in break").format(time=left))
         else:
-            self.eyebrow.configure(
-                text=_("BACK BREAK · {number} OF {count}").format(number=number, count=count)
-            )
+            if walking:
+                eyebrow = _("WALKING BREAK · {number} OF {count}")
+            else:
+                eyebrow = _("BACK BREAK · {number} OF {count}")
+            self.eyebrow.configure(text=eyebrow.format(number=number, count=count))
             self.left_label.configure(text=_("{time} left in break").format(time=left))
 
     # --- time -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from breakd.backends import BackendUnavailable
 from breakd.durations import humanize
-from breakd.i18n import N_, _
+from breakd.i18n import N_, _, ngettext
+from breakd.state import BreakType
 
 #: What the actions are called on the wire (the freedesktop "action key"); the daemon's
 #: ``notification_action`` takes these.
@@ -41,11 +42,20 @@ class Reminder:
     snooze_seconds: float
     #: A sit-stand desk in the sitting posture: a "Stand up now" button takes Skip's place.
     offer_stand: bool = False
+    #: The break it offers: ``break_seconds`` of exercise, or a walk.
+    break_type: BreakType = BreakType.EXERCISE
+
+    @property
+    def walking(self) -> bool:
+        return self.break_type is BreakType.WALKING
 
     @property
     def break_label(self) -> str:
-        """ "Start 2-min break": the length of the break this reminder offers."""
-        return _("Start {length} break").format(length=length_words(self.break_seconds))
+        """ "Start 2-min break" or "Start 5-min walk": the break this reminder offers."""
+        length = length_words(self.break_seconds)
+        if self.walking:
+            return _("Start {length} walk").format(length=length)
+        return _("Start {length} break").format(length=length)
 
     @property
     def snooze_label(self) -> str:
@@ -63,6 +73,17 @@ def length_words(seconds: float) -> str:
     return humanize(seconds)
 
 
+def walk_title(seconds: float) -> str:
+    """ "Time for a 5-minute walk": a walking break's reminder says what it offers."""
+    whole = round(max(seconds, 0))
+    if whole >= 60 and whole % 60 == 0:
+        minutes = whole // 60
+        return ngettext(
+            "Time for a {count}-minute walk", "Time for a {count}-minute walk", minutes
+        ).format(count=minutes)
+    return _("Time for a {length} walk").format(length=length_words(seconds))
+
+
 def how_to_start() -> str:
     """For a notification that cannot be clicked at all."""
     return _("Start the break from the breakd tray icon or with `breakd break`.")
@@ -76,8 +97,12 @@ def start_hint(reminder: Reminder, *, body_click: str | None, buttons: bool) -> 
     """
     length = length_words(reminder.break_seconds)
     if body_click == "Middle-click":
+        if reminder.walking:
+            return _("Middle-click to start a {length} walk.").format(length=length)
         return _("Middle-click to start a {length} break.").format(length=length)
     if body_click is not None:
+        if reminder.walking:
+            return _("Click to start a {length} walk.").format(length=length)
         return _("Click to start a {length} break.").format(length=length)
     if buttons:
         return _("Press \u201c{button}\u201d to begin.").format(button=reminder.break_label)

@@ -28,8 +28,9 @@ from breakd.autostart.select import StartAtLogin
 from breakd.config import Settings
 from breakd.daemon import CommandRefused, Daemon
 from breakd.durations import format_duration, humanize
+from breakd.engine import Phase
 from breakd.i18n import N_, _, format_clock, format_weekday, ngettext
-from breakd.state import State
+from breakd.state import BreakType, Posture, State
 from breakd.stats import format_today
 from breakd.status import DaemonStatus
 from breakd.status import next_change as status_next_change
@@ -65,6 +66,12 @@ EXERCISE_CHOICES: tuple[tuple[str, str], ...] = (
     ("standing", N_("Standing only")),
 )
 
+#: The posture items of a sit-stand desk: the posture and its label.
+POSTURE_CHOICES: tuple[tuple[Posture, str], ...] = (
+    (Posture.SITTING, N_("I'm sitting")),
+    (Posture.STANDING, N_("I'm standing")),
+)
+
 #: States in which a snooze means something (the engine refuses it otherwise).
 SNOOZABLE = (State.COUNTING, State.DUE, State.SNOOZED)
 
@@ -95,6 +102,11 @@ class Snapshot:
     @property
     def exercise_mix(self) -> str:
         return self.settings.exercise_mix
+
+    @property
+    def sit_stand(self) -> bool:
+        """A desk that can be raised: the menu offers "I'm standing" and "I'm sitting"."""
+        return self.settings.desk == "sit-stand"
 
 
 def capture(daemon: Daemon) -> Snapshot:
@@ -201,8 +213,15 @@ def title(snapshot: Snapshot) -> str:
         return _("Away")
     if state is State.OFF_HOURS:
         return _("Outside working hours")
-    sitting = elapsed_words(st.sitting_seconds)
     next_in = st.next_reminder_in
+    if st.posture is Posture.STANDING:
+        standing = elapsed_words(st.posture_seconds)
+        if state is State.DUE or next_in is None:
+            return _("Standing {duration} · a break is due").format(duration=standing)
+        return _("Standing {duration} · next break in {remaining}").format(
+            duration=standing, remaining=remaining_words(next_in)
+        )
+    sitting = elapsed_words(st.sitting_seconds)
     if snapshot.status.call:
         # As `breakd status` says it: "In a call — sitting 34 min · a break is due".
         in_call = _("In a call — sitting {duration}").format(duration=sitting)
@@ -270,7 +289,18 @@ def today_item(snapshot: Snapshot) -> str:
 
 
 def break_button(snapshot: Snapshot) -> str:
-    """ "Start a 2-minute break now": the length follows ``breaks.length``."""
+    """ "Start a 2-minute break now", or "Start a 5-minute walk now" when the next break
+    is a walking break: the length follows ``breaks.length`` or ``breaks.long_length``."""
+    engine = snapshot.status.engine
+    if engine.next_break is BreakType.WALKING:
+        whole = round(engine.next_break_seconds)
+        if whole % 60 == 0:
+            return ngettext(
+                "Start a {count}-minute walk now", "Start a {count}-minute walk now", whole // 60
+            ).format(count=whole // 60)
+        return ngettext(
+            "Start a {count}-second walk now", "Start a {count}-second walk now", whole
+        ).format(count=whole)
     whole = round(snapshot.break_length)
     if whole % 60 == 0:
         return ngettext(
@@ -341,6 +371,10 @@ class TrayActions:
 
     def resume(self) -> Future[None]:
         return self.post("resume", self._daemon.resume)
+
+    def set_posture(self, posture: Posture) -> Future[None]:
+        daemon = self._daemon
+        return self.post(posture.value, lambda: daemon.set_posture(posture, "tray"))
 
     def change(self, key: str, text: str) -> Future[None]:
         """Persist and apply one setting (``change_setting`` keeps the file's comments)."""
@@ -445,6 +479,8 @@ def build_menu(cache: StatusCache, actions: TrayActions) -> tuple[MenuEntry, ...
         MenuEntry(_text(_("Pause")), submenu=pause, enabled=state_not_in(State.PAUSED)),
         MenuEntry(_text(_("Resume")), actions.resume, enabled=state_in(State.PAUSED)),
         SEPARATOR,
+        *_posture_radio(now, actions),
+        SEPARATOR,
         MenuEntry(
             _text(_("Remind me after")),
             submenu=_duration_radio(
@@ -520,6 +556,36 @@ def _duration_radio(
         )
     )
     return tuple(entries)
+
+
+def _posture_radio(now: Callable[[], Snapshot], actions: TrayActions) -> tuple[MenuEntry, ...]:
+    """ "I'm sitting" and "I'm standing" as radio items, the posture in force checked.
+
+    Shown only with a sit-stand desk; greyed out away from the desk (on a break, away,
+    outside working hours), where the engine would refuse them.
+    """
+
+    def is_current(posture: Posture) -> bool:
+        return now().status.engine.posture is posture
+
+    def choose(posture: Posture) -> None:
+        if not is_current(posture):
+            actions.set_posture(posture)
+
+    def at_desk() -> bool:
+        return now().status.engine.phase is Phase.SITTING
+
+    return tuple(
+        MenuEntry(
+            _text(_(label)),
+            partial(choose, posture),
+            checked=partial(is_current, posture),
+            radio=True,
+            enabled=at_desk,
+            visible=lambda: now().sit_stand,
+        )
+        for posture, label in POSTURE_CHOICES
+    )
 
 
 def _exercise_radio(now: Callable[[], Snapshot], actions: TrayActions) -> tuple[MenuEntry, ...]:

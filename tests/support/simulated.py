@@ -27,7 +27,9 @@ from breakd.clock import FakeClock
 from breakd.coach.base import CoachStep
 from breakd.config import LoadedConfig, Settings
 from breakd.daemon import Daemon, PlannedBreak
+from breakd.engine import break_length
 from breakd.notify.base import Reminder
+from breakd.state import BreakType
 from breakd.store import HistoryStore
 
 
@@ -128,8 +130,11 @@ class RecordingNotifier:
 class FixedPlanner:
     """Always the same one-exercise break: the tests here are about time, not content."""
 
-    def next_plan(self, settings: Settings, recent: Sequence[str]) -> PlannedBreak:
-        return PlannedBreak(steps=(CoachStep("neck-turn", settings.break_length),), cue="Turn")
+    def next_plan(
+        self, settings: Settings, recent: Sequence[str], break_type: BreakType
+    ) -> PlannedBreak:
+        length = break_length(settings, break_type)
+        return PlannedBreak((CoachStep("neck-turn", length),), "Turn", break_type)
 
 
 class SimulatedDaemon:
