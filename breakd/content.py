@@ -20,10 +20,13 @@ from typing import Any, Literal
 from breakd import choices
 from breakd.i18n import _
 from breakd.resources import data_dir
+from breakd.state import BreakType
 
 POSITIONS = choices.POSITIONS
 VIEWS = ("side", "front")
 CHAIR_BACKS = ("left", "right", "behind", "none")
+#: The hands that can hold a glass (``glass`` in a picture).
+HANDS = ("hand_l", "hand_r")
 
 #: Joints every frame must place (normalised 0..1 coordinates, y pointing down).
 JOINTS = (
@@ -46,6 +49,10 @@ JOINTS = (
 OPTIONAL_JOINTS = ("mid_back", "toe_l", "toe_r")
 #: Body parts a frame can draw in the accent colour to show what moves.
 PARTS = ("head", "spine", "arm_l", "arm_r", "leg_l", "leg_r")
+#: The kinds of break an entry may name in ``breaks``.
+BREAK_TYPES = tuple(kind.value for kind in BreakType)
+#: What an entry without ``breaks`` suits: the short exercise break.
+DEFAULT_BREAKS = (BreakType.EXERCISE,)
 
 #: A notification body is cut off beyond about this many characters.
 MAX_CUE = 90
@@ -65,6 +72,7 @@ _EXERCISE_KEYS = (
     "caution",
     "source",
     "picture",
+    "breaks",
 )
 
 Point = tuple[float, float]
@@ -166,8 +174,23 @@ class Desk:
 
 
 @dataclass(frozen=True)
+class Stairs:
+    """A flight of ``count`` steps rising to the right from the floor at ``x``, each
+    ``run`` deep and ``rise`` high (the top step reaches ``floor - count * rise``)."""
+
+    x: float
+    run: float
+    rise: float
+    count: int
+
+
+@dataclass(frozen=True)
 class Picture:
-    """How an exercise is drawn: the view, the props and at least two frames."""
+    """How an exercise is drawn: the view, the props and at least two frames.
+
+    ``glass`` names the hand ("hand_l" or "hand_r") that holds a glass of water, drawn
+    at that hand in every frame.
+    """
 
     view: Literal["side", "front"]
     frames: tuple[Frame, ...]
@@ -175,6 +198,8 @@ class Picture:
     floor: float = 0.94
     chair: Chair | None = None
     desk: Desk | None = None
+    stairs: Stairs | None = None
+    glass: Literal["hand_l", "hand_r"] | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +216,17 @@ class Exercise:
     source: Source
     picture: Picture
     caution: str | None = None
+    #: The kinds of break it suits ("walk to the kitchen" suits only a walking break).
+    breaks: tuple[BreakType, ...] = DEFAULT_BREAKS
     origin: Path | None = field(default=None, compare=False)
+
+    def suits(self, break_type: BreakType) -> bool:
+        return break_type in self.breaks
+
+
+def for_break(exercises: Iterable[Exercise], break_type: BreakType) -> tuple[Exercise, ...]:
+    """The exercises a break of ``break_type`` may offer."""
+    return tuple(exercise for exercise in exercises if exercise.suits(break_type))
 
 
 @dataclass(frozen=True)
@@ -508,6 +543,7 @@ def _validate_entry(
         )
     else:
         check.table(raw["source"], "source")
+    breaks = _break_types(check, raw.get("breaks"))
     picture_raw = raw.get("picture")
     picture: Picture | str
     if picture_raw is None:
@@ -530,12 +566,37 @@ def _validate_entry(
         "helps": helps,
         "caution": caution,
         "source": source,
+        "breaks": breaks,
     }
     return _Entry(exercise_id=exercise_id, path=path, fields=fields, picture=picture)
 
 
+def _break_types(check: _Checker, raw: Any) -> tuple[BreakType, ...]:
+    """The optional ``breaks`` list: which kinds of break an exercise suits."""
+    if raw is None:
+        return DEFAULT_BREAKS
+    wrong = _("must be a non-empty list of {choices}").format(choices=BREAK_TYPES)
+    if not isinstance(raw, list) or not raw:
+        check.fail("breaks", wrong)
+        return DEFAULT_BREAKS
+    found: list[BreakType] = []
+    for item in raw:
+        if not isinstance(item, str) or item not in BREAK_TYPES:
+            check.fail(
+                "breaks",
+                _("{value} is not one of {choices}").format(value=repr(item), choices=BREAK_TYPES),
+            )
+        elif BreakType(item) not in found:
+            found.append(BreakType(item))
+    return tuple(found) or DEFAULT_BREAKS
+
+
 def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
-    check.unknown_keys(raw, ("view", "head_radius", "floor", "chair", "desk", "frames"), "picture.")
+    check.unknown_keys(
+        raw,
+        ("view", "head_radius", "floor", "chair", "desk", "stairs", "glass", "frames"),
+        "picture.",
+    )
     view = raw.get("view")
     if view not in VIEWS:
         check.fail(
@@ -573,6 +634,31 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
             y=check.number(d.get("y"), "picture.desk.y", 0.0, 1.0),
             width=check.number(d.get("width"), "picture.desk.width", 0.01, 1.0),
         )
+    stairs = None
+    if "stairs" in raw:
+        st = check.table(raw["stairs"], "picture.stairs")
+        check.unknown_keys(st, ("x", "run", "rise", "count"), "picture.stairs.")
+        count = st.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 12:
+            check.fail(
+                "picture.stairs.count",
+                _("must be a whole number from {low} to {high}, not {value}").format(
+                    low=1, high=12, value=repr(count)
+                ),
+            )
+            count = 1
+        stairs = Stairs(
+            x=check.number(st.get("x"), "picture.stairs.x", 0.0, 1.0),
+            run=check.number(st.get("run"), "picture.stairs.run", 0.01, 1.0),
+            rise=check.number(st.get("rise"), "picture.stairs.rise", 0.01, 1.0),
+            count=count,
+        )
+    glass = raw.get("glass")
+    if glass is not None and glass not in HANDS:
+        check.fail(
+            "picture.glass",
+            _("must be one of {choices}, not {value}").format(choices=HANDS, value=repr(glass)),
+        )
     frames_raw = raw.get("frames")
     frames: list[Frame] = []
     if not isinstance(frames_raw, list) or len(frames_raw) < 2:
@@ -592,6 +678,8 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
         floor=floor,
         chair=chair,
         desk=desk,
+        stairs=stairs,
+        glass=glass,
     )
 
 

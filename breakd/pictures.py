@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from breakd.content import Arrow, Chair, Desk, Exercise, Frame, Point
+from breakd.content import Arrow, Chair, Desk, Exercise, Frame, Point, Stairs
 
 #: Drawing happens at this multiple of the requested size, then is scaled down.
 SUPERSAMPLE = 4
@@ -27,6 +27,7 @@ ACCENT_FAR: Colour = (132, 196, 187, 255)
 PROP: Colour = (192, 198, 206, 255)  # light grey chair and desk
 PROP_FILL: Colour = (231, 234, 238, 255)
 FLOOR: Colour = (221, 225, 230, 255)
+WATER: Colour = (176, 222, 216, 255)  # the water in a glass: a pale accent
 TRANSPARENT: Colour = (255, 255, 255, 0)
 
 SHEET_BACKGROUND = (255, 255, 255)
@@ -178,6 +179,8 @@ class _Painter:
             self.chair(picture.chair)
         if picture.desk is not None:
             self.desk(picture.desk)
+        if picture.stairs is not None:
+            self.stairs(picture.stairs)
         pose = frame.pose
         accent = set(frame.accent)
         behind = set(frame.behind)
@@ -191,6 +194,10 @@ class _Painter:
         def arm(suffix: str, far: bool) -> None:
             far = far or f"arm_{suffix}" in behind
             points = [pose.point(f"{j}_{suffix}") for j in ("shoulder", "elbow", "hand")]
+            if picture.glass == f"hand_{suffix}":
+                foot, toe = pose.point(f"foot_{suffix}"), pose.point(f"toe_{suffix}")
+                facing = toe[0] - foot[0] if foot is not None and toe is not None else 1.0
+                self.glass(pose.point(f"elbow_{suffix}"), pose.point(f"hand_{suffix}"), facing)
             self.stroke(points, colour(f"arm_{suffix}", far))
             hand = points[-1]
             if hand is not None:
@@ -286,6 +293,55 @@ class _Painter:
         for lx in (x0 + desk.width * 0.1, x1 - desk.width * 0.1):
             self.stroke([(lx, y), (lx, floor)], PROP, w * 0.9)
         self.stroke([(x0, y), (x1, y)], PROP, w * 1.8)
+
+    def stairs(self, stairs: Stairs) -> None:
+        """A flight of steps rising to the right, as a light solid with marked treads."""
+        floor = self.picture.floor
+        outline: list[Point] = [(stairs.x, floor)]
+        for step in range(stairs.count):
+            top = floor - (step + 1) * stairs.rise
+            outline += [
+                (stairs.x + step * stairs.run, top),
+                (stairs.x + (step + 1) * stairs.run, top),
+            ]
+        outline.append((stairs.x + stairs.count * stairs.run, floor))
+        self.draw.polygon([self.px(p) for p in outline], fill=PROP_FILL)
+        self.stroke(outline, PROP, self.width * 0.8)
+
+    def glass(self, elbow: Point | None, hand: Point | None, facing: float) -> None:
+        """A glass of water beyond the hand, at right angles to the forearm: upright when
+        the forearm is level, tipped towards the mouth when the hand is raised to it."""
+        if elbow is None or hand is None:
+            return
+        fx, fy = hand[0] - elbow[0], hand[1] - elbow[1]
+        length = math.hypot(fx, fy) or 1.0
+        fx, fy = fx / length, fy / length
+        # The forearm turned a quarter towards the figure's back: the glass's axis,
+        # bottom to top (a figure facing right holds a level forearm pointing right).
+        up = (fy, -fx) if facing >= 0 else (-fy, fx)
+        height = self.picture.head_radius * 2.2
+        bottom, top = height * 0.3, height * 0.4
+        middle = (hand[0] + fx * top, hand[1] + fy * top)
+
+        def at(along: float, side: float) -> tuple[float, float]:
+            return self.px(
+                (
+                    middle[0] + up[0] * along + fx * side,
+                    middle[1] + up[1] * along + fy * side,
+                )
+            )
+
+        half = height / 2
+        level = 0.15 * half
+        water = [
+            at(-half, -bottom),
+            at(-half, bottom),
+            at(level, bottom + (top - bottom) * 0.575),
+            at(level, -bottom - (top - bottom) * 0.575),
+        ]
+        self.draw.polygon(water, fill=WATER)
+        outline = [at(half, -top), at(-half, -bottom), at(-half, bottom), at(half, top)]
+        self.draw.line(outline, fill=FIGURE, width=max(round(self.width * 0.45), 1), joint="curve")
 
     def arrow(self, arrow: Arrow) -> None:
         """A curved motion arrow with a filled head, in the accent colour."""

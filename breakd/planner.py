@@ -7,6 +7,8 @@ setting decides the positions: "alternate" takes seated and standing in turn, st
 with the one the previous break did not end on. Exercises from the last few breaks are
 left out while enough others exist, so the same ones do not come round every time. All
 randomness comes from the ``random.Random`` passed in, so a seeded plan is repeatable.
+Only the entries that suit the short exercise break are used (``breaks`` in the content):
+a walk or the stairs belong to a walking break.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from breakd.content import POSITIONS, Exercise
+from breakd.content import POSITIONS, Exercise, for_break
+from breakd.state import BreakType
 
 MIXES = ("alternate", "seated", "standing")
 
@@ -69,16 +72,18 @@ def plan_break(
     chosen again only when too few others of the needed position exist, the least
     recently done first.
     """
-    if not exercises:
+    if not for_break(exercises, BreakType.EXERCISE):
         raise PlanError("there are no exercises to plan a break from")
     if not math.isfinite(length_seconds) or length_seconds <= 0:
         raise PlanError(f"a break must last a positive number of seconds, not {length_seconds}")
     if mix not in MIXES:
         raise PlanError(f"mix must be one of {', '.join(MIXES)}, not {mix!r}")
 
-    by_id = {exercise.id: exercise for exercise in exercises}
+    # The short break's own entries: a walk or the stairs belong to a walking break.
+    suited = for_break(exercises, BreakType.EXERCISE)
+    by_id = {exercise.id: exercise for exercise in suited}
     pools = {
-        position: sorted((e for e in exercises if e.position == position), key=lambda e: e.id)
+        position: sorted((e for e in suited if e.position == position), key=lambda e: e.id)
         for position in POSITIONS
     }
     order = _position_order(mix, pools, [by_id[i].position for i in recent_ids if i in by_id])

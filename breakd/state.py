@@ -33,3 +33,15 @@ class Posture(Enum):
 
     SITTING = "sitting"
     STANDING = "standing"
+
+
+class BreakType(Enum):
+    """Which kind of break is offered; the values are the words exercise files use.
+
+    ``EXERCISE`` is the usual short break of exercises; ``WALKING`` the longer break now
+    and then that gets the user away from the desk. An exercise names the kinds it
+    suits (``breaks`` in its file), so each kind has its own content.
+    """
+
+    EXERCISE = "exercise"
+    WALKING = "walking"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from breakd.content import Exercise, load_exercises
+from breakd.content import Exercise, for_break, load_exercises
 from breakd.planner import (
     MIN_STEP_SECONDS,
     MIXES,
@@ -21,8 +21,11 @@ from breakd.planner import (
     pick_reminder_exercise,
     plan_break,
 )
+from breakd.state import BreakType
 
 EXERCISES = load_exercises().exercises
+#: What the short exercise break is planned from: not the walking break's walk or stairs.
+SHORT = for_break(EXERCISES, BreakType.EXERCISE)
 BY_ID = {e.id: e for e in EXERCISES}
 IDS = sorted(BY_ID)
 
@@ -86,7 +89,7 @@ def test_plans_add_up_exactly_and_honour_the_mix_and_the_recent_ones(
 
     # recent exercises stay out while enough others of that position exist
     for position, needed in Counter(where).items():
-        fresh = [e for e in EXERCISES if e.position == position and e.id not in recent]
+        fresh = [e for e in SHORT if e.position == position and e.id not in recent]
         chosen = [s.exercise_id for s, p in zip(plan.steps, where, strict=True) if p == position]
         if needed <= len(fresh):
             assert not set(chosen) & set(recent), (position, chosen, recent)
@@ -186,3 +189,11 @@ def test_a_plan_that_does_not_add_up_cannot_be_built() -> None:
         BreakPlan(steps=(PlannedStep("knee-press", 30.0),), total_seconds=60.0)
     with pytest.raises(PlanError):
         BreakPlan(steps=(), total_seconds=0.0)
+
+
+def test_the_short_break_never_offers_what_only_a_walking_break_has() -> None:
+    walking_only = {e.id for e in EXERCISES if not e.suits(BreakType.EXERCISE)}
+    assert walking_only, "the content has a walking break's own steps"
+    for seed in range(30):
+        plan = plan_break(EXERCISES, 300.0, "standing", [], random.Random(seed))
+        assert not walking_only & set(plan.exercise_ids), plan.exercise_ids
