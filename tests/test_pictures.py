@@ -4,6 +4,7 @@ contact sheet reviewers look at comes out whole (it is kept as a test artifact).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from itertools import pairwise
 from pathlib import Path
@@ -12,10 +13,13 @@ import pytest
 from PIL import Image
 
 from breakd.cli.exercises import register
-from breakd.content import Exercise, load_exercises
+from breakd.content import JOINTS, Exercise, Frame, Pose, load_exercises
 from breakd.pictures import (
     FIGURE,
+    bone_vectors,
     contact_sheet,
+    interpolate,
+    render_between,
     render_frame,
     render_frames,
     sheet_layout,
@@ -144,3 +148,82 @@ def test_cli_sheet_refuses_a_silly_size(tmp_path: Path, capsys: pytest.CaptureFi
     assert args.func(args) == 2
     assert "--size" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+BY_ID = {e.id: e for e in EXERCISES}
+
+
+# --- in-between poses ---------------------------------------------------------------------
+
+MOVES = [
+    (e, i, (i + 1) % len(e.picture.frames)) for e in EXERCISES for i in range(len(e.picture.frames))
+]
+STEPS = [i / 10 for i in range(11)]
+
+
+def move_id(value: object) -> str:
+    if isinstance(value, tuple):
+        exercise, start, end = value
+        return f"{exercise.id}-{start + 1}-{end + 1}"
+    return str(value)
+
+
+def test_in_between_poses_begin_and_end_on_the_key_frames() -> None:
+    for exercise, start, end in MOVES:
+        frames = exercise.picture.frames
+        assert interpolate(frames[start], frames[end], 0.0) == frames[start]
+        assert interpolate(frames[start], frames[end], 1.0) == frames[end]
+    clasp = BY_ID["behind-back-clasp"]
+    assert render_between(clasp, 0, 1, 0.0, 64).tobytes() == render_frame(clasp, 0, 64).tobytes()
+    assert render_between(clasp, 0, 1, 1.0, 64).tobytes() == render_frame(clasp, 1, 64).tobytes()
+    middle = render_between(clasp, 0, 1, 0.5, 64).tobytes()
+    assert middle not in (
+        render_frame(clasp, 0, 64).tobytes(),
+        render_frame(clasp, 1, 64).tobytes(),
+    )
+
+
+@pytest.mark.parametrize("move", MOVES, ids=move_id)
+def test_every_bone_turns_and_stretches_steadily_from_one_pose_to_the_next(
+    move: tuple[Exercise, int, int],
+) -> None:
+    """No limb shrinks through its joint or turns back on itself: each bone's angle and
+    length change monotonically, and halfway they are halfway."""
+    exercise, start, end = move
+    first, last = exercise.picture.frames[start], exercise.picture.frames[end]
+    poses = [bone_vectors(interpolate(first, last, t).pose) for t in STEPS]
+    for bone in poses[0]:
+        angles = [poses[0][bone][0]]
+        for pose in poses[1:]:  # unwrapped, so a turn through ±180° stays continuous
+            turn = (pose[bone][0] - angles[-1] + math.pi) % (2 * math.pi) - math.pi
+            angles.append(angles[-1] + turn)
+        lengths = [pose[bone][1] for pose in poses]
+        for series in (angles, lengths):
+            steps = [b - a for a, b in pairwise(series)]
+            assert all(s >= -1e-9 for s in steps) or all(s <= 1e-9 for s in steps), bone
+        assert math.isclose(angles[5] - angles[0], (angles[10] - angles[0]) / 2, abs_tol=1e-6)
+        assert math.isclose(lengths[5], (lengths[0] + lengths[10]) / 2, abs_tol=1e-9)
+
+
+def test_a_pose_that_only_moves_is_halfway_at_the_middle() -> None:
+    frame = BY_ID["reach-up"].picture.frames[0]
+    moved = {name: (x + 0.1, y - 0.04) for name, (x, y) in bone_points(frame.pose).items()}
+    shifted = Frame("moved", Pose(**moved))
+    middle = interpolate(frame, shifted, 0.5).pose
+    for name, (x, y) in bone_points(frame.pose).items():
+        mx, my = getattr(middle, name)
+        assert math.isclose(mx, x + 0.05, abs_tol=1e-9) and math.isclose(my, y - 0.02, abs_tol=1e-9)
+
+
+def test_in_between_the_moving_parts_are_accented_and_arrows_wait_for_the_pose() -> None:
+    start, on_tiptoe = BY_ID["tiptoe-raise"].picture.frames
+    assert on_tiptoe.arrows and not start.accent
+    for t in (0.2, 0.5, 0.8):
+        between = interpolate(start, on_tiptoe, t)
+        assert set(on_tiptoe.accent) <= set(between.accent)
+        assert between.arrows == ()
+        assert between.label == (start.label if t < 0.5 else on_tiptoe.label)
+
+
+def bone_points(pose: Pose) -> dict[str, tuple[float, float]]:
+    return {name: getattr(pose, name) for name in JOINTS}
