@@ -25,6 +25,8 @@ from breakd.state import BreakType
 POSITIONS = choices.POSITIONS
 VIEWS = ("side", "front")
 CHAIR_BACKS = ("left", "right", "behind", "none")
+#: The hands that can hold a glass (``glass`` in a picture).
+HANDS = ("hand_l", "hand_r")
 
 #: Joints every frame must place (normalised 0..1 coordinates, y pointing down).
 JOINTS = (
@@ -172,8 +174,23 @@ class Desk:
 
 
 @dataclass(frozen=True)
+class Stairs:
+    """A flight of ``count`` steps rising to the right from the floor at ``x``, each
+    ``run`` deep and ``rise`` high (the top step reaches ``floor - count * rise``)."""
+
+    x: float
+    run: float
+    rise: float
+    count: int
+
+
+@dataclass(frozen=True)
 class Picture:
-    """How an exercise is drawn: the view, the props and at least two frames."""
+    """How an exercise is drawn: the view, the props and at least two frames.
+
+    ``glass`` names the hand ("hand_l" or "hand_r") that holds a glass of water, drawn
+    at that hand in every frame.
+    """
 
     view: Literal["side", "front"]
     frames: tuple[Frame, ...]
@@ -181,6 +198,8 @@ class Picture:
     floor: float = 0.94
     chair: Chair | None = None
     desk: Desk | None = None
+    stairs: Stairs | None = None
+    glass: Literal["hand_l", "hand_r"] | None = None
 
 
 @dataclass(frozen=True)
@@ -573,7 +592,11 @@ def _break_types(check: _Checker, raw: Any) -> tuple[BreakType, ...]:
 
 
 def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
-    check.unknown_keys(raw, ("view", "head_radius", "floor", "chair", "desk", "frames"), "picture.")
+    check.unknown_keys(
+        raw,
+        ("view", "head_radius", "floor", "chair", "desk", "stairs", "glass", "frames"),
+        "picture.",
+    )
     view = raw.get("view")
     if view not in VIEWS:
         check.fail(
@@ -611,6 +634,31 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
             y=check.number(d.get("y"), "picture.desk.y", 0.0, 1.0),
             width=check.number(d.get("width"), "picture.desk.width", 0.01, 1.0),
         )
+    stairs = None
+    if "stairs" in raw:
+        st = check.table(raw["stairs"], "picture.stairs")
+        check.unknown_keys(st, ("x", "run", "rise", "count"), "picture.stairs.")
+        count = st.get("count")
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 12:
+            check.fail(
+                "picture.stairs.count",
+                _("must be a whole number from {low} to {high}, not {value}").format(
+                    low=1, high=12, value=repr(count)
+                ),
+            )
+            count = 1
+        stairs = Stairs(
+            x=check.number(st.get("x"), "picture.stairs.x", 0.0, 1.0),
+            run=check.number(st.get("run"), "picture.stairs.run", 0.01, 1.0),
+            rise=check.number(st.get("rise"), "picture.stairs.rise", 0.01, 1.0),
+            count=count,
+        )
+    glass = raw.get("glass")
+    if glass is not None and glass not in HANDS:
+        check.fail(
+            "picture.glass",
+            _("must be one of {choices}, not {value}").format(choices=HANDS, value=repr(glass)),
+        )
     frames_raw = raw.get("frames")
     frames: list[Frame] = []
     if not isinstance(frames_raw, list) or len(frames_raw) < 2:
@@ -630,6 +678,8 @@ def _validate_picture(check: _Checker, raw: Mapping[str, Any]) -> Picture | str:
         floor=floor,
         chair=chair,
         desk=desk,
+        stairs=stairs,
+        glass=glass,
     )
 
 

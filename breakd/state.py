@@ -36,7 +36,11 @@ class Posture(Enum):
 
 
 class BreakType(Enum):
-    """What a guided break is; the values are the control protocol's and history's words.
+    """Which kind of break is offered; the values are the words exercise files use.
+
+    ``EXERCISE`` is the usual short break of exercises; ``WALKING`` the longer break now
+    and then that gets the user away from the desk. An exercise names the kinds it
+    suits (``breaks`` in its file), so each kind has its own content.
 
     Every ``breaks.long_every``-th break is a walking break of ``breaks.long_length``;
     the others are the short exercise breaks.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from itertools import pairwise
+
 import pytest
 
 from breakd.coach.base import BreakSession, CoachStep
@@ -13,7 +16,7 @@ from breakd.coach.protocol import (
     parse_start,
     start_message,
 )
-from breakd.coach.timeline import BreakClock, Timeline, clock_text
+from breakd.coach.timeline import BreakClock, Still, Timeline, clock_text, ease, motion
 from breakd.coach.x11 import parse_xft_dpi
 
 STEPS = (CoachStep("a", 30), CoachStep("b", 30), CoachStep("c", 60))
@@ -123,3 +126,40 @@ def test_xft_dpi_is_read_from_the_resource_listing() -> None:
     assert parse_xft_dpi("Xft.antialias:\t1\nXft.dpi:\t192\n") == 192.0
     assert parse_xft_dpi("Xcursor.size: 24\n") is None
     assert parse_xft_dpi("Xft.dpi: lots\n") is None
+
+
+# --- the picture's animation ----------------------------------------------------------------
+
+
+def test_ease_starts_and_ends_slowly_and_never_turns_back() -> None:
+    values = [ease(i / 20) for i in range(21)]
+    assert values[0] == 0.0 and values[10] == 0.5 and values[20] == 1.0
+    steps = [b - a for a, b in pairwise(values)]
+    assert all(step > 0 for step in steps)
+    assert steps[0] < steps[9] > steps[-1], "slow out of a pose, faster between, slow in"
+    assert ease(-1.0) == 0.0 and ease(2.0) == 1.0
+
+
+def test_motion_holds_each_pose_then_moves_on_in_small_steps_and_loops() -> None:
+    stills = motion(2, hold_ms=1300, move_ms=900, step_ms=100)
+    assert stills[0] == Still(0, 0, 0.0, 1300)
+    there = [s for s in stills if (s.start, s.end) == (0, 1)]
+    back = [s for s in stills if (s.start, s.end) == (1, 0)]
+    assert stills == (stills[0], *there, Still(1, 1, 0.0, 1300), *back)
+    assert len(there) == len(back) == 8, "10 pictures a second for 0.9 s"
+    assert all(s.ms == 100 for s in there + back)
+    ts = [s.t for s in there]
+    assert all(0 < a < b < 1 for a, b in pairwise(ts))
+    assert all(math.isclose(a + b, 1.0) for a, b in zip(ts, reversed(ts), strict=True))
+    assert sum(s.ms for s in stills) == 2 * 1300 + 16 * 100
+    three = motion(3, 1300, 900, 100)
+    assert [(s.start, s.end) for s in three if s.start == s.end] == [(0, 0), (1, 1), (2, 2)]
+    assert three[-1].end == 0, "the last pose moves back to the first"
+
+
+def test_one_pose_is_a_still_picture_and_nonsense_is_refused() -> None:
+    assert motion(1, 1300, 900, 100) == (Still(0, 0, 0.0, 1300),)
+    assert len(motion(2, 1300, 0, 100)) == 2, "no move time: the poses simply alternate"
+    for bad in ((0, 1300, 900, 100), (2, 0, 900, 100), (2, 1300, 900, 0)):
+        with pytest.raises(ValueError):
+            motion(*bad)

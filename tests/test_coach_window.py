@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageGrab
+from PIL import Image, ImageChops, ImageGrab
 from support.daemon import wait_for
 from support.screen import artifacts, changed, grab, wait_still
 from support.sessionbus import private_bus
@@ -329,6 +329,80 @@ def test_hidpi_desktop_gets_a_bigger_window(
     screenshot(xserver, window, artifacts(tmp_path) / "coach-window-hidpi.png")
     assert 1.7 < big_width / width < 2.3
     assert big_height > 1.4 * height
+
+
+def picture_box(xserver: XServer, window: str) -> tuple[int, int, int, int]:
+    """The exercise picture on the screen: the window's one pure white area."""
+    x, y, width, height = geometry(window)
+    shot = grab(xserver, (x, y, width, height)).convert("RGB")
+    white = Image.new("RGB", shot.size, (255, 255, 255))
+    mask = ImageChops.difference(shot, white).convert("L").point(lambda v: 255 if v == 0 else 0)
+    found = mask.getbbox()
+    assert found is not None, "no picture panel in the window"
+    left, top, right, bottom = found
+    assert 80 < right - left < 400 and right - left == bottom - top, found
+    return x + left, y + top, right - left, bottom - top
+
+
+def test_the_figure_moves_smoothly_between_poses_and_holds_each(
+    xserver: XServer, programs: list[WindowProgram], tmp_path: Path
+) -> None:
+    """The figure no longer jumps from pose to pose: the window shows the in-between
+    poses, in order, about ten a second, then holds the next pose still for a while."""
+    from breakd.coach.timeline import motion
+    from breakd.coach.window import HOLD_MS, MOVE_MS, STEP_MS
+    from breakd.pictures import render_between, render_frame
+
+    exercise = load_exercises().get("behind-back-clasp")
+    assert exercise is not None
+    program = WindowProgram(BreakSession((CoachStep(exercise.id, 60),), 60, 1800), "top-left")
+    programs.append(program)
+    program.next_event("ready")
+    window = wait_for_window()
+    box = picture_box(xserver, window)
+    stills = motion(len(exercise.picture.frames), HOLD_MS, MOVE_MS, STEP_MS)
+    expected = []  # each still as the window shows it: on its white panel
+    for still in stills:
+        drawn = (
+            render_frame(exercise, still.start, box[2])
+            if still.start == still.end
+            else render_between(exercise, still.start, still.end, still.t, box[2])
+        )
+        panel = Image.new("RGBA", drawn.size, (255, 255, 255, 255))
+        expected.append(Image.alpha_composite(panel, drawn).convert("RGB").tobytes())
+
+    runs: list[tuple[Image.Image, float, float]] = []  # picture, first seen, last seen
+
+    def holds() -> list[int]:
+        return [i for i, (_shot, first, last) in enumerate(runs) if last - first >= 0.9]
+
+    deadline = time.monotonic() + 6.0  # two holds and the move between them, at most
+    while time.monotonic() < deadline and not (len(holds()) >= 2 and holds()[-1] < len(runs) - 1):
+        shot, now = grab(xserver, box).convert("RGB"), time.monotonic()
+        if runs and not changed(runs[-1][0], shot):
+            runs[-1] = (runs[-1][0], runs[-1][1], now)
+        else:
+            runs.append((shot, now, now))
+    folder = artifacts(tmp_path)
+    strip = Image.new("RGB", (box[2] * min(len(runs), 14), box[3]), (255, 255, 255))
+    for index, (shot, _first, _last) in enumerate(runs[:14]):
+        strip.paste(shot, (index * box[2], 0))
+    strip.save(folder / "coach-window-animation.png")
+    screenshot(xserver, window, folder / "coach-window-clasp.png")
+
+    durations = [round(last - first, 2) for _shot, first, last in runs]
+    assert len(holds()) >= 2, f"no two poses held still: {durations}"
+    shown = [expected.index(shot.tobytes()) for shot, _first, _last in runs]
+    before, after = holds()[:2]
+    assert stills[shown[before]].t == 0.0 and stills[shown[after]].t == 0.0, "holds are poses"
+    moves = shown[before + 1 : after]
+    assert len(moves) >= 4, f"only {len(moves)} in-between poses: {durations}"
+    assert all(stills[i].t > 0 for i in moves)
+    onward = [(i - shown[before]) % len(stills) for i in shown[before : after + 1]]
+    assert onward == sorted(onward), f"the poses come in order: {shown}"
+    assert max(durations[before + 1 : after]) < 0.35, f"each passes quickly: {durations}"
+    program.send(encode({"cmd": "over", "completed": False, "next_reminder_in": 60}))
+    assert program.wait(5) == 0
 
 
 # --- place and size: inside the work area, fixed for the whole break ----------------------

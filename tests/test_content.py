@@ -18,6 +18,7 @@ from breakd.content import (
     MAX_CUE,
     POSITIONS,
     Exercise,
+    for_break,
     load_exercises,
     load_safety,
     shipped_exercise_dir,
@@ -33,6 +34,17 @@ CORE = {
     "knee-press": "seated",
     "tiptoe-raise": "standing",
     "hands-on-lower-back": "standing",
+}
+#: The walking break's own content, which the short exercise break never offers.
+WALKING_ONLY = {"walk-around", "take-the-stairs", "glass-of-water"}
+#: Standing items added for the walking break and the standing posture.
+ADDED_FOR_STANDING = {
+    "walk-around",
+    "take-the-stairs",
+    "glass-of-water",
+    "standing-thigh-stretch",
+    "half-squat",
+    "front-leg-bend",
 }
 
 
@@ -96,6 +108,7 @@ def test_every_exercise_has_every_field(shipped: tuple[Exercise, ...]) -> None:
         assert e.caution is None or e.caution.strip(), e.id
         assert e.source.document and e.source.section, e.id
         assert e.source.title and not e.source.title.endswith((".txt", ".")), e.id
+        assert e.breaks and len(set(e.breaks)) == len(e.breaks), e.id
         assert len(e.picture.frames) >= 2, e.id
 
 
@@ -149,6 +162,22 @@ def test_the_four_core_exercises_are_there(shipped: tuple[Exercise, ...]) -> Non
     assert by_id["knee-press"].source.section == "Sedentary exercises"
     assert by_id["tiptoe-raise"].source.section == "Foot exercises"
     assert by_id["hands-on-lower-back"].source.section == "Foot exercises"
+
+
+def test_each_break_kind_has_its_own_content(shipped: tuple[Exercise, ...]) -> None:
+    """The walking break offers the walk, the stairs and water with standing exercises
+    between; the short break keeps to exercises at the desk."""
+    walking = {e.id for e in for_break(shipped, BreakType.WALKING)}
+    usual = {e.id for e in for_break(shipped, BreakType.EXERCISE)}
+    assert walking | usual == {e.id for e in shipped}
+    assert walking >= WALKING_ONLY and not WALKING_ONLY & usual
+    by_id = {e.id: e for e in shipped}
+    assert all(by_id[i].position == "standing" for i in walking), "the walking break is on foot"
+    assert len(walking - WALKING_ONLY) >= 6, "standing exercises to do between walks"
+    assert set(by_id) >= ADDED_FOR_STANDING
+    assert all(by_id[i].position == "standing" for i in ADDED_FOR_STANDING)
+    # a file that does not say is for the usual break
+    assert by_id["knee-press"].breaks == (BreakType.EXERCISE,)
 
 
 def test_at_least_six_seated_and_six_standing(shipped: tuple[Exercise, ...]) -> None:
@@ -356,6 +385,44 @@ def test_unknown_fields_are_reported_not_ignored() -> None:
     (folder / "typo.toml").write_text(text.replace("cue =", "cue_text = 'x'\ncue ="), "utf-8")
     [problem] = load_exercises([folder]).problems
     assert "'typo'" in problem and "cue_text" in problem and "unknown field" in problem
+
+
+def test_break_kind_stairs_and_glass_mistakes_name_the_field() -> None:
+    folder = user_dir()
+    stairs = shipped_text("take-the-stairs")
+    (folder / "a.toml").write_text(
+        stairs.replace('id = "take-the-stairs"', 'id = "lunch-walk"').replace(
+            'breaks = ["walking"]', 'breaks = ["lunch"]'
+        ),
+        encoding="utf-8",
+    )
+    (folder / "b.toml").write_text(
+        stairs.replace('id = "take-the-stairs"', 'id = "tower"').replace("count = 4", "count = 40"),
+        encoding="utf-8",
+    )
+    (folder / "c.toml").write_text(
+        shipped_text("glass-of-water")
+        .replace('id = "glass-of-water"', 'id = "foot-glass"')
+        .replace('glass = "hand_l"', 'glass = "foot_l"'),
+        encoding="utf-8",
+    )
+    result = load_exercises([folder])
+    assert len(result.problems) == 3, result.problems
+    breaks, count, glass = sorted(result.problems)
+    assert "'lunch-walk'" in breaks and "breaks:" in breaks and "'lunch'" in breaks
+    assert "'tower'" in count and "picture.stairs.count" in count and "40" in count
+    assert "'foot-glass'" in glass and "picture.glass" in glass and "'foot_l'" in glass
+    assert not {"lunch-walk", "tower", "foot-glass"} & {e.id for e in result.exercises}
+
+
+def test_cli_lists_the_exercises_of_one_kind_of_break(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("exercises", "--break", "walking") == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert {"walk-around", "take-the-stairs", "glass-of-water", "tiptoe-raise"} <= listed
+    assert "knee-press" not in listed
+    assert run_cli("exercises", "--break", "exercise", "--position", "standing") == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines()}
+    assert "tiptoe-raise" in listed and not WALKING_ONLY & listed
 
 
 # --- breakd exercises ----------------------------------------------------------------

@@ -214,3 +214,11 @@ def test_a_plan_that_does_not_add_up_cannot_be_built() -> None:
         BreakPlan(steps=(PlannedStep("knee-press", 30.0),), total_seconds=60.0)
     with pytest.raises(PlanError):
         BreakPlan(steps=(), total_seconds=0.0)
+
+
+def test_the_short_break_never_offers_what_only_a_walking_break_has() -> None:
+    walking_only = {e.id for e in EXERCISES if not e.suits(BreakType.EXERCISE)}
+    assert walking_only, "the content has a walking break's own steps"
+    for seed in range(30):
+        plan = plan_break(EXERCISES, 300.0, "standing", [], random.Random(seed))
+        assert not walking_only & set(plan.exercise_ids), plan.exercise_ids

@@ -14,6 +14,7 @@ from breakd.choices import POSITIONS
 from breakd.cli.arguments import path
 from breakd.cli.exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from breakd.i18n import _, ngettext
+from breakd.state import BreakType
 
 # Every `breakd` command registers this one: the exercises and the settings load only
 # when an exercises command runs.
@@ -44,6 +45,12 @@ def register(subparsers: Subcommands) -> None:
     exercises.add_argument(
         "--position", choices=POSITIONS, help=_("only the seated or only the standing ones")
     )
+    exercises.add_argument(
+        "--break",
+        dest="break_kind",
+        choices=[kind.value for kind in BreakType],
+        help=_("only those offered in the usual exercise break or in the walking break"),
+    )
     exercises.set_defaults(func=cmd_list)
     actions = exercises.add_subparsers(dest="exercises_command", metavar="ACTION")
 
@@ -69,7 +76,7 @@ def register(subparsers: Subcommands) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     loaded = _load()
-    chosen = _filtered(loaded, args.position)
+    chosen = _filtered(loaded, args.position, args.break_kind)
     width = max((len(e.id) for e in chosen), default=2)
     for exercise in chosen:
         print(
@@ -117,7 +124,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     from breakd.pictures import contact_sheet  # Pillow is only needed here
 
     loaded = _load()
-    chosen = _filtered(loaded, args.position)
+    chosen = _filtered(loaded, args.position, args.break_kind)
     if not chosen:
         print("breakd: " + _("no exercises to draw"), file=sys.stderr)
         return EXIT_ERROR
@@ -189,7 +196,12 @@ def _load() -> LoadResult:
     return loaded
 
 
-def _filtered(loaded: LoadResult, position: str | None) -> list[Exercise]:
-    """The exercises of ``position`` (or all), seated ones first, then by id."""
+def _filtered(
+    loaded: LoadResult, position: str | None, break_kind: str | None = None
+) -> list[Exercise]:
+    """The exercises of ``position`` (or all) offered in ``break_kind`` breaks (or any),
+    seated ones first, then by id."""
     chosen = [e for e in loaded.exercises if position is None or e.position == position]
+    if break_kind is not None:
+        chosen = [e for e in chosen if e.suits(BreakType(break_kind))]
     return sorted(chosen, key=lambda e: (POSITIONS.index(e.position), e.id))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from breakd.coach.base import CoachStep
 
@@ -156,3 +157,46 @@ def clock_text(seconds: float) -> str:
     whole = max(0, math.ceil(seconds - 1e-6))
     minutes, secs = divmod(whole, 60)
     return f"{minutes}:{secs:02d}"
+
+
+# --- the picture's animation ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Still:
+    """One picture of an exercise's animation and how long it stays up.
+
+    It shows the pose ``t`` of the way (eased, 0..1) from key frame ``start`` to key
+    frame ``end``; a key frame held still has ``start == end`` and ``t == 0``.
+    """
+
+    start: int
+    end: int
+    t: float
+    ms: int
+
+
+def ease(t: float) -> float:
+    """Slow out of a pose and slow into the next (smoothstep), as a body moves."""
+    t = min(1.0, max(0.0, t))
+    return t * t * (3.0 - 2.0 * t)
+
+
+def motion(keys: int, hold_ms: int, move_ms: int, step_ms: int) -> tuple[Still, ...]:
+    """One loop of an animation through ``keys`` key frames, back to the first.
+
+    Each key frame is held for ``hold_ms``; the move to the next takes ``move_ms``,
+    shown as in-between pictures every ``step_ms`` (so a move costs a redraw only
+    ``move_ms / step_ms`` times, and a hold none). One key frame makes a still picture.
+    """
+    if keys < 1 or hold_ms <= 0 or step_ms <= 0 or move_ms < 0:
+        raise ValueError("an animation needs key frames and positive times")
+    if keys == 1:
+        return (Still(0, 0, 0.0, hold_ms),)
+    steps = max(1, round(move_ms / step_ms))
+    stills: list[Still] = []
+    for key in range(keys):
+        following = (key + 1) % keys
+        stills.append(Still(key, key, 0.0, hold_ms))
+        stills.extend(Still(key, following, ease(i / steps), step_ms) for i in range(1, steps))
+    return tuple(stills)

@@ -40,13 +40,13 @@ from PIL import Image
 
 from breakd.coach.base import CoachStep
 from breakd.coach.protocol import ProtocolError, WindowStart, decode, encode, parse_start
-from breakd.coach.timeline import BreakClock, Timeline, clock_text
+from breakd.coach.timeline import BreakClock, Still, Timeline, clock_text, motion
 from breakd.coach.x11 import FrameExtents, ScreenFacts
 from breakd.config import user_config_dir
 from breakd.content import ContentError, Exercise, load_exercises, load_safety
 from breakd.durations import humanize
 from breakd.i18n import N_, _, pgettext
-from breakd.pictures import ACCENT, render_frames
+from breakd.pictures import ACCENT, render_between, render_frame
 from breakd.state import BreakType
 
 log = logging.getLogger("breakd.coach.window")
@@ -71,8 +71,13 @@ OUTLINE = "#c5d0d4"
 TICK_MS = 200
 #: How often the daemon's commands are looked at.
 INBOX_MS = 100
-#: How long each animation frame stays up: slow enough to follow, calm to watch.
-FRAME_MS = 1400
+#: How long the picture holds each pose: long enough to take it in, calm to watch.
+HOLD_MS = 1300
+#: How long the move from one pose to the next takes, and how often its in-between
+#: pictures change (10 a second: smooth enough to follow, and cheap, because it
+#: redraws only while the figure moves and each picture is drawn once).
+MOVE_MS = 900
+STEP_MS = 100
 #: How long "Done" stays before the window closes itself.
 DONE_MS = 4000
 #: A break that took longer than this to open is counted from when the window appeared.
@@ -144,8 +149,9 @@ class CoachWindow:
             offset = min(max(wall() - start.started_at, 0.0), MAX_START_DELAY)
         self.clock = BreakClock(monotonic, offset)
         self.state = "running"  # then "done" or "closed"
-        self._frames: dict[str, list[tk.PhotoImage]] = {}
-        self._frame_index = 0
+        self._stills: dict[str, tuple[Still, ...]] = {}
+        self._photos: dict[tuple[str, int], tk.PhotoImage] = {}
+        self._still_index = 0
         self._animation: str | None = None
         self._ready = False
 
@@ -450,29 +456,44 @@ class CoachWindow:
             # A blank picture, not none: without an image a Label measures in characters.
             self.picture.configure(image=self._blank)
             return
-        frames = self._frames.get(exercise.id)
-        if frames is None:
-            frames = [
-                _photo(self.root, image) for image in render_frames(exercise, self._picture_px())
-            ]
-            self._frames[exercise.id] = frames
-        self._frame_index = 0
-        self.picture.configure(image=frames[0])
-        if len(frames) > 1:
-            self._animation = self.root.after(FRAME_MS, self._animate, exercise.id)
+        stills = self._stills.get(exercise.id)
+        if stills is None:
+            stills = motion(len(exercise.picture.frames), HOLD_MS, MOVE_MS, STEP_MS)
+            self._stills[exercise.id] = stills
+        self._still_index = 0
+        self.picture.configure(image=self._photo_of(exercise, 0))
+        if len(stills) > 1:
+            self._animation = self.root.after(stills[0].ms, self._animate, exercise)
+
+    def _photo_of(self, exercise: Exercise, index: int) -> tk.PhotoImage:
+        """The picture for one still of the animation, drawn the first time it is shown."""
+        photo = self._photos.get((exercise.id, index))
+        if photo is None:
+            still = self._stills[exercise.id][index]
+            size = self._picture_px()
+            if still.start == still.end:
+                image = render_frame(exercise, still.start, size)
+            else:
+                image = render_between(exercise, still.start, still.end, still.t, size)
+            photo = _photo(self.root, image)
+            self._photos[(exercise.id, index)] = photo
+        return photo
 
     def _picture_px(self) -> int:
         return self.px(PICTURE_POINTS)
 
-    def _animate(self, exercise_id: str) -> None:
+    def _animate(self, exercise: Exercise) -> None:
         self._animation = None
-        frames = self._frames.get(exercise_id)
-        if not frames or self.state != "running":
+        stills = self._stills.get(exercise.id)
+        if not stills or self.state != "running":
             return
-        if not self.clock.paused:
-            self._frame_index = (self._frame_index + 1) % len(frames)
-            self.picture.configure(image=frames[self._frame_index])
-        self._animation = self.root.after(FRAME_MS, self._animate, exercise_id)
+        if self.clock.paused:
+            # Paused: the picture stays; look again at the pace of a held pose.
+            self._animation = self.root.after(HOLD_MS, self._animate, exercise)
+            return
+        self._still_index = (self._still_index + 1) % len(stills)
+        self.picture.configure(image=self._photo_of(exercise, self._still_index))
+        self._animation = self.root.after(stills[self._still_index].ms, self._animate, exercise)
 
     def _refresh(self) -> None:
         elapsed = self.clock.elapsed()

@@ -44,6 +44,22 @@ def wait_still(server: XServer, box: tuple[int, int, int, int], timeout: float =
         previous = current
 
 
+def changed_share(first: Image.Image, second: Image.Image) -> float:
+    """How much of the ink (dark or coloured pixels) in either picture differs clearly in
+    the other: 0 for the same picture, near 1 for two unrelated ones."""
+
+    def on_white(image: Image.Image) -> Image.Image:
+        panel = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(panel, image.convert("RGBA")).convert("L")
+
+    a, b = on_white(first), on_white(second)
+    differs = ImageChops.difference(a, b).point(lambda v: 255 if v > 64 else 0)
+    ink = ImageChops.lighter(
+        a.point(lambda v: 255 if v < 200 else 0), b.point(lambda v: 255 if v < 200 else 0)
+    )
+    return differs.histogram()[255] / max(ink.histogram()[255], 1)
+
+
 def teal_share(picture: Image.Image) -> float:
     """How much of the picture is breakd's teal (its icon), not a tray's background."""
     data = picture.convert("RGB").tobytes()
