@@ -28,6 +28,7 @@ from breakd.autostart import (
     AutostartError,
     AutostartStatus,
     Launcher,
+    StartAtLogin,
     enable_on_first_run,
     first_run_marker,
     remember_choice,
@@ -602,3 +603,48 @@ def test_the_entry_text_is_pure() -> None:
     assert "TryExec=/home/a b/.local/bin/breakd\n" in text
     assert "X-breakd-Version=9.9\n" in text
     assert text.startswith("# Written by `breakd autostart enable`")
+
+
+class CountingAutostart(LinuxAutostart):
+    """The real Linux backend, counting how often the files are read for a status."""
+
+    def __init__(self, launcher: Launcher) -> None:
+        super().__init__(launcher)
+        self.reads = 0
+
+    def status(self) -> AutostartStatus:
+        self.reads += 1
+        return super().status()
+
+
+def test_the_tray_checkbox_reads_the_files_again_only_when_they_changed(tmp_path: Path) -> None:
+    """The tray asks at every redraw (once a minute); a change made elsewhere (`breakd
+    autostart` in a terminal, a deleted installation, a hand-removed systemd link) is
+    still seen at the next one."""
+    launcher = fake_installation(tmp_path)
+    backend = CountingAutostart(Launcher(launcher))
+    checkbox = StartAtLogin(backend)
+    assert checkbox.is_on() is False
+    assert checkbox.is_on() is False and backend.reads == 1
+
+    LinuxAutostart(Launcher(launcher)).enable()  # another process turns it on
+    assert checkbox.is_on() is True and backend.reads == 2
+    for _ in range(5):
+        assert checkbox.is_on() is True
+    assert backend.reads == 2
+
+    launcher.unlink()  # the installation it starts is deleted: read again
+    checkbox.is_on()
+    assert backend.reads == 3 and backend.status().problem is not None
+    LinuxAutostart(Launcher(launcher)).disable()
+    assert checkbox.is_on() is False
+
+    unit_launcher = fake_installation(tmp_path / "unit", "plain")
+    systemd = LinuxAutostart(Launcher(unit_launcher), systemd=True)
+    systemd.enable()
+    assert checkbox.is_on() is True
+    reads = backend.reads
+    assert checkbox.is_on() is True and backend.reads == reads
+    wants = config_home() / "systemd" / "user" / "graphical-session.target.wants"
+    (wants / "breakd.service").unlink()  # `systemctl --user disable` by hand
+    assert checkbox.is_on() is False

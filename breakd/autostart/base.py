@@ -87,6 +87,33 @@ class AutostartBackend(ABC):
         """Whether breakd will be started at the next login (for the tray's checkbox)."""
         return self.status().enabled
 
+    def fingerprint(self) -> Fingerprint | None:
+        """A few ``stat`` readings that change whenever ``status`` might, or None.
+
+        The tray asks for the checkbox each time it redraws its menu (once a minute);
+        while the fingerprint stays the same the last answer still holds. None (the
+        default) means there is no cheap way to tell, and ``status`` is asked each time.
+        """
+        return None
+
+
+#: What ``stat`` says of each file a status depends on (None: the file is not there).
+Fingerprint = tuple[tuple[int, int, int, int] | None, ...]
+
+
+def stat_marks(*paths: Path, follow_links: bool = False) -> Fingerprint:
+    """``paths``' modification times, sizes, inodes and modes (of the links themselves
+    unless ``follow_links``)."""
+    marks: list[tuple[int, int, int, int] | None] = []
+    for path in paths:
+        try:
+            st = os.stat(path, follow_symlinks=follow_links)
+        except OSError:
+            marks.append(None)
+        else:
+            marks.append((st.st_mtime_ns, st.st_size, st.st_ino, st.st_mode))
+    return tuple(marks)
+
 
 def remove_files(*paths: Path) -> list[Path]:
     """Delete those of ``paths`` that exist (dangling links too); return the deleted ones."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from breakd.autostart.base import AutostartBackend, AutostartStatus, Launcher
+from breakd.autostart.base import AutostartBackend, AutostartStatus, Fingerprint, Launcher
 from breakd.autostart.systemd import SystemdAutostart
 from breakd.autostart.xdg import XdgAutostart
 from breakd.i18n import _
@@ -52,6 +52,9 @@ class LinuxAutostart(AutostartBackend):
         removed = [*self.xdg.disable(), *self.systemd.disable()]
         self.notes.extend(self.systemd.notes)
         return removed
+
+    def fingerprint(self) -> Fingerprint:
+        return self.xdg.fingerprint() + self.systemd.fingerprint()
 
     def status(self) -> AutostartStatus:
         """The XDG entry's status, unless only the systemd unit is there or is enabled."""

@@ -18,7 +18,7 @@ from pathlib import Path
 import platformdirs
 
 from breakd import APP_NAME
-from breakd.autostart.base import AutostartBackend, AutostartError
+from breakd.autostart.base import AutostartBackend, AutostartError, Fingerprint, stat_marks
 from breakd.files import PRIVATE_FILE, create_private_file, make_private_dir
 
 log = logging.getLogger(__name__)
@@ -135,18 +135,35 @@ class StartAtLogin:
 
     def __init__(self, backend: AutostartBackend | None = None) -> None:
         self._backend = backend
+        #: The last answer, and the fingerprint of the files it was read from (None: ask).
+        self._answer = False
+        self._answered_at: tuple[Fingerprint, Fingerprint] | None = None
+        self._launcher: Path | None = None
 
     def _get(self) -> AutostartBackend:
         if self._backend is None:
             self._backend = default_backend()
         return self._backend
 
+    def _launcher_marks(self) -> Fingerprint:
+        """The program the entry starts: a deleted venv turns the checkbox off."""
+        return () if self._launcher is None else stat_marks(self._launcher, follow_links=True)
+
     def is_on(self) -> bool:
+        """Asked at every redraw of the menu: read again only when a file changed."""
         try:
-            return self._get().is_enabled()
+            backend = self._get()
+            files = backend.fingerprint()  # before reading: a change meanwhile is seen next time
+            if files is not None and (files, self._launcher_marks()) == self._answered_at:
+                return self._answer
+            status = backend.status()
         except (AutostartError, OSError) as error:
             log.warning("start at login: cannot tell whether it is on (%s)", error)
+            self._answered_at = None
             return False
+        self._answer, self._launcher = status.enabled, status.points_to
+        self._answered_at = None if files is None else (files, self._launcher_marks())
+        return self._answer
 
     def toggle(self) -> bool:
         """Turn it off if on, on if off; the new state (unchanged when that failed)."""

@@ -32,9 +32,11 @@ from breakd.autostart.base import (
     AutostartBackend,
     AutostartError,
     AutostartStatus,
+    Fingerprint,
     Launcher,
     launcher_problem,
     remove_files,
+    stat_marks,
 )
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.autostart.xdg import xdg_config_home
@@ -220,6 +222,13 @@ class SystemdAutostart(AutostartBackend):
         if removed:
             self._reload(enabling=False)
         return removed
+
+    def fingerprint(self) -> Fingerprint:
+        """The unit, and the folders its ``*.wants``/``*.requires`` links are made in."""
+        if not self.path.exists():
+            return stat_marks(self.path)
+        folders = sorted(self.unit_dir.glob("*.wants")) + sorted(self.unit_dir.glob("*.requires"))
+        return stat_marks(self.path, self.unit_dir, *folders)
 
     def status(self) -> AutostartStatus:
         path = self.path

@@ -26,9 +26,11 @@ from breakd.autostart.base import (
     AutostartBackend,
     AutostartError,
     AutostartStatus,
+    Fingerprint,
     Launcher,
     launcher_problem,
     remove_files,
+    stat_marks,
 )
 from breakd.autostart.launcher import find_posix_launcher
 from breakd.files import write_atomically
@@ -253,6 +255,10 @@ class XdgAutostart(AutostartBackend):
         if not path.exists():
             return AutostartStatus(False)
         return read_entry(path)
+
+    def fingerprint(self) -> Fingerprint:
+        # The entry is replaced by a rename when written: a new inode and mtime.
+        return stat_marks(self.path)
 
 
 def install_desktop_entry(
