@@ -326,7 +326,7 @@ def test_the_entry_starts_the_real_daemon_silently_from_a_folder_with_spaces(
                 check=True,
             )
     try:
-        wait_for(lambda: breakd("status").returncode == 0, 20, "`breakd status` to answer")
+        wait_for(lambda: breakd("status").returncode == 0, 60, "`breakd status` to answer")
     finally:
         stopped = breakd("quit")
         if process is not None:
@@ -337,7 +337,7 @@ def test_the_entry_starts_the_real_daemon_silently_from_a_folder_with_spaces(
                 process.wait(10)
     assert stopped.returncode == 0, stopped.stderr
     assert process is None or process.returncode == 0
-    wait_for(lambda: breakd("status").returncode == 3, 20, "the daemon to stop")
+    wait_for(lambda: breakd("status").returncode == 3, 60, "the daemon to stop")
     assert out_path.read_bytes() == b""
     assert err_path.read_bytes() == b""
 

@@ -52,7 +52,8 @@ def test_the_tray_menu_and_tooltip_are_german(
         "Fortsetzen",
         "-",
     ]
-    assert top[6:9] == ["Erinnern nach", "Pausenlänge", "Übungen"]
+    assert top[6:9] == ["Ich sitze", "Ich stehe", "-"]  # shown on a sit-stand desk only
+    assert top[9:12] == ["Erinnern nach", "Pausenlänge", "Übungen"]
     assert top[-2:] == ["Bei Anmeldung starten", "Beenden"]
     snooze = labels(client.find("Schlummern"))
     assert snooze[:2] == ["5 Min.", "10 Min."]
