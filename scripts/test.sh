@@ -47,4 +47,7 @@ python=${PYTHON:-python3}
 .venv/bin/mypy --platform darwin -p breakd.activity.calls
 mkdir -p test-artifacts
 export BREAKD_TEST_ARTIFACTS="$PWD/test-artifacts"
-.venv/bin/pytest "$@"
+# Two test files at a time (each file's tests in order, on one worker): most tests wait
+# on real processes (a daemon's reminder, a window, a bus signal), so two at once halve
+# the wall time even on two cores; each test has its own X server, buses and folders.
+.venv/bin/pytest -n "${BREAKD_TEST_WORKERS:-2}" --dist loadfile "$@"
