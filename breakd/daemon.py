@@ -62,7 +62,7 @@ from breakd.engine import (
     Write,
     break_length,
 )
-from breakd.i18n import _, ngettext
+from breakd.i18n import N_, _, ngettext
 from breakd.messages import refusal_text
 from breakd.notify.base import Notifier, Reminder, walk_title
 from breakd.notify.quiet import QuietRules
@@ -759,7 +759,7 @@ class Daemon:
     def _hold_reason(self) -> str | None:
         """Why a reminder may not be shown now (None: it may)."""
         if self.in_call and self.engine.settings.quiet_during_calls:
-            return "a call is under way"
+            return N_("a call is under way")
         return self._check_quiet()
 
     def _show_or_hold(self, effect: ShowReminder) -> None:

@@ -337,3 +337,23 @@ def test_the_desktop_entry_carries_every_shipped_language(tmp_path: Path) -> Non
         ["desktop-file-validate", str(entry)], capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0 and checked.stdout == "", checked.stdout
+
+
+def test_why_reminders_wait_is_german_in_status_and_english_in_json() -> None:
+    """The daemon sends its reason in English (scripts match on ``--json``'s ``quiet``);
+    ``breakd status`` words it in the user's language, a desktop's name kept."""
+    from breakd.cli.control import quiet_words
+    from breakd.notify.quiet import FULLSCREEN
+    from breakd.notify.quiet.base import DO_NOT_DISTURB
+    from breakd.notify.quiet.windows import focus_assist_reason
+
+    i18n.setup("de")
+    assert quiet_words(DO_NOT_DISTURB.format(source="xfce")) == "„Nicht stören“ (xfce)"
+    assert quiet_words(FULLSCREEN) == "ein Fenster im Vollbild ist vorne"
+    assert quiet_words("a call is under way") == "ein Anruf läuft"
+    assert quiet_words(focus_assist_reason(2) or "") == (
+        "„Nicht stören“ (Benachrichtigungsassistent: nur Wecker)"
+    )
+    assert quiet_words("something newer") == "something newer"
+    i18n.setup("en")
+    assert quiet_words(DO_NOT_DISTURB.format(source="mako")) == "do not disturb (mako)"

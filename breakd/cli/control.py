@@ -292,7 +292,7 @@ def describe_status(status: dict[str, Any]) -> str:
             )
         )
     if status.get("quiet"):
-        lines.append(_("Quiet: {reason}.").format(reason=status["quiet"]))
+        lines.append(_("Quiet: {reason}.").format(reason=quiet_words(status["quiet"])))
     today = status.get("today")
     if today:
         lines.append(format_today(today))
@@ -317,3 +317,16 @@ def _clock(iso: str | None) -> str:
     from datetime import datetime  # a locale's own clock ("2:30 PM") needs the time itself
 
     return format_clock(datetime.fromisoformat(iso))
+
+
+def quiet_words(reason: str) -> str:
+    """Why reminders wait, in the user's language (``--json`` keeps the daemon's English,
+    which scripts match on); a reason this version does not know stays as it came."""
+    translated = _(reason)
+    if translated != reason:
+        return translated
+    import re
+
+    if switch := re.fullmatch(r"do not disturb \((.+)\)", reason):
+        return _("do not disturb ({source})").format(source=switch[1])
+    return reason

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
+from breakd.i18n import N_
 from breakd.notify.quiet.base import LocalQuietSource, QuietSource, SourceFailed, is_absent
 from breakd.notify.quiet.dunst import DunstSource
 from breakd.notify.quiet.freedesktop import NOTIFICATIONS, NOTIFICATIONS_PATH, InhibitedSource
@@ -48,7 +49,7 @@ __all__ = ["NOTIFICATIONS", "NOTIFICATIONS_PATH", "QuietRules", "QuietSource", "
 log = logging.getLogger(__name__)
 
 FULLSCREEN_CHECK = "quiet when a window is fullscreen"
-FULLSCREEN = "a fullscreen window is in front"
+FULLSCREEN = N_("a fullscreen window is in front")
 
 
 def default_sources(

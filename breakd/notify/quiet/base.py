@@ -13,6 +13,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from breakd.dbus_client import BusConnection, DBusError, Signal
+from breakd.i18n import N_
+
+#: How a desktop's switch is named in the log, in status and (translated) by the CLI.
+DO_NOT_DISTURB = N_("do not disturb ({source})")
 
 DBUS = "org.freedesktop.DBus"
 PROPERTIES = "org.freedesktop.DBus.Properties"
@@ -52,7 +56,7 @@ class QuietSource(ABC):
     @property
     def reason(self) -> str:
         """Why reminders wait, after a reading that said quiet."""
-        return f"do not disturb ({self.name})"
+        return DO_NOT_DISTURB.format(source=self.name)
 
     @property
     def check(self) -> str:

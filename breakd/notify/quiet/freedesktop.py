@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from breakd.dbus_client import BusConnection, Signal
+from breakd.i18n import N_
 from breakd.notify.quiet.base import PROPERTIES, QuietSource, SignalMatch, changed_property
 
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -15,7 +16,7 @@ class InhibitedSource(QuietSource):
 
     @property
     def reason(self) -> str:
-        return "notifications are inhibited (do not disturb)"
+        return N_("notifications are inhibited (do not disturb)")
 
     def read(self, bus: BusConnection) -> bool:
         return bool(bus.get_property(NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "Inhibited"))

@@ -30,7 +30,8 @@ import sys
 from collections.abc import Callable
 from enum import IntEnum
 
-from breakd.notify.quiet.base import LocalQuietSource, SourceFailed
+from breakd.i18n import N_
+from breakd.notify.quiet.base import DO_NOT_DISTURB, LocalQuietSource, SourceFailed
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,20 @@ class NotificationState(IntEnum):
 
 
 _STATE_REASONS = {
-    NotificationState.NOT_PRESENT: "nobody is at the screen (locked, or another user's session)",
-    NotificationState.BUSY: "a fullscreen program is in front (Windows)",
-    NotificationState.RUNNING_D3D_FULL_SCREEN: "a fullscreen game or video is running (Windows)",
-    NotificationState.PRESENTATION_MODE: "presentation mode is on (Windows)",
-    NotificationState.QUIET_TIME: "quiet time after a new user's first sign-in (Windows)",
+    NotificationState.NOT_PRESENT: N_(
+        "nobody is at the screen (locked, or another user's session)"
+    ),
+    NotificationState.BUSY: N_("a fullscreen program is in front (Windows)"),
+    NotificationState.RUNNING_D3D_FULL_SCREEN: N_(
+        "a fullscreen game or video is running (Windows)"
+    ),
+    NotificationState.PRESENTATION_MODE: N_("presentation mode is on (Windows)"),
+    NotificationState.QUIET_TIME: N_("quiet time after a new user's first sign-in (Windows)"),
 }
-_PROFILES = {1: "priority only", 2: "alarms only"}
+_PROFILES = {
+    1: N_("do not disturb (Focus Assist: priority only)"),
+    2: N_("do not disturb (Focus Assist: alarms only)"),
+}
 
 
 def state_reason(state: int) -> str | None:
@@ -72,8 +80,7 @@ def focus_assist_reason(profile: int) -> str | None:
     """Why Focus Assist's profile means "not now" (any profile but 0, off), or None."""
     if profile == 0:
         return None
-    detail = _PROFILES.get(profile)
-    return f"do not disturb (Focus Assist: {detail})" if detail else "do not disturb (Focus Assist)"
+    return _PROFILES.get(profile) or DO_NOT_DISTURB.format(source="Focus Assist")
 
 
 class WindowsQuietSource(LocalQuietSource):
@@ -111,7 +118,7 @@ class WindowsQuietSource(LocalQuietSource):
 
     @property
     def check(self) -> str:
-        return "do not disturb (Windows)"
+        return DO_NOT_DISTURB.format(source="Windows")
 
     def notification_state(self) -> int:
         state = ctypes.c_int(0)
