@@ -71,9 +71,12 @@ def test_invariants_hold_for_any_sequence(
 
     def check(effects: list) -> None:
         nonlocal breaks_started, breaks_recorded, open_stretches, paused, quiet_until
+        nonlocal snoozed_until
         now = clock.monotonic()
         if paused and pause_until is not None and now >= pause_until:
             paused = False
+        if any(isinstance(e, Write) and isinstance(e.record, StretchStarted) for e in effects):
+            snoozed_until = float("-inf")  # a new stretch (after a break) ends a snooze
         for effect in effects:
             if isinstance(effect, ShowReminder):
                 assert not paused, "reminder while paused"

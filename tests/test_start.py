@@ -97,7 +97,7 @@ class Terminal:
         """Close the terminal, as closing its window does: the kernel hangs up the session."""
         os.close(self.master)
         wait_for(
-            lambda: os.waitpid(self.pid, os.WNOHANG)[0] != 0, 30, "the terminal's shell to end"
+            lambda: os.waitpid(self.pid, os.WNOHANG)[0] != 0, 60, "the terminal's shell to end"
         )
 
 
