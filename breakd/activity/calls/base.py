@@ -7,8 +7,8 @@ webcam; ``macos``: CoreAudio's "running somewhere" on input devices); ``select``
 the ones that work here and combines them: a call is any of them in use.
 
 Two shapes of watcher share the interface. One that the system tells of changes
-(PulseAudio's event subscription) listens on a thread of its own. One that has to ask
-(a scan of ``/proc``, a registry read, a CoreAudio property) is a
+(PulseAudio's event subscription, inotify on the camera's device nodes) listens on a
+thread of its own. One that has to ask (a registry read, a CoreAudio property) is a
 :class:`PolledCallWatcher`: it asks at a low rate, and only while the user is idle,
 because a call matters to breakd only then: while the user types, the typing itself
 says they are present. Once a call is seen it keeps asking until the call ends, so a
