@@ -42,8 +42,12 @@ def test_the_tray_menu_and_tooltip_are_german(
     daemon.wait_log("tray: icon shown (sni backend)")
     [name] = wait_for(lambda: registrations(watcher), 10, "a registration with the watcher")
     client = SniClient(session_bus, name)
-    _, root = client.layout()
-    top = labels(root)
+    # The first minute's line may still be the one drawn before the first activity reading.
+    top = wait_for(
+        lambda: (found := labels(client.layout()[1]))[0].startswith("Sitzt seit") and found,
+        30,
+        "the menu's status line to say how long you have sat",
+    )
     assert top[0].startswith("Sitzt seit")
     assert top[1:6] == [
         "Jetzt eine 2-minütige Pause beginnen",

@@ -76,6 +76,10 @@ class Terminal:
         pid, master = pty.fork()
         if pid == 0:  # the child: the terminal's session leader
             try:
+                # A terminal starts its shell with default signal handling, whatever the
+                # test runner's worker ignores (an ignored SIGHUP would survive exec).
+                for number in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+                    signal.signal(number, signal.SIG_DFL)
                 os.execv(sys.executable, [sys.executable, "-c", TERMINAL_SESSION, *args])
             finally:
                 os._exit(127)
