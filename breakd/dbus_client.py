@@ -41,6 +41,19 @@ BusKind = Literal["session", "system"]
 SYSTEM_BUS_DEFAULT = "unix:path=/var/run/dbus/system_bus_socket"
 
 
+#: Errors that only mean "that service, object or member is not here" (a desktop
+#: without it): callers treat them as a plain no, not as a failure to log.
+ABSENT_ERRORS = frozenset(
+    {
+        "org.freedesktop.DBus.Error.ServiceUnknown",
+        "org.freedesktop.DBus.Error.NameHasNoOwner",
+        "org.freedesktop.DBus.Error.UnknownMethod",
+        "org.freedesktop.DBus.Error.UnknownObject",
+        "org.freedesktop.DBus.Error.UnknownInterface",
+    }
+)
+
+
 class BusUnavailable(Exception):
     """No bus of that kind can be reached; the message says why."""
 

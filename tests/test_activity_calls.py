@@ -7,6 +7,7 @@ import logging
 import threading
 
 import pytest
+from support.calls import Events
 from support.daemon import wait_for
 from support.pulse import MICROPHONE, SPEAKERS, PulseServer, pulse, stop
 
@@ -24,20 +25,6 @@ def test_which_capture_streams_are_calls() -> None:
     assert not is_call_stream(CaptureStream("speakers.monitor", False, None))
     assert not is_call_stream(CaptureStream("mic", False, "peaks"))
     assert not is_call_stream(CaptureStream("mic", False, None, "org.PulseAudio.pavucontrol"))
-
-
-class Events:
-    def __init__(self) -> None:
-        self.seen: list[bool] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, in_call: bool) -> None:
-        with self._lock:
-            self.seen.append(in_call)
-
-    def now(self) -> list[bool]:
-        with self._lock:
-            return list(self.seen)
 
 
 def test_the_microphone_is_a_call_a_monitor_and_a_meter_are_not(pulse: PulseServer) -> None:

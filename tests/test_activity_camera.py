@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.calls import Events
 from support.daemon import wait_for
 from support.users import VICTIM, system_user
 
@@ -30,20 +31,6 @@ from breakd.activity.calls.camera import CameraCallWatcher, camera_in_use, is_ca
 pytestmark = pytest.mark.linux_desktop
 
 HOLD = "import sys, time; f = open(sys.argv[1]); print('open', flush=True); time.sleep(120)"
-
-
-class Events:
-    def __init__(self) -> None:
-        self.seen: list[bool] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, in_call: bool) -> None:
-        with self._lock:
-            self.seen.append(in_call)
-
-    def now(self) -> list[bool]:
-        with self._lock:
-            return list(self.seen)
 
 
 def hold_open(path: Path, wrapper: list[str] | None = None) -> subprocess.Popen[str]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from support.daemon import DaemonProcess, query, wait_for
 from support.idle_compositor import IdleCompositor
-from support.sway import HeadlessSway
+from support.sway import HeadlessSway, running_sway
 
 from breakd.activity.base import IdleUnavailable
 from breakd.activity.select import choose_idle_monitor
@@ -23,14 +23,8 @@ pytestmark = [pytest.mark.linux_desktop, pytest.mark.slow]
 
 @pytest.fixture
 def sway() -> Iterator[HeadlessSway]:
-    compositor = HeadlessSway()
-    try:
+    with running_sway() as compositor:
         yield compositor
-    except BaseException:
-        print(f"--- sway said:\n{compositor.output()}")
-        raise
-    finally:
-        compositor.stop()
 
 
 def test_idle_after_the_timeout_and_active_again_on_typing(sway: HeadlessSway) -> None:

@@ -30,7 +30,7 @@ from support.daemon import DaemonProcess, breakd, status, wait_for
 from support.idle_compositor import IdleCompositor
 from support.notification_servers import recording
 from support.sessionbus import Bus, private_bus
-from support.sway import HeadlessSway
+from support.sway import HeadlessSway, running_sway
 from support.xserver import require_tool
 
 from breakd.daemon import HOLD_CHECK_EVERY
@@ -48,14 +48,8 @@ MAKO_CONFIG = "[mode=do-not-disturb]\ninvisible=1\n"
 
 @pytest.fixture(scope="module")
 def sway() -> Iterator[HeadlessSway]:
-    compositor = HeadlessSway()
-    try:
+    with running_sway() as compositor:
         yield compositor
-    except BaseException:
-        print(f"--- sway said:\n{compositor.output()}")
-        raise
-    finally:
-        compositor.stop()
 
 
 @pytest.fixture

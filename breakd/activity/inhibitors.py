@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from breakd.dbus_client import BusConnection, BusKind, BusUnavailable, DBusError
+from breakd.dbus_client import ABSENT_ERRORS, BusConnection, BusKind, BusUnavailable, DBusError
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,6 @@ GNOME_INHIBIT_IDLE = 8
 LOGIND = "org.freedesktop.login1"
 LOGIND_PATH = "/org/freedesktop/login1"
 LOGIND_MANAGER = "org.freedesktop.login1.Manager"
-
-#: Errors that only mean "this service is not here": no inhibitor, nothing to log.
-ABSENT = frozenset(
-    {
-        "org.freedesktop.DBus.Error.ServiceUnknown",
-        "org.freedesktop.DBus.Error.NameHasNoOwner",
-        "org.freedesktop.DBus.Error.UnknownMethod",
-        "org.freedesktop.DBus.Error.UnknownObject",
-        "org.freedesktop.DBus.Error.UnknownInterface",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -173,7 +162,7 @@ class IdleInhibitors:
         try:
             holder = source.read(bus)
         except DBusError as error:
-            if error.name not in ABSENT:
+            if error.name not in ABSENT_ERRORS:
                 self._went_off(source, f"{error.name}: {error}")
             return None
         except (TimeoutError, OSError, TypeError, ValueError) as error:

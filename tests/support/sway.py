@@ -121,3 +121,17 @@ class HeadlessSway:
         _stop(self._sway)
         self._log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def running_sway() -> Iterator[HeadlessSway]:
+    """A headless sway for a ``with`` block (a fixture's body); what sway said is printed
+    when the block fails, so a test's failure shows the compositor's side too."""
+    compositor = HeadlessSway()
+    try:
+        yield compositor
+    except BaseException:
+        print(f"--- sway said:\n{compositor.output()}")
+        raise
+    finally:
+        compositor.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from breakd.dbus_client import BusConnection, DBusError, Signal
+from breakd.dbus_client import ABSENT_ERRORS, BusConnection, DBusError, Signal
 from breakd.i18n import N_
 
 #: How a desktop's switch is named in the log, in status and (translated) by the CLI.
@@ -23,17 +23,10 @@ PROPERTIES = "org.freedesktop.DBus.Properties"
 
 #: Errors that only mean "this desktop's service or setting is not here": not quiet,
 #: and nothing to log.
-ABSENT = frozenset(
-    {
-        "org.freedesktop.DBus.Error.ServiceUnknown",
-        "org.freedesktop.DBus.Error.NameHasNoOwner",
-        "org.freedesktop.DBus.Error.UnknownMethod",
-        "org.freedesktop.DBus.Error.UnknownObject",
-        "org.freedesktop.DBus.Error.UnknownInterface",
-        "org.freedesktop.DBus.Error.UnknownProperty",
-        "org.freedesktop.DBus.Error.InvalidArgs",
-    }
-)
+ABSENT = ABSENT_ERRORS | {
+    "org.freedesktop.DBus.Error.UnknownProperty",
+    "org.freedesktop.DBus.Error.InvalidArgs",
+}
 
 
 @dataclass(frozen=True)
