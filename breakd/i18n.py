@@ -226,10 +226,18 @@ def shipped_languages() -> list[str]:
 
 def translations_in(name: str) -> _gettext.NullTranslations:
     """The catalog of one language, whatever the user's is (for files that carry every
-    language at once, such as a desktop entry's ``Comment[de]``)."""
+    language at once, such as a desktop entry's ``Comment[de]``).
+
+    Read afresh, not through ``gettext.translation``: that keeps every catalog it opened
+    for the life of the process, and the daemon, which writes such files now and then,
+    would hold all of them (about 2 MB) to use one."""
     _compile_stale_catalogs([name])
+    found = _gettext.find(DOMAIN, LOCALE_DIR, languages=[name])
+    if found is None:
+        return _gettext.NullTranslations()
     try:
-        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[name], fallback=True)
+        with open(found, "rb") as catalog:
+            return _gettext.GNUTranslations(catalog)
     except Exception as error:
         _warn("the %s catalog cannot be read (%s)", name, error)
         return _gettext.NullTranslations()

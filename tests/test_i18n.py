@@ -331,6 +331,18 @@ def test_the_desktop_entry_carries_every_shipped_language(tmp_path: Path) -> Non
     assert values["Comment[de]"].startswith("Bietet eine zweiminütige Übungspause an")
     for language in i18n.shipped_languages():
         assert f"Comment[{language}]" in values and f"GenericName[{language}]" in values
+    # Writing it keeps none of the catalogs in memory: the daemon writes it now and then.
+    code = (
+        "import gettext; from pathlib import Path; from breakd.autostart.launcher import Launcher;"
+        " from breakd.autostart.xdg import autostart_entry_text;"
+        " autostart_entry_text(Launcher(Path('/usr/bin/breakd')), 'breakd');"
+        " print(len(gettext._translations))"
+    )
+    held = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "LANGUAGE": "en"},
+    )  # fmt: skip
+    assert held.stdout.strip() == "0", held.stderr
     entry = tmp_path / "breakd.desktop"
     entry.write_text(text)
     checked = subprocess.run(
