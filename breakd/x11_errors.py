@@ -90,3 +90,60 @@ def forget(display: int) -> None:
     """The display was closed: its address may be reused by another one."""
     with _lock:
         _watched.pop(display, None)
+
+
+class _XErrorEvent(ctypes.Structure):
+    """``XErrorEvent`` from <X11/Xlib.h>."""
+
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("resourceid", ctypes.c_ulong),
+        ("serial", ctypes.c_ulong),
+        ("error_code", ctypes.c_ubyte),
+        ("request_code", ctypes.c_ubyte),
+        ("minor_code", ctypes.c_ubyte),
+    )
+
+
+_ErrorHandler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(_XErrorEvent))
+
+
+class ErrorTrap:
+    """Protocol errors on one display, caught instead of ending the process.
+
+    Xlib's default handler prints a protocol error (a window that closed between two
+    requests: ``BadWindow``) and exits. Inside ``with trap:`` the process-wide handler is
+    breakd's: it notes errors of this display in :attr:`codes` and hands those of any
+    other display (GDK's, in the gtk tray) to the handler it replaced, which is put back
+    on leaving. Requests that wait for a reply (``XGetWindowProperty``) report their
+    error before they return, so the codes are complete when the block ends.
+    """
+
+    def __init__(self, xlib: ctypes.CDLL, display: int) -> None:
+        xlib.XSetErrorHandler.argtypes = [ctypes.c_void_p]
+        xlib.XSetErrorHandler.restype = ctypes.c_void_p
+        self._xlib = xlib
+        self._display = display
+        self._handler = _ErrorHandler(self._on_error)
+        self._previous: int | None = None
+        self.codes: list[int] = []
+
+    def _on_error(self, display: int | None, event: ctypes._Pointer[_XErrorEvent]) -> int:
+        if display == self._display or self._previous is None:
+            self.codes.append(int(event.contents.error_code))
+            return 0
+        return int(_ErrorHandler(self._previous)(display, event))
+
+    def __enter__(self) -> ErrorTrap:
+        _lock.acquire()
+        self.codes = []
+        self._previous = self._xlib.XSetErrorHandler(ctypes.cast(self._handler, ctypes.c_void_p))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            self._xlib.XSetErrorHandler(self._previous)
+        finally:
+            self._previous = None
+            _lock.release()

@@ -4,7 +4,11 @@ capture from a sink's monitor and a level meter are not; no server is one log li
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from support.calls import Events
@@ -81,3 +85,40 @@ def test_no_sound_server_is_one_log_line(caplog: pytest.LogCaptureFixture) -> No
         f"calls are not detected from the microphone: {watcher.reason}"
     ]
     watcher.stop()
+
+
+def test_the_users_socket_is_found_without_pulse_server(
+    pulse: PulseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The usual session: no PULSE_SERVER, the server's socket in XDG_RUNTIME_DIR."""
+    runtime = tmp_path / "runtime"
+    (runtime / "pulse").mkdir(parents=True, mode=0o700)
+    (runtime / "pulse" / "native").symlink_to(pulse.address.removeprefix("unix:"))
+    monkeypatch.delenv("PULSE_SERVER")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    pulse.record(MICROPHONE)
+    wait_for(lambda: pulse.capture_streams() == 1, what="the call's stream")
+    events = Events()
+    watcher = PulseCallWatcher(events, environ={"XDG_RUNTIME_DIR": str(runtime)})
+    try:
+        assert watcher.start(), watcher.reason
+        assert events.now() == [True]
+    finally:
+        watcher.stop()
+
+
+def test_without_a_server_socket_libpulse_is_not_loaded(tmp_path: Path) -> None:
+    """Nothing to ask: pulsectl and libpulse stay out of the daemon's memory."""
+    code = (
+        "import sys; from breakd.activity.calls.pulse import PulseCallWatcher;"
+        f" w = PulseCallWatcher(lambda _: None, environ={{'XDG_RUNTIME_DIR': {str(tmp_path)!r}}});"
+        " w.start(); maps = open('/proc/self/maps').read();"
+        " print(w.reason is None, 'pulsectl' in sys.modules, maps.count('libpulse'));"
+        " print(w.reason)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PULSE_SERVER"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    first, reason = done.stdout.splitlines()
+    assert first == "False False 0"
+    assert reason.startswith("no sound server (no socket at ") and str(tmp_path) in reason

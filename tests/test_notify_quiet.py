@@ -67,9 +67,7 @@ def show_fullscreen_window(server: XServer) -> Any:
 def test_the_fullscreen_check_keeps_one_display(
     xvfb: XServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from Xlib import display
-
-    opened = count_opened(monkeypatch, display, "Display")
+    opened = count_opened(monkeypatch, quiet, "ActiveWindow")
     rules = QuietRules(
         when_inhibited=False, when_fullscreen=True, environ={"DISPLAY": xvfb.display}
     )
@@ -83,7 +81,34 @@ def test_the_fullscreen_check_keeps_one_display(
         assert rules.reason() is None  # the window went with its client
     finally:
         rules.close()
-    assert len(opened) == 2  # breakd's one, and the test's own client
+    assert len(opened) == 1
+
+
+def test_an_active_window_that_is_gone_is_not_fullscreen(xvfb: XServer) -> None:
+    """A window closed between reading the active window and its state is a BadWindow
+    error on breakd's display: the answer is "no", and the process goes on."""
+    from Xlib import Xatom, display
+
+    screen = display.Display(xvfb.display)
+    root = screen.screen().root
+    window = root.create_window(0, 0, 10, 10, 0, screen.screen().root_depth)
+    gone = window.id
+    window.destroy()
+    root.change_property(screen.intern_atom("_NET_ACTIVE_WINDOW"), Xatom.WINDOW, 32, [gone])
+    screen.sync()
+    rules = QuietRules(
+        when_inhibited=False, when_fullscreen=True, environ={"DISPLAY": xvfb.display}
+    )
+    try:
+        assert [rules.reason() for _ in range(3)] == [None] * 3
+        shown = show_fullscreen_window(xvfb)
+        try:
+            assert rules.reason() == FULLSCREEN  # the same connection still answers
+        finally:
+            shown.close()
+    finally:
+        rules.close()
+        screen.close()
 
 
 def test_a_lost_display_is_said_once_and_a_new_one_is_opened(

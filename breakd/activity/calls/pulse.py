@@ -27,6 +27,8 @@ from breakd.activity.calls.base import CallCallback, CallWatcher
 
 log = logging.getLogger(__name__)
 
+#: The system-wide server's socket (a PulseAudio run with --system).
+SYSTEM_SOCKET = "/run/pulse/native"
 #: What libpulse reports as "no index" (a source that monitors no sink).
 NO_INDEX = 0xFFFFFFFF
 #: The resampler PulseAudio gives a stream opened with PA_STREAM_PEAK_DETECT: a meter.
@@ -54,6 +56,23 @@ def is_call_stream(stream: CaptureStream) -> bool:
     return stream.application_id not in METER_APPLICATIONS
 
 
+def no_server_socket(environ: Mapping[str, str]) -> str | None:
+    """Why no sound server can be here, or None if its socket is.
+
+    libpulse looks for ``$PULSE_SERVER``, then the user's socket
+    (``$XDG_RUNTIME_DIR/pulse/native``, where PulseAudio and PipeWire's pulse server
+    listen), then the system-wide one. Without any of them there is nobody to ask, and
+    loading libpulse and ``pulsectl`` (about 4 MB that would stay in the daemon) is
+    skipped.
+    """
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    places = [os.path.join(runtime, "pulse", "native")] if runtime else []
+    places.append(SYSTEM_SOCKET)
+    if any(os.path.exists(place) for place in places):
+        return None
+    return f"no sound server (no socket at {' or '.join(places)}; PULSE_SERVER is not set)"
+
+
 class PulseCallWatcher(CallWatcher):
     """Follows capture streams on the sound server and reports calls starting and ending."""
 
@@ -71,11 +90,13 @@ class PulseCallWatcher(CallWatcher):
         """Connect and start listening; False (with ``reason``, logged once) if it cannot."""
         if self._thread is not None:
             return True
+        server = self._environ.get("PULSE_SERVER")
+        if not server and (missing := no_server_socket(self._environ)):
+            return self._unavailable(missing)
         try:
             import pulsectl
         except ImportError:
             return self._unavailable("pulsectl is not installed")
-        server = self._environ.get("PULSE_SERVER")
         try:
             pulse = pulsectl.Pulse("breakd", server=server, connect=False)
             pulse.connect(autospawn=False, wait=False, timeout=2.0)

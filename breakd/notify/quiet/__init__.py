@@ -29,7 +29,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from breakd.dbus_client import BusConnection, BusUnavailable, DBusError
 from breakd.i18n import N_
@@ -41,6 +40,7 @@ from breakd.notify.quiet.mako import MakoSource
 from breakd.notify.quiet.swaync import SwayncSource
 from breakd.notify.quiet.watch import QuietWatch
 from breakd.notify.quiet.wayland import FullscreenToplevels
+from breakd.notify.quiet.x11 import ActiveWindow, X11Lost, X11Unavailable
 from breakd.notify.quiet.xfce import XfceSource
 from breakd.wayland_client import WaylandUnavailable
 
@@ -94,7 +94,7 @@ class QuietRules:
         self.sources = tuple(default_sources(environ) if sources is None else sources)
         self._watch: QuietWatch | None = None
         self._bus: BusConnection | None = None
-        self._display: Any = None  # an Xlib.display.Display, kept between checks
+        self._display: ActiveWindow | None = None  # kept between checks
         #: The compositor's toplevels, once asked for (None: not tried, or not offered).
         self._toplevels: FullscreenToplevels | None = None
         self._toplevels_tried = False
@@ -206,35 +206,19 @@ class QuietRules:
         name = self._environ.get("DISPLAY")
         if not name:
             return False
-        try:
-            from Xlib import X, display, error
-        except ImportError:
-            self._went_off(FULLSCREEN_CHECK, "python-xlib is not installed")
-            return False
-        if self._display is None:
+        if self._display is None or self._display.name != name:
+            self._drop_display()
             try:
-                self._display = display.Display(name)
-            except Exception as failure:  # python-xlib raises many kinds for a bad display
-                self._went_off(FULLSCREEN_CHECK, f"cannot open the X display {name} ({failure})")
+                self._display = ActiveWindow(name)
+            except (X11Unavailable, X11Lost) as failure:
+                self._went_off(FULLSCREEN_CHECK, str(failure))
                 return False
             self._back_on(FULLSCREEN_CHECK)
-        screen = self._display
         try:
-            root = screen.screen().root
-            active = root.get_full_property(
-                screen.intern_atom("_NET_ACTIVE_WINDOW"), X.AnyPropertyType
-            )
-            if active is None or not active.value or not active.value[0]:
-                return False
-            window = screen.create_resource_object("window", int(active.value[0]))
-            state = window.get_full_property(screen.intern_atom("_NET_WM_STATE"), X.AnyPropertyType)
-            fullscreen = screen.intern_atom("_NET_WM_STATE_FULLSCREEN")
-            return state is not None and fullscreen in list(state.value)
-        except error.XError:
-            return False  # e.g. the active window closed meanwhile; the display is fine
-        except (error.ConnectionClosedError, OSError) as failure:
+            return self._display.fullscreen()
+        except X11Lost as failure:
             self._drop_display()
-            self._went_off(FULLSCREEN_CHECK, f"lost the X display {name} ({failure})")
+            self._went_off(FULLSCREEN_CHECK, str(failure))
             return False
 
     def _went_off(self, check: str, why: str) -> None:
@@ -255,7 +239,4 @@ class QuietRules:
     def _drop_display(self) -> None:
         if self._display is not None:
             screen, self._display = self._display, None
-            try:
-                screen.close()
-            except Exception as failure:  # closing a display whose server went away
-                log.debug("closing the X display: %s", failure)
+            screen.close()
