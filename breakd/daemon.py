@@ -99,9 +99,12 @@ HOLDS_KEY = "holds"
 SINCE_WALK_KEY = "breaks_since_walk"
 #: How often a held-back reminder asks whether the quiet is over.
 HOLD_CHECK_EVERY = 15
-#: How long the user must have been idle before breakd asks whether a video is playing
-#: (capped at half the natural-break length, so it is asked before that is reached).
-VIDEO_CHECK_AFTER = 60.0
+#: The share of the natural-break length the user must have been idle before breakd
+#: asks whether a video is playing: early enough to know before a natural break would
+#: count, late enough that a pause to read costs no bus calls.
+VIDEO_CHECK_AT = 0.5
+#: Status watchers whose looks fall this close to a due one are told with it.
+LOOKS_TOGETHER = 0.1
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
 #: How long a caller waits for a command the owner thread has already started (after its
@@ -373,10 +376,13 @@ class Daemon:
             or (self._sample_lazy and now >= self._next_sample - LAZY_SAMPLE_EARLY)
         ):
             self._sample()
-        for watcher in self.watchers:
-            look = watcher.next_look()
-            if look is not None and now >= look:
-                self._tell(watcher.status_changed)
+        looks = [(watcher, watcher.next_look()) for watcher in self.watchers]
+        if any(look is not None and now >= look for _, look in looks):
+            # Watchers planned from the same status look at the same moment, give or
+            # take the microseconds between them: one wake-up serves them all.
+            for watcher, look in looks:
+                if look is not None and now + LOOKS_TOGETHER >= look:
+                    self._tell(watcher.status_changed)
         if due := [work for moment, work in self._later if moment <= now]:
             self._later = [(moment, work) for moment, work in self._later if moment > now]
             for work in due:
@@ -482,7 +488,7 @@ class Daemon:
         if not (
             settings.videos_count_as_sitting
             and self.inhibitors is not None
-            and idle >= min(VIDEO_CHECK_AFTER, settings.natural_break / 2)
+            and idle >= settings.natural_break * VIDEO_CHECK_AT
         ):
             self._video = None  # not asked: input (or nothing) tells presence now
             return False

@@ -21,17 +21,20 @@ from typing import Protocol
 
 from breakd.control.protocol import STATUS_EVENT, encode_event
 from breakd.daemon import Daemon
-from breakd.status import DaemonStatus, ShownStatus, next_change, shown_status, status_json
+from breakd.status import (
+    LOOK_MARGIN,
+    DaemonStatus,
+    ShownStatus,
+    next_change,
+    shown_status,
+    status_json,
+)
 
 log = logging.getLogger(__name__)
 
 #: At most this many follow at once: the control channel serves 32 connections, and
 #: ``breakd status`` and the other commands keep the rest.
 MAX_FOLLOWERS = 24
-#: How long after its words change by time a follower's line is worked out: just past
-#: the tray's own refresh (half a second after), so with a tray, its refresh's news
-#: brings the line and the feed needs no wake-up of its own.
-LOOK_MARGIN = 0.75
 
 
 class FollowerChannel(Protocol):

@@ -73,6 +73,12 @@ def status_json(status: DaemonStatus) -> dict[str, Any]:
     }
 
 
+#: How long after its words change by time a follower of the status looks again: surely
+#: past the minute, though the status was taken a moment after the last one. The tray
+#: and ``breakd status --follow`` use the same margin, so one wake-up serves both.
+LOOK_MARGIN = 0.5
+
+
 def next_change(status: DaemonStatus) -> float | None:
     """Seconds from ``status`` until what it shows in whole minutes changes by time alone
     (None: it does not; only a state change, which comes as news, changes it).

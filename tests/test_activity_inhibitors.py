@@ -14,6 +14,7 @@ from support.daemon import wait_for
 from support.sessionbus import Bus, MockService, private_bus, spawn_mock
 
 from breakd.activity.inhibitors import (
+    ABSENT_RETRY,
     GNOME_SESSION,
     GNOME_SESSION_PATH,
     LOGIND,
@@ -96,8 +97,11 @@ def test_gnome_and_logind_inhibitors_and_their_absence(
     buses: Buses, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "breakd.activity.inhibitors")
+    now = [0.0]
     inhibitors = IdleInhibitors(
-        (GnomeSessionSource(), LogindSource(uid=TEMPLATE_UID)), environ=buses.environ
+        (GnomeSessionSource(), LogindSource(uid=TEMPLATE_UID)),
+        environ=buses.environ,
+        monotonic=lambda: now[0],
     )
     try:
         # Neither service on its bus: no inhibitor, and nothing worth a log line.
@@ -107,6 +111,14 @@ def test_gnome_and_logind_inhibitors_and_their_absence(
         gnome = spawn_gnome_session(buses.session)
         logind = spawn_logind_template(buses.system)
         try:
+            set_inhibited(gnome, 8)
+            # Absent services are left unasked for a while (no round trip at each look) ...
+            now[0] += ABSENT_RETRY - 1
+            assert inhibitors.held() is None
+            # ... and then found.
+            now[0] += 2
+            assert inhibitors.held() == "an application (GNOME session)"
+            set_inhibited(gnome, 0)
             assert inhibitors.held() is None
             set_inhibited(gnome, 4)  # suspend only: an update, not a video
             assert inhibitors.held() is None

@@ -21,16 +21,19 @@ The answer matters only once the user has been idle a while, so the daemon asks 
 demand, from its owner thread, with bounded calls, and only then: nothing is read while
 the user types, and no signal needs following (a video that stops shows at the next
 reading, within a minute). A source whose service is absent answers "no" without a
-word; one that is there but fails is logged once and asked again next time.
+word, and is left unasked for ten minutes; one that is there but fails is logged once
+and asked again next time.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from breakd.dbus_client import ABSENT_ERRORS, BusConnection, BusKind, BusUnavailable, DBusError
@@ -44,6 +47,8 @@ GNOME_INHIBIT_IDLE = 8
 LOGIND = "org.freedesktop.login1"
 LOGIND_PATH = "/org/freedesktop/login1"
 LOGIND_MANAGER = "org.freedesktop.login1.Manager"
+#: How long a source whose service is absent is left unasked.
+ABSENT_RETRY = 10 * 60.0
 
 
 @dataclass(frozen=True)
@@ -133,11 +138,15 @@ class IdleInhibitors:
         self,
         sources: Sequence[InhibitSource] | None = None,
         environ: Mapping[str, str] = os.environ,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sources = tuple(default_sources() if sources is None else sources)
         self._environ = environ
+        self._monotonic = monotonic
         self._buses: dict[BusKind, BusConnection] = {}
         self._off: set[str] = set()
+        #: Sources whose service was absent, and when to ask them again.
+        self._absent_until: dict[str, float] = {}
 
     def held(self) -> str | None:
         """Who holds an idle inhibitor now ("mpv (logind: playing)"), or None."""
@@ -153,6 +162,8 @@ class IdleInhibitors:
             self._drop(kind)
 
     def _read(self, source: InhibitSource) -> str | None:
+        if self._monotonic() < self._absent_until.get(source.name, -math.inf):
+            return None
         bus = self._buses.get(source.bus)
         if bus is None:
             try:
@@ -162,7 +173,12 @@ class IdleInhibitors:
         try:
             holder = source.read(bus)
         except DBusError as error:
-            if error.name not in ABSENT_ERRORS:
+            if error.name in ABSENT_ERRORS:
+                # Not this desktop's (no GNOME session manager on Xfce): not worth a
+                # round trip at every look; a session manager that starts later is
+                # found on a look after this.
+                self._absent_until[source.name] = self._monotonic() + ABSENT_RETRY
+            else:
                 self._went_off(source, f"{error.name}: {error}")
             return None
         except (TimeoutError, OSError, TypeError, ValueError) as error:

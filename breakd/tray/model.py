@@ -4,8 +4,9 @@ The menu is a tree of :class:`MenuEntry` values whose texts, checks and visibili
 callables over a cached :class:`Snapshot`: a backend that builds its menu as it opens
 (GTK) or as a tray asks for it (the StatusNotifierItem) asks them then, so the menu
 always shows the present state. The snapshot is taken on the daemon's owner thread
-after every change (``Daemon.on_change``), so reading it never waits on the daemon, and
-a menu drawn on the toolkit's thread never blocks.
+after every change and whenever time passing changes the words shown (the cache is one
+of the daemon's status watchers), so reading it never waits on the daemon, and a menu
+drawn on the toolkit's thread never blocks.
 
 Every action only posts a command to the owner thread (``Daemon.submit``) and returns;
 a refusal (``CommandRefused``: "no reminder is due") is logged, never raised into the toolkit.
@@ -32,7 +33,7 @@ from breakd.engine import Phase
 from breakd.i18n import N_, _, format_clock, format_weekday, ngettext
 from breakd.state import BreakType, Posture, State
 from breakd.stats import format_today
-from breakd.status import DaemonStatus
+from breakd.status import LOOK_MARGIN, DaemonStatus
 from breakd.status import next_change as status_next_change
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,25 @@ def capture(daemon: Daemon) -> Snapshot:
     return Snapshot(status=daemon.status(), now=daemon.clock.now(), settings=daemon.engine.settings)
 
 
+#: The longest a snapshot is kept while it shows time passing (sitting time grows); a
+#: fresh one comes sooner when the words shown change sooner (``next_change``).
+REFRESH_EVERY = 60.0
+#: The same while what it shows does not move with time (away, paused, off hours): only
+#: the day's figures can change then, at midnight.
+QUIET_REFRESH_EVERY = 15 * 60.0
+#: The states whose tooltip or menu counts time (sitting, time to the next break).
+TIME_SHOWING_STATES = (State.COUNTING, State.DUE, State.SNOOZED, State.BREAK)
+
+
 class StatusCache:
     """The latest snapshot; replaced (never changed) on the owner thread after each change.
 
     Readers on other threads just read :attr:`current`: swapping one reference is atomic,
-    so they never see half an update and never wait for the daemon.
+    so they never see half an update and never wait for the daemon. Attached, the cache
+    is a status watcher of the daemon (:class:`breakd.daemon.StatusWatcher`): the owner
+    thread takes a snapshot after every change and at the moment the words shown change
+    by time alone, within the sleep it takes anyway, so keeping the tray current costs no
+    wake-up and no thread of its own.
     """
 
     def __init__(self, daemon: Daemon, first: Snapshot | None = None) -> None:
@@ -126,14 +141,16 @@ class StatusCache:
         self._current = first if first is not None else daemon.call(partial(capture, daemon))
         #: When the current snapshot arrived (``time.monotonic()``): how old its numbers are.
         self.updated_at = time.monotonic()
+        self._next_look: float | None = None
         self._listeners: list[Callable[[], None]] = []
         self._attached = False
         self._waiting: list[Future[Snapshot]] = []
         self._waiting_lock = threading.Lock()
 
     def attach(self) -> None:
-        """Follow the daemon from now on (a new snapshot after every command and effect)."""
-        self._daemon.on_change.append(self._on_change)
+        """Follow the daemon from now on (before it runs, or on its owner thread)."""
+        self._plan(self._current)
+        self._daemon.watchers.append(self)
         self._attached = True
 
     @property
@@ -147,9 +164,7 @@ class StatusCache:
     def refresh(self) -> Future[Snapshot]:
         """Ask the owner thread for a fresh snapshot and return at once.
 
-        Time passing changes what the tray shows (minutes sitting) without any command or
-        effect, so the tray asks now and then; the snapshot arrives like any other. When
-        attached, an empty command does it: the owner takes a snapshot after every
+        When attached, an empty command does it: the owner takes a snapshot after every
         command, so capturing in the command too would query today's history twice.
         """
         if not self._attached:
@@ -162,6 +177,24 @@ class StatusCache:
         self._daemon.submit(_nothing).add_done_callback(self._posted)
         return fresh
 
+    # --- as the daemon's status watcher (owner thread) -----------------------------------
+
+    def status_changed(self) -> None:
+        snapshot = capture(self._daemon)
+        self._plan(snapshot)
+        self._set(snapshot)
+
+    def next_look(self) -> float | None:
+        return self._next_look
+
+    def _plan(self, snapshot: Snapshot) -> None:
+        if snapshot.state not in TIME_SHOWING_STATES:
+            wait = QUIET_REFRESH_EVERY
+        else:
+            change = next_change(snapshot)
+            wait = REFRESH_EVERY if change is None else min(REFRESH_EVERY, change + LOOK_MARGIN)
+        self._next_look = self._daemon.clock.monotonic() + max(0.1, wait)
+
     def _posted(self, future: Future[None]) -> None:
         if future.cancelled() or future.exception() is not None:
             with self._waiting_lock:
@@ -172,9 +205,6 @@ class StatusCache:
     def _arrived(self, future: Future[Snapshot]) -> None:
         if future.exception() is None:
             self._set(future.result())
-
-    def _on_change(self) -> None:
-        self._set(capture(self._daemon))
 
     def _set(self, snapshot: Snapshot) -> None:
         self._current = snapshot

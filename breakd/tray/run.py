@@ -3,9 +3,9 @@
 pystray's ``run()`` must own the main thread (macOS insists; GTK expects it), so with a
 tray the daemon's loop moves to a thread of its own, "breakd-owner". A third thread,
 "breakd-tray", keeps the icon current: it redraws when a snapshot shows something new
-(on every daemon change, and when time passing changes the words shown: the next whole
-minute, see ``model.next_change``), and stops the icon when the daemon stops, whatever
-stopped it (Quit, ``breakd quit``, a signal).
+(the owner thread takes one after every daemon change, and when time passing changes
+the words shown: the next whole minute, see ``model.next_change``), and stops the icon
+when the daemon stops, whatever stopped it (Quit, ``breakd quit``, a signal).
 
 Signals: with GTK's loop in C on the main thread, Python's signal handlers would only
 run when GTK next calls into Python, so for the GTK backends GLib watches the stop
@@ -32,7 +32,6 @@ from breakd.autostart import StartAtLogin
 from breakd.daemon import Daemon
 from breakd.files import default_history_path
 from breakd.signals import STOP_SIGNALS, signal_reason
-from breakd.state import State
 from breakd.tray.base import IconHooks, TrayIcon
 from breakd.tray.looks import IconState, icon_state
 from breakd.tray.model import (
@@ -41,7 +40,6 @@ from breakd.tray.model import (
     TrayActions,
     build_menu,
     capture,
-    next_change,
     shown,
     title,
 )
@@ -56,17 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The longest the tray waits for a fresh snapshot while it shows time passing (sitting
-#: time grows); it asks sooner when the words shown change sooner (``next_change``).
-REFRESH_EVERY = 60.0
-#: The same while what it shows does not move with time (away, paused, off hours): only
-#: the day's figures can change then, at midnight.
-QUIET_REFRESH_EVERY = 15 * 60.0
-#: The states whose tooltip or menu counts time (sitting, time to the next break).
-TIME_SHOWING_STATES = (State.COUNTING, State.DUE, State.SNOOZED, State.BREAK)
-#: How long after the words are due to change the tray asks: the snapshot is then
-#: surely past the minute, though it was taken a moment after the last one.
-CHANGE_MARGIN = 0.5
 #: How long a tray host may take to show the icon before the log says none does.
 HOST_WAIT = 10.0
 #: The size the icon is drawn at until the tray says which size it shows.
@@ -221,37 +208,25 @@ class Tray:
         self._ready.set()
 
     def _keep_current(self) -> None:
-        """The "breakd-tray" thread: redraw on news, ask for news now and then, stop last."""
+        """The "breakd-tray" thread: redraw on news, stop last.
+
+        The news comes from the owner thread, after every change and when time passing
+        changes the words shown (the cache is a status watcher); this thread only waits
+        for it, except at first, to say once if no tray host shows the icon.
+        """
         self._ready.wait()
         started = time.monotonic()
-        show = True
         while not self._daemon_done.is_set():
-            if show:
-                try:
-                    self._show_state()
-                except Exception:
-                    log.exception("tray: updating the icon failed")
+            try:
+                self._show_state()
+            except Exception:
+                log.exception("tray: updating the icon failed")
             self._tell_if_no_host(started)
-            # Awaiting a snapshot, the old one's age says nothing about when to ask again.
-            if self._wake.wait(self._next_wait(started) if show else REFRESH_EVERY):
-                self._wake.clear()
-                show = True
-            elif not self._daemon_done.is_set():
-                # Shown when the snapshot arrives, which wakes this loop: one pass a tick.
-                self.cache.refresh()
-                show = False
+            waiting_for_host = self._shown is None and not self._no_host_told
+            timeout = max(0.1, started + HOST_WAIT - time.monotonic()) if waiting_for_host else None
+            self._wake.wait(timeout)
+            self._wake.clear()
         self.icon.stop()
-
-    def _next_wait(self, started: float) -> float:
-        if self._shown is None and not self._no_host_told:
-            return max(0.1, min(REFRESH_EVERY, started + HOST_WAIT - time.monotonic()))
-        snapshot, age = self.cache.current, time.monotonic() - self.cache.updated_at
-        if snapshot.state not in TIME_SHOWING_STATES:
-            return QUIET_REFRESH_EVERY
-        change = next_change(snapshot)
-        if change is None:
-            return REFRESH_EVERY
-        return max(0.1, min(REFRESH_EVERY, change - age + CHANGE_MARGIN))
 
     def _show_state(self) -> None:
         snapshot = self.cache.current
