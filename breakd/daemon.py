@@ -103,7 +103,7 @@ HOLD_CHECK_EVERY = 15
 #: asks whether a video is playing: early enough to know before a natural break would
 #: count, late enough that a pause to read costs no bus calls.
 VIDEO_CHECK_AT = 0.5
-#: Status watchers whose looks fall this close to a due one are told with it.
+#: A status watcher whose look falls this soon after a wake-up is told at it.
 LOOKS_TOGETHER = 0.1
 #: How many recent breaks' exercises a new plan avoids.
 RECENT_BREAKS = 3
@@ -376,13 +376,13 @@ class Daemon:
             or (self._sample_lazy and now >= self._next_sample - LAZY_SAMPLE_EARLY)
         ):
             self._sample()
-        looks = [(watcher, watcher.next_look()) for watcher in self.watchers]
-        if any(look is not None and now >= look for _, look in looks):
-            # Watchers planned from the same status look at the same moment, give or
-            # take the microseconds between them: one wake-up serves them all.
-            for watcher, look in looks:
-                if look is not None and now + LOOKS_TOGETHER >= look:
-                    self._tell(watcher.status_changed)
+        for watcher in self.watchers:
+            # A look due a moment from now is taken with this wake-up rather than with
+            # one of its own (the watchers' looks and the minute's idle reading tend to
+            # fall together, give or take microseconds).
+            look = watcher.next_look()
+            if look is not None and now + LOOKS_TOGETHER >= look:
+                self._tell(watcher.status_changed)
         if due := [work for moment, work in self._later if moment <= now]:
             self._later = [(moment, work) for moment, work in self._later if moment > now]
             for work in due:
