@@ -235,10 +235,14 @@ class Tray:
             self._paint(*picture)
             self._drawn = picture
         self.icon.title = title(snapshot)
+        if self._sni is not None:
+            # The exported menu compares itself with what hosts were last told.
+            self._sni.update_menu()
+            return
         menu_now = shown(self.menu)
         if menu_now != self._menu_shown:
-            # Backends that export a built menu (sni, AppIndicator) send the change now;
-            # GTK builds its menu as it opens.
+            # pystray's AppIndicator backend sends the change now; GTK builds its menu
+            # as it opens.
             self._menu_shown = menu_now
             self.icon.update_menu()
 
