@@ -16,8 +16,11 @@ needs neither pystray nor a toolkit:
   changes (a tray that starts after breakd at login, or one that restarts).
 * The picture goes out as ``IconPixmap`` (ARGB32, big-endian) at several sizes, so the
   host never has to scale; the pixels come ready-made (:mod:`breakd.tray.pixmaps`), so
-  this backend loads no Pillow; the title is also the tooltip. ``Activate`` (a left click on
-  most trays) runs the menu's default item.
+  this backend loads no Pillow. The icon's ``title`` (the words of the state) goes out
+  as the tooltip's text only; the item's ``Title`` property stays the application's name,
+  as the specification describes it, so the minute's tick sends one property signal
+  (``NewToolTip``) and hosts read back one property. ``Activate`` (a left click on most
+  trays) runs the menu's default item.
 * The menu is exported at ``/MenuBar``, every entry of the menu model in it, hidden
   ones too (``visible`` false; a separator is hidden where the model leaves it out):
   the layout's structure never changes while breakd runs. Item ids follow an item's
@@ -549,7 +552,6 @@ class StatusNotifierIcon:
         self._emit(ITEM_PATH, ITEM_IFACE, "NewIcon")
 
     def _update_title(self) -> None:
-        self._emit(ITEM_PATH, ITEM_IFACE, "NewTitle")
         self._emit(ITEM_PATH, ITEM_IFACE, "NewToolTip")
 
     # --- what we send ----------------------------------------------------------------------
@@ -723,7 +725,7 @@ class StatusNotifierIcon:
         return {
             "Category": ("s", "ApplicationStatus"),
             "Id": ("s", self.name),
-            "Title": ("s", self.title or self.name),
+            "Title": ("s", self.name),
             "Status": ("s", self._status),
             "WindowId": ("i", 0),
             "IconThemePath": ("s", ""),
