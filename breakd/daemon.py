@@ -481,7 +481,8 @@ class Daemon:
 
     def _present(self, idle: float) -> bool:
         """Whether the user is at the computer without touching it: a call, or a video
-        playing (asked only once they have been idle a while)."""
+        playing (asked only once they have been idle a while, and not once they are
+        away: a playlist that plays on while nobody is there is no sign of anyone)."""
         settings = self.engine.settings
         if self.in_call and settings.calls_count_as_sitting:
             return True
@@ -489,6 +490,7 @@ class Daemon:
             settings.videos_count_as_sitting
             and self.inhibitors is not None
             and idle >= settings.natural_break * VIDEO_CHECK_AT
+            and self.engine.phase is not Phase.AWAY
         ):
             self._video = None  # not asked: input (or nothing) tells presence now
             return False

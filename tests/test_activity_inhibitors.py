@@ -159,3 +159,32 @@ def test_gnome_and_logind_inhibitors_and_their_absence(
             logind.stop()
     finally:
         inhibitors.close()
+
+
+def test_a_system_bus_that_is_not_there_is_left_unasked_until_it_may_be(
+    buses: Buses, tmp_path: os.PathLike[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "breakd.activity.inhibitors")
+    now = [0.0]
+    # A container without a system bus: its socket's path leads nowhere.
+    environ = {"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={tmp_path}/no-system-bus"}
+    inhibitors = IdleInhibitors(
+        (LogindSource(uid=TEMPLATE_UID),), environ=environ, monotonic=lambda: now[0]
+    )
+    logind = spawn_logind_template(buses.system)
+    try:
+        assert inhibitors.held() is None
+        assert caplog.records == []  # absent is not a failure
+        # The bus comes up (here: is found at another address) with a video playing ...
+        environ["DBUS_SYSTEM_BUS_ADDRESS"] = buses.system.address
+        manager = logind.interface(LOGIND_MANAGER)
+        idle_lock = manager.Inhibit("idle", "mpv", "Playing a video", "block")
+        # ... and is not tried again at every look, only once the wait is over.
+        now[0] += ABSENT_RETRY - 1
+        assert inhibitors.held() is None
+        now[0] += 2
+        assert inhibitors.held() == "mpv (logind: Playing a video)"
+        os.close(idle_lock.take())
+    finally:
+        inhibitors.close()
+        logind.stop()

@@ -135,3 +135,25 @@ def test_without_a_call_or_a_video_the_same_stillness_is_a_natural_break(
     assert reason == "natural-break" and ended - started == pytest.approx(10 * MIN)  # type: ignore[operator]
     assert sim.notifier.shown == []
     sim.finish()
+
+
+def test_a_video_that_plays_on_after_the_user_left_does_not_bring_them_back(
+    tmp_path: Path, logind: MockService
+) -> None:
+    sim = simulated(tmp_path, logind)
+    sim.run(10 * MIN)
+    sim.idle.present = False
+    sim.run(10 * MIN)  # away: the natural break is under way
+    assert sim.daemon.status().state is State.AWAY
+    # The next episode of a playlist starts with nobody there.
+    lock = logind.interface(LOGIND_MANAGER).Inhibit("idle", "mpv", "Playing a video", "block")
+    try:
+        sim.run(20 * MIN)
+        assert sim.daemon.status().state is State.AWAY
+        assert rows(sim, "SELECT * FROM stretches WHERE ended_at IS NULL") == []
+    finally:
+        os.close(lock.take())
+    sim.idle.present = True  # back at the keyboard
+    sim.run(MIN)
+    assert sim.daemon.status().state is State.COUNTING
+    sim.finish()

@@ -20,8 +20,8 @@ interface is not seen.
 The answer matters only once the user has been idle a while, so the daemon asks on
 demand, from its owner thread, with bounded calls, and only then: nothing is read while
 the user types, and no signal needs following (a video that stops shows at the next
-reading, within a minute). A source whose service is absent answers "no" without a
-word, and is left unasked for ten minutes; one that is there but fails is logged once
+reading, within a minute). A source whose service or bus is absent answers "no" without
+a word, and is left unasked for ten minutes; one that is there but fails is logged once
 and asked again next time.
 """
 
@@ -169,6 +169,9 @@ class IdleInhibitors:
             try:
                 bus = self._buses[source.bus] = BusConnection(source.bus, self._environ)
             except BusUnavailable:
+                # No such bus (no system bus in a container): absent too, not a failed
+                # connect at every look.
+                self._absent_until[source.name] = self._monotonic() + ABSENT_RETRY
                 return None
         try:
             holder = source.read(bus)
