@@ -90,10 +90,10 @@ class Running:
         self.daemon.call(self.daemon._step)
 
     def later(self, seconds: float) -> None:
-        """Let time pass and have the tray learn of it (as its minute timer does)."""
+        """Let time pass and have the tray learn of it (as its look at the minute does)."""
         self.clock.advance(seconds)
         self.settle()
-        self.cache.refresh().result(5)
+        self.daemon.call(self.cache.status_changed)
 
     def pick(self, *path: str) -> None:
         entry = find(self.menu, *path)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -139,19 +137,13 @@ class StatusCache:
     def __init__(self, daemon: Daemon, first: Snapshot | None = None) -> None:
         self._daemon = daemon
         self._current = first if first is not None else daemon.call(partial(capture, daemon))
-        #: When the current snapshot arrived (``time.monotonic()``): how old its numbers are.
-        self.updated_at = time.monotonic()
         self._next_look: float | None = None
         self._listeners: list[Callable[[], None]] = []
-        self._attached = False
-        self._waiting: list[Future[Snapshot]] = []
-        self._waiting_lock = threading.Lock()
 
     def attach(self) -> None:
         """Follow the daemon from now on (before it runs, or on its owner thread)."""
         self._plan(self._current)
         self._daemon.watchers.append(self)
-        self._attached = True
 
     @property
     def current(self) -> Snapshot:
@@ -160,22 +152,6 @@ class StatusCache:
     def on_update(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (on the owner thread; it must return at once) after each update."""
         self._listeners.append(listener)
-
-    def refresh(self) -> Future[Snapshot]:
-        """Ask the owner thread for a fresh snapshot and return at once.
-
-        When attached, an empty command does it: the owner takes a snapshot after every
-        command, so capturing in the command too would query today's history twice.
-        """
-        if not self._attached:
-            future = self._daemon.submit(partial(capture, self._daemon))
-            future.add_done_callback(self._arrived)
-            return future
-        fresh: Future[Snapshot] = Future()
-        with self._waiting_lock:
-            self._waiting.append(fresh)
-        self._daemon.submit(_nothing).add_done_callback(self._posted)
-        return fresh
 
     # --- as the daemon's status watcher (owner thread) -----------------------------------
 
@@ -195,30 +171,10 @@ class StatusCache:
             wait = REFRESH_EVERY if change is None else min(REFRESH_EVERY, change + LOOK_MARGIN)
         self._next_look = self._daemon.clock.monotonic() + max(0.1, wait)
 
-    def _posted(self, future: Future[None]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            with self._waiting_lock:
-                waiting, self._waiting = self._waiting, []
-            for fresh in waiting:
-                fresh.set_exception(RuntimeError("the daemon did not take a snapshot"))
-
-    def _arrived(self, future: Future[Snapshot]) -> None:
-        if future.exception() is None:
-            self._set(future.result())
-
     def _set(self, snapshot: Snapshot) -> None:
         self._current = snapshot
-        self.updated_at = time.monotonic()
-        with self._waiting_lock:
-            waiting, self._waiting = self._waiting, []
         for listener in self._listeners:
             listener()
-        for fresh in waiting:
-            fresh.set_result(snapshot)
-
-
-def _nothing() -> None:
-    """The command :meth:`StatusCache.refresh` posts: the snapshot after it is the point."""
 
 
 # --- words -------------------------------------------------------------------------------

@@ -65,6 +65,8 @@ def no_server_socket(environ: Mapping[str, str]) -> str | None:
     loading libpulse and ``pulsectl`` (about 4 MB that would stay in the daemon) is
     skipped.
     """
+    if environ.get("PULSE_SERVER"):
+        return None  # an address libpulse is told to use: only connecting will tell
     runtime = environ.get("XDG_RUNTIME_DIR")
     places = [os.path.join(runtime, "pulse", "native")] if runtime else []
     places.append(SYSTEM_SOCKET)
@@ -90,14 +92,14 @@ class PulseCallWatcher(CallWatcher):
         """Connect and start listening; False (with ``reason``, logged once) if it cannot."""
         if self._thread is not None:
             return True
-        server = self._environ.get("PULSE_SERVER")
-        if not server and (missing := no_server_socket(self._environ)):
+        if missing := no_server_socket(self._environ):
             return self._unavailable(missing)
         try:
             import pulsectl
         except ImportError:
             return self._unavailable("pulsectl is not installed")
         try:
+            server = self._environ.get("PULSE_SERVER")
             pulse = pulsectl.Pulse("breakd", server=server, connect=False)
             pulse.connect(autospawn=False, wait=False, timeout=2.0)
         except Exception as error:  # pulsectl raises its own and ctypes errors alike
